@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `ixs` command. Runs the compiled CLI when `npm run build` produced dist/, else the TypeScript sources via tsx.
+import { existsSync } from 'node:fs';
+
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+}

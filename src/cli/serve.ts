@@ -1,0 +1,53 @@
+/** `ixs serve`: runs the server in the foreground until SIGTERM/SIGINT (spec §4). */
+import { loadConfig } from '../config/load.ts';
+import { createLogger } from '../obs/logger.ts';
+import { Metrics } from '../obs/metrics.ts';
+import { IxsServer } from '../server/ixs-server.ts';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { startWsListener } from '../transport/ws/ws-listener.ts';
+import { startTcpListener } from '../transport/tcp/tcp-listener.ts';
+import { buildHttpApp, startHttp } from '../http/http-server.ts';
+
+export interface ServeOptions {
+  readonly config?: string;
+  readonly dataDir: string;
+  readonly tcpPort: number;
+  readonly wsPort: number;
+  readonly httpPort: number;
+  readonly host: string;
+}
+
+/** Starts every listener, prints the ready line, and drains on SIGTERM. */
+export async function serve(o: ServeOptions): Promise<void> {
+  const logger = createLogger();
+  const config = loadConfig(o.config);
+  const store = openSqliteStore(o.dataDir);
+  const metrics = new Metrics();
+  const server = new IxsServer({ config, store, logger, metrics });
+  await server.load();
+  const ws = await startWsListener({ host: o.host, port: o.wsPort, maxFrameBytes: config.limits.maxFrameBytes, handler: server, logger });
+  const tcp = await startTcpListener({ host: o.host, port: o.tcpPort, maxFrameBytes: config.limits.maxFrameBytes, handler: server, logger });
+  const http = await startHttp(buildHttpApp({ server, store, metrics }), o.host, o.httpPort);
+  server.lifecycle = 'ready';
+  process.stdout.write(`${JSON.stringify({ ready: true, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port })}\n`);
+  logger.info({ tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port, dataDir: o.dataDir }, 'ready');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    server.lifecycle = 'draining';
+    await Promise.all([tcp.stopAccepting(), ws.close(), http.close()]);
+    await server.drain();
+    server.closeAll();
+    await tcp.close();
+    await store.close();
+    server.lifecycle = 'closed';
+    logger.info('closed');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

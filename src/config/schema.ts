@@ -1,0 +1,105 @@
+/**
+ * The configuration contract (spec §4): tenants, media types, interaction types, applications, places, agents,
+ * queues and workbins, plus IXS limits. JSON or YAML; validated with zod so that every error names the bad field.
+ */
+import { z } from 'zod';
+
+const clientTypes = [
+  'Proxy',
+  'AgentApplication',
+  'MediaServer',
+  'ReportingEngine',
+  'RoutingEngine',
+  'ThirdPartyServer',
+  'UniversalRouter',
+  'ThirdPartyClient',
+] as const;
+
+export const ConfigSchema = z
+  .object({
+    tenants: z.array(z.object({ id: z.number().int(), name: z.string().min(1) }).strict()).min(1),
+    mediaTypes: z.array(z.string().min(1)).min(1),
+    interactionTypes: z.record(z.string(), z.array(z.string().min(1))),
+    applications: z.array(z.object({ name: z.string().min(1), type: z.enum(clientTypes) }).strict()),
+    places: z.array(z.object({ id: z.string().min(1), tenant: z.number().int() }).strict()).default([]),
+    agents: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1),
+            tenant: z.number().int(),
+            /** media -> capacity (how many interactions of that media at once). */
+            media: z.record(z.string(), z.number().int().min(0)).default({}),
+          })
+          .strict(),
+      )
+      .default([]),
+    queues: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            tenant: z.number().int(),
+            routing: z
+              .union([z.literal('external'), z.object({ agents: z.array(z.string()) }).strict()])
+              .optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    workbins: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            type: z.enum(['agent', 'place', 'agentGroup', 'placeGroup']),
+            tenant: z.number().int(),
+          })
+          .strict(),
+      )
+      .default([]),
+    limits: z
+      .object({
+        /** Largest accepted frame, either front door; 1 MiB (issue #2). */
+        maxFrameBytes: z.number().int().min(1024).default(1024 * 1024),
+        /** Largest user data of one interaction, as UTF-8 JSON; 64 KiB (issue #2). */
+        maxUserDataBytes: z.number().int().min(256).default(64 * 1024),
+        /** How long an unregistered client that sent another request stays connected; GenEM: "after a timeout". */
+        unregisteredGraceMs: z.number().int().min(0).default(1000),
+      })
+      .strict()
+      .default({ maxFrameBytes: 1024 * 1024, maxUserDataBytes: 64 * 1024, unregisteredGraceMs: 1000 }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const tenants = new Set(c.tenants.map((t) => t.id));
+    const check = (tenant: number, path: (string | number)[]): void => {
+      if (!tenants.has(tenant)) ctx.addIssue({ code: 'custom', path, message: `unknown tenant ${String(tenant)}` });
+    };
+    c.places.forEach((p, i) => check(p.tenant, ['places', i, 'tenant']));
+    c.agents.forEach((a, i) => {
+      check(a.tenant, ['agents', i, 'tenant']);
+      for (const m of Object.keys(a.media)) {
+        if (!c.mediaTypes.includes(m)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'media', m], message: `unknown media type '${m}'` });
+      }
+    });
+    c.queues.forEach((q, i) => {
+      check(q.tenant, ['queues', i, 'tenant']);
+      if (q.routing && q.routing !== 'external') {
+        q.routing.agents.forEach((a, j) => {
+          if (!c.agents.some((x) => x.id === a)) ctx.addIssue({ code: 'custom', path: ['queues', i, 'routing', 'agents', j], message: `unknown agent '${a}'` });
+        });
+      }
+    });
+    c.workbins.forEach((w, i) => check(w.tenant, ['workbins', i, 'tenant']));
+    const names = new Set<string>();
+    c.applications.forEach((a, i) => {
+      if (names.has(a.name)) ctx.addIssue({ code: 'custom', path: ['applications', i, 'name'], message: `duplicate application '${a.name}'` });
+      names.add(a.name);
+    });
+  });
+
+/** A validated configuration. */
+export type Config = z.infer<typeof ConfigSchema>;
+/** A configuration as written in a file (defaults not yet applied). */
+export type ConfigInput = z.input<typeof ConfigSchema>;

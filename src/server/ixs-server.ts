@@ -1,0 +1,285 @@
+/**
+ * The server wiring: connections from every front door, registration and proxy sessions, the core, and the group
+ * commit. Every request follows one path: decode -> validate (transport) -> core command (plan) -> one store
+ * transaction per event-loop turn -> the plan's messages out through each party's codec.
+ */
+import type { Config } from '../config/schema.ts';
+import { Core } from '../core/core.ts';
+import type { Plan, Session } from '../core/model.ts';
+import { isMsg, type Message } from '../protocol/message.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { Logger } from '../obs/logger.ts';
+import type { Metrics } from '../obs/metrics.ts';
+import type { Store } from '../store/store.ts';
+import type { Connection, ConnectionHandler } from '../transport/connection.ts';
+
+interface ConnState {
+  readonly conn: Connection;
+  /** The session registered directly on this connection. */
+  session?: Session;
+  /** Logical clients of a proxy connection, by ProxyClientId. */
+  readonly proxied: Map<number, Session>;
+  kickTimer?: NodeJS.Timeout;
+}
+
+interface Route {
+  readonly state: ConnState;
+  /** Set for a client behind a proxy: outbound messages carry its ProxyClientId. */
+  readonly proxyClientId?: number;
+}
+
+/** Lifecycle of the server (STYLE.md). */
+export type Lifecycle = 'starting' | 'ready' | 'draining' | 'closed';
+
+export interface IxsServerOptions {
+  readonly config: Config;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly clock?: () => number;
+}
+
+/** The Interaction Server, independent of sockets. */
+export class IxsServer implements ConnectionHandler {
+  readonly core: Core;
+  lifecycle: Lifecycle = 'starting';
+  private readonly conns = new Map<number, ConnState>();
+  private readonly routes = new Map<number, Route>();
+  private pending: Plan[] = [];
+  private pendingRequests = 0;
+  private flushScheduled = false;
+  private flushing: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: IxsServerOptions) {
+    this.core = new Core({ config: opts.config, clock: opts.clock ?? Date.now });
+    this.log = opts.logger;
+  }
+
+  /** Restores the durable state. */
+  async load(): Promise<void> {
+    const ixs = await this.opts.store.loadInteractions();
+    this.core.load(ixs);
+    this.opts.metrics.interactions.set(this.core.interactions.size);
+    this.log.info({ interactions: ixs.length }, 'state loaded');
+  }
+
+  // ------------------------------------------------------------ ConnectionHandler
+
+  opened(conn: Connection): void {
+    this.conns.set(conn.id, { conn, proxied: new Map() });
+    this.opts.metrics.connections.inc({ transport: conn.transport });
+    this.log.debug({ conn: conn.id, transport: conn.transport, remote: conn.remote }, 'connection opened');
+  }
+
+  request(conn: Connection, m: Message): void {
+    const st = this.conns.get(conn.id);
+    if (!st) return;
+    const ref = m.attrs.ReferenceId;
+    if (m.name === 'RequestRegisterClient') {
+      this.registerClient(st, m);
+      return;
+    }
+    const session = this.sessionFor(st, m);
+    if (!session) {
+      this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
+      this.enqueue({
+        store: [],
+        out: [],
+        direct: [{ conn: st.conn, message: errorMsg(new ProtocolError('ErrorNotRegistered', `${m.name} before RequestRegisterClient: register first`), ref) }],
+      });
+      this.kickLater(st);
+      return;
+    }
+    if (m.name === 'RequestUnregisterClient') {
+      this.enqueue({ store: [], out: [{ to: session.id, message: isMsg('EventAck', { ReferenceId: ref }) }] });
+      this.endSession(st, session);
+      return;
+    }
+    const plan = this.core.handle(session, m);
+    this.opts.metrics.requests.inc({ message: m.name, outcome: plan.out.some((o) => o.to === session.id && o.message.name === 'EventError') ? 'error' : 'ok' });
+    this.enqueue(plan);
+  }
+
+  refused(conn: Connection, error: ProtocolError, referenceId?: number): void {
+    const st = this.conns.get(conn.id);
+    if (!st) return;
+    this.opts.metrics.requests.inc({ message: 'invalid', outcome: 'error' });
+    this.enqueue({ store: [], out: [], direct: [{ conn, message: errorMsg(error, referenceId) }] });
+    if (!st.session) this.kickLater(st);
+  }
+
+  closed(conn: Connection): void {
+    const st = this.conns.get(conn.id);
+    if (!st) return;
+    this.conns.delete(conn.id);
+    this.opts.metrics.connections.dec({ transport: conn.transport });
+    if (st.kickTimer) clearTimeout(st.kickTimer);
+    for (const s of st.proxied.values()) this.endSession(st, s);
+    if (st.session) this.endSession(st, st.session);
+    this.log.debug({ conn: conn.id }, 'connection closed');
+  }
+
+  // ------------------------------------------------------------ sessions
+
+  private registerClient(st: ConnState, m: Message): void {
+    let viaProxy: Session | undefined;
+    if (st.session) {
+      if (st.session.clientType !== 'Proxy') {
+        this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: errorMsg(new ProtocolError('Error_invalid_protocol_message', `this connection is already registered as '${st.session.clientName}'`), m.attrs.ReferenceId) }] });
+        return;
+      }
+      viaProxy = st.session;
+    }
+    const r = this.core.register(m, viaProxy);
+    if (!r.session) {
+      this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
+      if (r.error) this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: r.error }] });
+      if (!viaProxy) this.kickLater(st);
+      return;
+    }
+    if (st.kickTimer) {
+      clearTimeout(st.kickTimer);
+      delete st.kickTimer;
+    }
+    if (viaProxy) {
+      st.proxied.set(r.session.id, r.session);
+      this.routes.set(r.session.id, { state: st, proxyClientId: r.session.id });
+    } else {
+      st.session = r.session;
+      this.routes.set(r.session.id, { state: st });
+    }
+    this.opts.metrics.requests.inc({ message: m.name, outcome: 'ok' });
+    this.log.info({ conn: st.conn.id, session: r.session.id, type: r.session.clientType, name: r.session.clientName }, 'client registered');
+    this.enqueue(r.plan);
+  }
+
+  /** The session a request acts for: a proxy's logical client when it names one by ProxyClientId. */
+  private sessionFor(st: ConnState, m: Message): Session | undefined {
+    if (st.session?.clientType === 'Proxy') {
+      const pid = m.attrs.ProxyClientId;
+      if (typeof pid === 'number') return st.proxied.get(pid);
+    }
+    return st.session;
+  }
+
+  private endSession(st: ConnState, s: Session): void {
+    if (st.session?.id === s.id) delete st.session;
+    st.proxied.delete(s.id);
+    const plan = this.core.sessionClosed(s.id);
+    this.enqueue(plan);
+    // Drop the route after the plan is flushed, so messages already planned for it still go out.
+    const dropRoute = (): void => {
+      this.routes.delete(s.id);
+    };
+    this.enqueue({ store: [], out: [], after: dropRoute });
+    if (st.conn && s.clientType === 'Proxy') {
+      for (const p of st.proxied.values()) this.endSession(st, p);
+    }
+  }
+
+  /** GenEM Registration: after an error to an unregistered client, disconnect when a grace period expires. */
+  private kickLater(st: ConnState): void {
+    if (st.kickTimer) return;
+    st.kickTimer = setTimeout(() => {
+      this.log.info({ conn: st.conn.id }, 'closing unregistered connection');
+      st.conn.close();
+    }, this.opts.config.limits.unregisteredGraceMs);
+  }
+
+  // ------------------------------------------------------------ group commit
+
+  /**
+   * Queues a plan. Plans with durable operations wait for the group commit at the end of this event-loop turn; plans
+   * without are sent at once when nothing is waiting (otherwise they queue too, so each connection keeps its order).
+   */
+  private enqueue(plan: Plan & { direct?: { conn: Connection; message: Message }[]; after?: () => void }): void {
+    if (plan.store.length === 0 && this.pending.length === 0 && !this.flushing) {
+      this.deliver(plan);
+      return;
+    }
+    this.pending.push(plan);
+    if (plan.store.length) this.pendingRequests++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        void this.flush();
+      });
+    }
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    if (this.flushing) {
+      await this.flushing;
+      if (this.pending.length && !this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          void this.flush();
+        });
+      }
+      return;
+    }
+    const batch = this.pending;
+    const requests = this.pendingRequests;
+    this.pending = [];
+    this.pendingRequests = 0;
+    if (!batch.length) return;
+    const ops = batch.flatMap((p) => p.store);
+    const run = async (): Promise<void> => {
+      if (ops.length) {
+        const t0 = performance.now();
+        try {
+          await this.opts.store.commit(ops);
+        } catch (e) {
+          // Memory is ahead of disk and nothing of this batch was acknowledged: stop rather than serve a state that
+          // was never made durable. A restart reloads the last committed state.
+          this.log.fatal({ err: e }, 'store commit failed; exiting without acknowledging the batch');
+          process.exit(70);
+        }
+        this.opts.metrics.commits.inc();
+        this.opts.metrics.batchSize.observe(requests);
+        this.opts.metrics.commitSeconds.observe((performance.now() - t0) / 1000);
+        this.opts.metrics.interactions.set(this.core.interactions.size);
+      }
+      for (const p of batch) this.deliver(p);
+    };
+    this.flushing = run();
+    await this.flushing;
+    this.flushing = undefined;
+    if (this.pending.length && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        void this.flush();
+      });
+    }
+  }
+
+  private deliver(plan: Plan & { direct?: { conn: Connection; message: Message }[]; after?: () => void }): void {
+    for (const d of plan.direct ?? []) d.conn.send(d.message);
+    for (const o of plan.out) {
+      const r = this.routes.get(o.to);
+      if (!r) continue;
+      const msg = r.proxyClientId === undefined ? o.message : { ...o.message, attrs: { ...o.message.attrs, ProxyClientId: r.proxyClientId } };
+      r.state.conn.send(msg);
+    }
+    plan.after?.();
+  }
+
+  /** Waits until every queued plan is committed and sent (used when draining). */
+  async drain(): Promise<void> {
+    while (this.pending.length || this.flushing || this.flushScheduled) {
+      if (this.flushing) await this.flushing;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** Closes every connection. */
+  closeAll(): void {
+    for (const st of [...this.conns.values()]) st.conn.close();
+  }
+}
+
+function errorMsg(e: ProtocolError, ref: unknown): Message {
+  return isMsg('EventError', { ReferenceId: typeof ref === 'number' ? ref : undefined, ErrorCode: e.code, ErrorDescription: e.message });
+}

@@ -1,0 +1,25 @@
+/** One client connection, whatever its front door (TCP binary or WebSocket JSON). */
+import type { ProtocolError } from '../protocol/errors.ts';
+import type { Message } from '../protocol/message.ts';
+
+export interface Connection {
+  /** Unique per server process. */
+  readonly id: number;
+  readonly transport: 'tcp' | 'ws';
+  /** Remote address, for logs. */
+  readonly remote: string;
+  /** Encodes and writes one message (no-op once closed). */
+  send(message: Message): void;
+  /** Closes the connection (pending writes are flushed first). */
+  close(): void;
+}
+
+/** What a transport reports to the server. */
+export interface ConnectionHandler {
+  opened(conn: Connection): void;
+  /** A decoded, catalogue-validated request. */
+  request(conn: Connection, message: Message): void;
+  /** A decodable frame that was refused (unknown message, bad attribute): answered with EventError. */
+  refused(conn: Connection, error: ProtocolError, referenceId?: number): void;
+  closed(conn: Connection): void;
+}

@@ -1,0 +1,109 @@
+/**
+ * The Genesys binary front door: a TCP listener, one FrameParser per connection. Undecodable framing closes that
+ * connection cleanly with a log line; a decodable frame with an unknown message id or a bad attribute is answered
+ * with EventError and changes nothing. ADDP keep-alive packets are answered in place.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Message } from '../../protocol/message.ts';
+import type { Logger } from '../../obs/logger.ts';
+import type { Connection, ConnectionHandler } from '../connection.ts';
+import { newConnectionId } from '../ws/ws-listener.ts';
+import { addpReply } from './addp.ts';
+import { FrameParser } from './frame-parser.ts';
+import { decodeIsFrame, encodeIsMessage } from './is-codec.ts';
+
+class TcpConnection implements Connection {
+  readonly transport = 'tcp' as const;
+  constructor(
+    readonly id: number,
+    readonly remote: string,
+    private readonly socket: Socket,
+  ) {}
+  send(message: Message): void {
+    if (!this.socket.destroyed && this.socket.writable) this.socket.write(encodeIsMessage(message));
+  }
+  close(): void {
+    this.socket.end();
+    // A peer that does not close its side within 2 s is cut off (no half-open sockets kept).
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+}
+
+/** A listening TCP front door. */
+export interface TcpListener {
+  readonly port: number;
+  /** Stops accepting new connections. */
+  stopAccepting(): Promise<void>;
+  /** Destroys the remaining sockets. */
+  close(): Promise<void>;
+}
+
+/** Starts the TCP listener. */
+export async function startTcpListener(opts: {
+  host: string;
+  port: number;
+  maxFrameBytes: number;
+  handler: ConnectionHandler;
+  logger: Logger;
+}): Promise<TcpListener> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const conn = new TcpConnection(newConnectionId(), `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? 0)}`, socket);
+    const parser = new FrameParser({ maxFrameBytes: opts.maxFrameBytes });
+    opts.handler.opened(conn);
+    let failed = false;
+    socket.on('data', (chunk) => {
+      if (failed) return;
+      for (const ev of parser.push(chunk)) {
+        if (ev.kind === 'addp') {
+          const reply = addpReply(ev.command, ev.data);
+          if (reply) socket.write(reply);
+        } else if (ev.kind === 'fatal') {
+          failed = true;
+          opts.logger.warn({ conn: conn.id, remote: conn.remote, reason: ev.reason }, 'undecodable framing; closing connection');
+          socket.destroy();
+          return;
+        } else {
+          const r = decodeIsFrame(ev.messageId, ev.attrs);
+          if (r.ok) opts.handler.request(conn, r.message);
+          else opts.handler.refused(conn, r.error, r.referenceId);
+        }
+      }
+    });
+    socket.on('close', () => {
+      sockets.delete(socket);
+      opts.handler.closed(conn);
+    });
+    socket.on('error', (err) => {
+      opts.logger.info({ conn: conn.id, err: err.message }, 'tcp socket error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let stopped: Promise<void> | undefined;
+  const stopAccepting = (): Promise<void> => {
+    stopped ??= new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+    return Promise.resolve();
+  };
+  return {
+    port,
+    stopAccepting,
+    close: async () => {
+      void stopAccepting();
+      for (const s of sockets) s.destroy();
+      await stopped;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The JSON front door: a WebSocket server (ws@8) on its own port, path `/`, one JSON object per text frame.
+ * Frames over the configured cap get EventError 79 and change nothing; frames over four times the cap are refused by
+ * ws itself (close code 1009) so that one client cannot make the server buffer without bound.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ProtocolError } from '../../protocol/errors.ts';
+import type { Message } from '../../protocol/message.ts';
+import type { Logger } from '../../obs/logger.ts';
+import type { Connection, ConnectionHandler } from '../connection.ts';
+import { decodeJsonRequest, encodeJson } from './json-codec.ts';
+
+/** Hard ceiling relative to the frame cap: above it ws closes the connection instead of buffering. */
+const HARD_LIMIT_FACTOR = 4;
+
+let nextConnId = 1;
+/** Connection ids shared by every transport of the process. */
+export function newConnectionId(): number {
+  return nextConnId++;
+}
+
+class WsConnection implements Connection {
+  readonly transport = 'ws' as const;
+  constructor(
+    readonly id: number,
+    readonly remote: string,
+    private readonly ws: WebSocket,
+  ) {}
+  send(message: Message): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeJson(message));
+  }
+  close(): void {
+    this.ws.close(1000, 'closed by server');
+  }
+}
+
+/** A listening WebSocket front door. */
+export interface WsListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the WebSocket listener. */
+export async function startWsListener(opts: {
+  host: string;
+  port: number;
+  maxFrameBytes: number;
+  handler: ConnectionHandler;
+  logger: Logger;
+}): Promise<WsListener> {
+  const http: Server = createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('IXS JSON protocol: connect with a WebSocket client\n');
+  });
+  const wss = new WebSocketServer({ server: http, path: '/', maxPayload: opts.maxFrameBytes * HARD_LIMIT_FACTOR });
+  wss.on('connection', (ws, req) => {
+    const conn = new WsConnection(newConnectionId(), `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? 0)}`, ws);
+    opts.handler.opened(conn);
+    ws.on('message', (data, isBinary) => {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      if (isBinary) {
+        opts.handler.refused(conn, new ProtocolError('Error_invalid_protocol_message', 'binary WebSocket frames are not accepted: send one JSON object per text frame'));
+        return;
+      }
+      if (buf.length > opts.maxFrameBytes) {
+        opts.handler.refused(conn, new ProtocolError('Error_invalid_protocol_message', `frame of ${String(buf.length)} bytes is over the limit of ${String(opts.maxFrameBytes)} bytes`));
+        return;
+      }
+      const r = decodeJsonRequest(buf.toString('utf8'));
+      if (r.ok) opts.handler.request(conn, r.message);
+      else opts.handler.refused(conn, r.error, r.referenceId);
+    });
+    ws.on('close', () => {
+      opts.handler.closed(conn);
+    });
+    ws.on('error', (err) => {
+      opts.logger.info({ conn: conn.id, err: err.message }, 'websocket error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host, () => {
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => {
+          http.close(() => {
+            resolve();
+          });
+        });
+      }),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * End-to-end harness: starts the real `ixs serve` process on port 0 with a fresh data dir and talks to it over real
+ * sockets. No mocks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { JsonClient, type Json } from '../../src/cli/ws-client.ts';
+
+export const ROOT = new URL('../../', import.meta.url);
+export const FIXTURE_CONFIG = new URL('./fixtures/config.json', import.meta.url).pathname;
+
+/** A running server process. */
+export interface RunningServer {
+  readonly proc: ChildProcess;
+  readonly tcpPort: number;
+  readonly wsPort: number;
+  readonly httpPort: number;
+  readonly dataDir: string;
+  readonly wsUrl: string;
+  /** stderr lines so far (pino JSON logs). */
+  readonly logs: string[];
+  /** SIGTERM and wait for exit; resolves to the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+/** Starts `ixs serve` on port 0. Reuses `dataDir` when given (restart tests). */
+export async function startServer(opts: { dataDir?: string; config?: string; extraArgs?: string[] } = {}): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ixs-e2e-'));
+  const args = process.env.IXS_SMOKE ? ['--import', 'tsx', '/tmp/smoke.mts', `${opts.dataDir ?? 'x'}`] : [
+    new URL('bin/ixs.js', ROOT).pathname,
+    'serve',
+    '--config', opts.config ?? FIXTURE_CONFIG,
+    '--data-dir', dataDir,
+    '--tcp-port', '0', '--ws-port', '0', '--http-port', '0', '--host', '127.0.0.1',
+    ...(opts.extraArgs ?? []),
+  ];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IXS_LOG_LEVEL: process.env.IXS_LOG_LEVEL ?? 'warn' } });
+  const logs: string[] = [];
+  createInterface({ input: proc.stderr! }).on('line', (l) => logs.push(l));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const ready = await new Promise<Json>((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout! });
+    const t = setTimeout(() => reject(new Error(`server did not print its ready line in 20 s; stderr:\n${logs.join('\n')}`)), 20_000);
+    rl.once('line', (line) => {
+      clearTimeout(t);
+      try {
+        resolve(JSON.parse(line) as Json);
+      } catch {
+        reject(new Error(`bad ready line: ${line}`));
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${String(code)} before ready; stderr:\n${logs.join('\n')}`)));
+  });
+  const wsPort = ready.wsPort as number;
+  return {
+    proc,
+    tcpPort: ready.tcpPort as number,
+    wsPort,
+    httpPort: ready.httpPort as number,
+    dataDir,
+    wsUrl: `ws://127.0.0.1:${String(wsPort)}/`,
+    logs,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Removes a data dir. */
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Connects and registers a JSON client. */
+export async function client(srv: RunningServer, clientType: string, clientName: string, extra: Json = {}): Promise<JsonClient> {
+  const c = await JsonClient.connect(srv.wsUrl);
+  await c.register(clientType, clientName, extra);
+  return c;
+}
+
+/** Waits a little and returns every unsolicited message a client got meanwhile (for "receives nothing" checks). */
+export async function quiet(clients: JsonClient[], ms = 150): Promise<Json[][]> {
+  await new Promise((r) => setTimeout(r, ms));
+  return clients.map((c) => c.pendingEvents());
+}
+
+/** Submits a standard e-mail interaction as the given media server client. */
+export async function submit(ms: JsonClient, queue: string, extra: Json = {}): Promise<string> {
+  const r = await ms.request({
+    message: 'RequestSubmit',
+    tenantId: 1,
+    mediaType: 'email',
+    interactionType: 'Inbound',
+    interactionSubtype: 'InboundNew',
+    queue,
+    userData: { Subject: 'Hello', Priority: 3 },
+    ...extra,
+  });
+  if (r.message !== 'EventAck') throw new Error(`submit failed: ${JSON.stringify(r)}`);
+  return r.interactionId as string;
+}
+
+export type { Json };
+export { JsonClient };
