@@ -10,7 +10,7 @@ function parseJson(text: string, what: string): Json {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
     return v as Json;
   } catch (e) {
-    throw new Error(`${what} must be a JSON object: ${(e as Error).message}`);
+    throw new Error(`${what} must be a JSON object: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -15,7 +15,7 @@ export class JsonClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as Json;
+      const m = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8')) as Json;
       this.received.push(m);
       const ref = m.referenceId;
       if (typeof ref === 'number' && this.waiting.has(ref) && (m.message === 'EventAck' || m.message === 'EventError' || this.isReplyTo(m))) {

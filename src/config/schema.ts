@@ -76,7 +76,9 @@ export const ConfigSchema = z
     const check = (tenant: number, path: (string | number)[]): void => {
       if (!tenants.has(tenant)) ctx.addIssue({ code: 'custom', path, message: `unknown tenant ${String(tenant)}` });
     };
-    c.places.forEach((p, i) => check(p.tenant, ['places', i, 'tenant']));
+    c.places.forEach((p, i) => {
+      check(p.tenant, ['places', i, 'tenant']);
+    });
     c.agents.forEach((a, i) => {
       check(a.tenant, ['agents', i, 'tenant']);
       for (const m of Object.keys(a.media)) {
@@ -91,7 +93,9 @@ export const ConfigSchema = z
         });
       }
     });
-    c.workbins.forEach((w, i) => check(w.tenant, ['workbins', i, 'tenant']));
+    c.workbins.forEach((w, i) => {
+      check(w.tenant, ['workbins', i, 'tenant']);
+    });
     const names = new Set<string>();
     c.applications.forEach((a, i) => {
       if (names.has(a.name)) ctx.addIssue({ code: 'custom', path: ['applications', i, 'name'], message: `duplicate application '${a.name}'` });

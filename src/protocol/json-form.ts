@@ -15,7 +15,10 @@ const INT32_MAX = 2147483647;
 /** KV list -> plain JSON object. Repeated keys keep the last value (JSON objects cannot repeat keys). */
 export function kvToJson(list: KvList): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const p of list) out[p.key] = kvValueToJson(p.value);
+  for (const p of list) {
+    // defineProperty: a key named "__proto__" must become an own property, never the object's prototype.
+    Object.defineProperty(out, p.key, { value: kvValueToJson(p.value), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
@@ -74,7 +77,7 @@ export function attrToJson(a: AttrDef, v: AttrValue): unknown {
     case 'enum':
       return typeof v === 'number' && a.enumName ? (enumValueName(a.enumName, v) ?? v) : v;
     case 'kvlist':
-      return isKvList(v) ? kvToJson(v as KvList) : v;
+      return isKvList(v) ? kvToJson(v) : v;
     case 'long':
       return typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v;
     default:
@@ -121,7 +124,7 @@ export function attrFromJson(m: MessageDef, a: AttrDef, v: unknown): AttrValue {
       return kvFromJson(v, a.jsonName);
     case 'stringList':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw bad('an array of strings');
-      return v as string[];
+      return v;
   }
 }
 

@@ -105,8 +105,12 @@ export class SqliteStore implements Store {
   }
 
   commit(ops: readonly StoreOp[]): Promise<void> {
-    this.tx(ops);
-    return Promise.resolve();
+    try {
+      this.tx(ops);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   readEvents(q: EventQuery = {}): Promise<StoredEvent[]> {
