@@ -178,9 +178,9 @@ function code(s: string): string {
   return '`' + s + '`';
 }
 
-/** Display width of a cell (the docs hold no wide characters, so one column per code point). */
+/** Display width of a cell: the docs hold only characters of the Basic Multilingual Plane, none of them wide. */
 function width(s: string): number {
-  return [...s].length;
+  return s.length;
 }
 
 /**
@@ -191,9 +191,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   const all = [header, ...rows].map((r) => r.map(cell));
   const widths = header.map((_, i) => Math.max(3, ...all.map((r) => width(r[i] ?? ''))));
   const line = (cells: readonly string[]): string =>
-    '| ' +
-    widths.map((w, i) => (cells[i] ?? '') + ' '.repeat(w - width(cells[i] ?? ''))).join(' | ') +
-    ' |';
+    '| ' + widths.map((w, i) => (cells[i] ?? '') + ' '.repeat(w - width(cells[i] ?? ''))).join(' | ') + ' |';
   const [head, ...body] = all;
   return [line(head ?? []), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
@@ -259,8 +257,7 @@ function messageSection(m: MessageDef): string {
     `- Purpose: ${m.purpose}`,
     `- Used by: ${m.usedBy}`,
   ];
-  if (m.psdkName)
-    facts.push(`- PSDK class name: ${code(m.psdkName)} (the JSON form uses ${code(m.name)})`);
+  if (m.psdkName) facts.push(`- PSDK class name: ${code(m.psdkName)} (the JSON form uses ${code(m.name)})`);
   if (m.kind === 'request') {
     facts.push(
       m.supported
@@ -335,14 +332,8 @@ function valuesTable(): string {
       ['long', 'integer (64-bit; as a decimal string when beyond the exact range of JSON numbers)'],
       ['string', 'string'],
       ['bool', '`true` / `false` (`1` / `0` accepted)'],
-      [
-        'date',
-        'ISO-8601 UTC string, `2026-01-31T12:00:00Z` (milliseconds are dropped, as the binary wire does)',
-      ],
-      [
-        'enum',
-        'the member name, `"clientType": "MediaServer"` (case-insensitive; the number is accepted too)',
-      ],
+      ['date', 'ISO-8601 UTC string, `2026-01-31T12:00:00Z` (milliseconds are dropped, as the binary wire does)'],
+      ['enum', 'the member name, `"clientType": "MediaServer"` (case-insensitive; the number is accepted too)'],
       ['KV list', 'a JSON object, see below'],
       ['string[]', 'an array of strings'],
     ],
@@ -415,7 +406,7 @@ as \`connId\`; errors are EventError as everywhere.
 
 - \`EventRouteRequest\` {connId, thisDN (the queue), userData (all user data), the interaction's system properties}:
   IS hands an interaction to one routing engine (round-robin among those registered); the interaction is now
-  *routing*, held by that engine.
+  _routing_, held by that engine.
 - \`RequestRouteCall\` {referenceId, connId, targetType, targetAgent, targetPlace, targetQueue, targetWorkbin, reason}
   with \`targetType\` one of ${Object.keys(ENUMS.RouteTarget)
     .map((k) => code(k))
@@ -524,9 +515,7 @@ export function writeDocs(): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(new URL('protocol.md', dir), renderProtocolDoc());
   writeFileSync(new URL('errors.md', dir), renderErrorsDoc());
-  console.log(
-    `wrote ${fileURLToPath(new URL('protocol.md', dir))} and ${fileURLToPath(new URL('errors.md', dir))}`,
-  );
+  console.log(`wrote ${fileURLToPath(new URL('protocol.md', dir))} and ${fileURLToPath(new URL('errors.md', dir))}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) writeDocs();

@@ -106,16 +106,10 @@ describe('catalogue: message ids (reference Appendix A)', () => {
     for (const n of ['RequestRegisterClient', 'RequestChangeProperties', 'RequestSubmit']) {
       assert.equal(isMsgDef(n).kind, 'request', n);
     }
-    for (const n of [
-      'EventAck',
-      'EventError',
-      'EventPropertiesChanged',
-      'EventInteractionProperties',
-    ]) {
+    for (const n of ['EventAck', 'EventError', 'EventPropertiesChanged', 'EventInteractionProperties']) {
       assert.equal(isMsgDef(n).kind, 'event', n);
     }
-    for (const m of ALL)
-      assert.equal(m.kind, m.name.startsWith('Request') ? 'request' : 'event', m.name);
+    for (const m of ALL) assert.equal(m.kind, m.name.startsWith('Request') ? 'request' : 'event', m.name);
   });
 
   test('message ids and names are unique within each protocol', () => {
@@ -168,33 +162,17 @@ describe('catalogue: attribute wire ids (reference §1.4, §3.2)', () => {
       const wire = m.attrs.filter((a) => a.wireId !== undefined).map((a) => a.wireId);
       assert.equal(new Set(wire).size, wire.length, `${m.protocol} ${m.name} repeats a wire id`);
       const ext = m.attrs.filter((a) => a.extensionKey !== undefined).map((a) => a.extensionKey);
-      assert.equal(
-        new Set(ext).size,
-        ext.length,
-        `${m.protocol} ${m.name} repeats an Extension key`,
-      );
-      assert.equal(
-        new Set(m.attrs.map((a) => a.name)).size,
-        m.attrs.length,
-        `${m.name} repeats a name`,
-      );
-      assert.equal(
-        new Set(m.attrs.map((a) => a.jsonName)).size,
-        m.attrs.length,
-        `${m.name} repeats a JSON name`,
-      );
+      assert.equal(new Set(ext).size, ext.length, `${m.protocol} ${m.name} repeats an Extension key`);
+      assert.equal(new Set(m.attrs.map((a) => a.name)).size, m.attrs.length, `${m.name} repeats a name`);
+      assert.equal(new Set(m.attrs.map((a) => a.jsonName)).size, m.attrs.length, `${m.name} repeats a JSON name`);
     }
   });
 
   test('every attribute has a wire id or an Extension key or is a JSON-only T-Library facade attribute', () => {
     for (const m of IS_CATALOGUE) {
       for (const a of m.attrs) {
-        assert.ok(
-          a.wireId !== undefined || a.extensionKey !== undefined,
-          `${m.name}.${a.name} has no wire form`,
-        );
-        if (a.wireId !== undefined)
-          assert.ok(a.wireName?.startsWith('attr_'), `${m.name}.${a.name} wire name`);
+        assert.ok(a.wireId !== undefined || a.extensionKey !== undefined, `${m.name}.${a.name} has no wire form`);
+        if (a.wireId !== undefined) assert.ok(a.wireName?.startsWith('attr_'), `${m.name}.${a.name} wire name`);
       }
     }
   });
@@ -219,11 +197,7 @@ describe('catalogue: JSON names (spec §3.2)', () => {
   test('every JSON name is the catalogue name with its first letter lower-cased', () => {
     for (const m of ALL) {
       for (const a of m.attrs) {
-        assert.equal(
-          a.jsonName,
-          a.name.charAt(0).toLowerCase() + a.name.slice(1),
-          `${m.name}.${a.name}`,
-        );
+        assert.equal(a.jsonName, a.name.charAt(0).toLowerCase() + a.name.slice(1), `${m.name}.${a.name}`);
         assert.equal(m.byJsonName.get(a.jsonName), a);
       }
     }
@@ -235,10 +209,7 @@ describe('catalogue: JSON names (spec §3.2)', () => {
     assert.equal(attrOf(cp, 'InteractionId').jsonName, 'interactionId');
     assert.equal(attrOf(cp, 'ChangedProperties').jsonName, 'changedProperties');
     assert.equal(attrOf(isMsgDef('RequestRegisterClient'), 'ClientType').jsonName, 'clientType');
-    assert.equal(
-      attrOf(isMsgDef('EventPropertiesChanged'), 'InteractionMediatype').jsonName,
-      'interactionMediatype',
-    );
+    assert.equal(attrOf(isMsgDef('EventPropertiesChanged'), 'InteractionMediatype').jsonName, 'interactionMediatype');
     assert.equal(attrOf(isMsgDef('EventPropertiesChanged'), 'ActorType').jsonName, 'actorType');
   });
 
@@ -337,11 +308,7 @@ describe('catalogue: T-Library facade (spec §3.2)', () => {
         if (a.wireId === undefined) continue;
         const vName = ids.get(a.wireId);
         if (vName === undefined) continue; // optional attribute the vectors do not carry
-        assert.equal(
-          a.name.toLowerCase(),
-          vName.toLowerCase(),
-          `${m.name} wire id ${String(a.wireId)}`,
-        );
+        assert.equal(a.name.toLowerCase(), vName.toLowerCase(), `${m.name} wire id ${String(a.wireId)}`);
       }
     }
   });
@@ -372,8 +339,7 @@ for (const file of ['interaction-server.json', 'interaction-server-large.json'])
           const a = m.byWireId.get(va.id);
           assert.ok(a, `${m.name} has no attribute with wire id ${String(va.id)} (${va.name})`);
           assert.equal(a.name, va.name, `${m.name} wire id ${String(va.id)}: name`);
-          if (va.wireName !== undefined)
-            assert.equal(a.wireName, va.wireName, `${m.name}.${a.name}: wire name`);
+          if (va.wireName !== undefined) assert.equal(a.wireName, va.wireName, `${m.name}.${a.name}: wire name`);
           assert.equal(a.group, va.group, `${m.name}.${a.name}: group`);
           const want = compatibleType(va.type);
           assert.ok(want, `unknown vector type ${va.type}`);
