@@ -31,7 +31,7 @@ export interface RunningServer {
 /** Starts `ixs serve` on port 0. Reuses `dataDir` when given (restart tests). */
 export async function startServer(opts: { dataDir?: string; config?: string; extraArgs?: string[] } = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ixs-e2e-'));
-  const args = process.env.IXS_SMOKE ? ['--import', 'tsx', '/tmp/smoke.mts', dataDir] : [
+  const args = [
     // Tests run the TypeScript sources with tsx (STYLE.md); bin/ixs.js runs the compiled build.
     '--import', 'tsx',
     new URL('src/cli/main.ts', ROOT).pathname,

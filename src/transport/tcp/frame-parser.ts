@@ -118,7 +118,8 @@ export class FrameParser {
     try {
       this.consume(chunk, events);
     } catch (e) {
-      const reason = e instanceof Malformed ? e.message : `internal parser error: ${e instanceof Error ? e.message : String(e)}`;
+      const reason =
+        e instanceof Malformed ? e.message : `internal parser error: ${e instanceof Error ? e.message : String(e)}`;
       this.fail(events, reason);
     }
     return events;
@@ -178,7 +179,8 @@ export class FrameParser {
   }
 
   private startPlain(length: number): void {
-    if (length < MIN_BODY_BYTES) throw new Malformed(`bad frame length ${length} (a frame has at least ${MIN_BODY_BYTES} bytes)`);
+    if (length < MIN_BODY_BYTES)
+      throw new Malformed(`bad frame length ${length} (a frame has at least ${MIN_BODY_BYTES} bytes)`);
     if (length > this.maxFrameBytes) {
       throw new Malformed(`frame length ${length} is over the limit of ${this.maxFrameBytes} bytes`);
     }

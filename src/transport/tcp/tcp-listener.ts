@@ -5,6 +5,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { isMessageById } from '../../protocol/catalogue.ts';
+import { ProtocolError } from '../../protocol/errors.ts';
 import type { Message } from '../../protocol/message.ts';
 import type { Logger } from '../../obs/logger.ts';
 import type { Connection, ConnectionHandler } from '../connection.ts';
@@ -19,9 +21,16 @@ class TcpConnection implements Connection {
     readonly id: number,
     readonly remote: string,
     private readonly socket: Socket,
+    private readonly logger: Logger,
   ) {}
   send(message: Message): void {
-    if (!this.socket.destroyed && this.socket.writable) this.socket.write(encodeIsMessage(message));
+    if (this.socket.destroyed || !this.socket.writable) return;
+    if (message.protocol !== 'is') {
+      // T-Library facade messages have their own dialect; binary routing engines are not served on this port yet.
+      this.logger.warn({ conn: this.id, message: message.name }, 'T-Library message not sent over the IS binary protocol');
+      return;
+    }
+    this.socket.write(encodeIsMessage(message));
   }
   close(): void {
     this.socket.end();
@@ -51,7 +60,7 @@ export async function startTcpListener(opts: {
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    const conn = new TcpConnection(newConnectionId(), `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? 0)}`, socket);
+    const conn = new TcpConnection(newConnectionId(), `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? 0)}`, socket, opts.logger);
     const parser = new FrameParser({ maxFrameBytes: opts.maxFrameBytes });
     opts.handler.opened(conn);
     let failed = false;
@@ -68,8 +77,11 @@ export async function startTcpListener(opts: {
           return;
         } else {
           const r = decodeIsFrame(ev.messageId, ev.attrs);
-          if (r.ok) opts.handler.request(conn, r.message);
-          else opts.handler.refused(conn, r.error, r.referenceId);
+          if (!r.ok) opts.handler.refused(conn, r.error, r.referenceId);
+          else if (isMessageById(ev.messageId)?.kind !== 'request') {
+            const ref = r.message.attrs.ReferenceId;
+            opts.handler.refused(conn, new ProtocolError('ErrorUnsupportedProtocolElement', `${r.message.name} is an event, not a request a client may send`), typeof ref === 'number' ? ref : undefined);
+          } else opts.handler.request(conn, r.message);
         }
       }
     });

@@ -70,5 +70,7 @@ export const ADDP_2 = 0x32;
 /** Data bytes of an ADDP packet. */
 export const ADDP_DATA_BYTES = 3;
 
+/** Range of an 'i' attribute and a KV int (int32). */
 export const INT32_MIN = -0x80000000;
+/** Range of an 'i' attribute and a KV int (int32). */
 export const INT32_MAX = 0x7fffffff;
