@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { JsonClient, type Json } from '../../src/cli/ws-client.ts';
+import { TcpClient } from '../../src/cli/tcp-client.ts';
 
 export const ROOT = new URL('../../', import.meta.url);
 export const FIXTURE_CONFIG = new URL('./fixtures/config.json', import.meta.url).pathname;
@@ -91,13 +92,13 @@ export async function client(srv: RunningServer, clientType: string, clientName:
 }
 
 /** Waits a little and returns every unsolicited message a client got meanwhile (for "receives nothing" checks). */
-export async function quiet(clients: JsonClient[], ms = 150): Promise<Json[][]> {
+export async function quiet(clients: (JsonClient | TcpClient)[], ms = 150): Promise<Json[][]> {
   await new Promise((r) => setTimeout(r, ms));
   return clients.map((c) => c.pendingEvents());
 }
 
 /** Submits a standard e-mail interaction as the given media server client. */
-export async function submit(ms: JsonClient, queue: string, extra: Json = {}): Promise<string> {
+export async function submit(ms: JsonClient | TcpClient, queue: string, extra: Json = {}): Promise<string> {
   const r = await ms.request({
     message: 'RequestSubmit',
     tenantId: 1,
@@ -113,4 +114,17 @@ export async function submit(ms: JsonClient, queue: string, extra: Json = {}): P
 }
 
 export type { Json };
-export { JsonClient };
+export { JsonClient, TcpClient };
+
+/** Which front door a party uses. */
+export type Door = 'ws' | 'tcp';
+
+/** A client of either front door, with the JSON-level API. */
+export type AnyClient = JsonClient | TcpClient;
+
+/** Connects and registers a client over the given front door (the binary one speaks the Genesys protocol). */
+export async function clientOver(srv: RunningServer, door: Door, clientType: string, clientName: string, extra: Json = {}): Promise<AnyClient> {
+  const c = door === 'ws' ? await JsonClient.connect(srv.wsUrl) : await TcpClient.connect('127.0.0.1', srv.tcpPort);
+  await c.register(clientType, clientName, extra);
+  return c;
+}

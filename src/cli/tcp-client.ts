@@ -1,0 +1,141 @@
+/**
+ * A Genesys-binary (TCP) client with the same JSON-level API as JsonClient: requests are written in their JSON form,
+ * encoded with the catalogue-driven binary codec, and every received frame is decoded back to its JSON form. Used by
+ * the end-to-end tests (the same scenarios over TCP, WebSocket and mixed) and the benchmark's TCP mode.
+ */
+import { connect, type Socket } from 'node:net';
+import { toJsonObject } from '../protocol/json-form.ts';
+import { FrameParser } from '../transport/tcp/frame-parser.ts';
+import { decodeIsFrame, encodeIsMessage } from '../transport/tcp/is-codec.ts';
+import { decodeJsonRequest } from '../transport/ws/json-codec.ts';
+import type { Json } from './ws-client.ts';
+
+/** Frames above this are refused by the client too (matches the server default). */
+const MAX_FRAME = 16 * 1024 * 1024;
+
+export class TcpClient {
+  private nextRef = 1;
+  private readonly waiting = new Map<number, (m: Json) => void>();
+  private readonly events: Json[] = [];
+  private readonly eventWaiters: ((m: Json) => void)[] = [];
+  private readonly parser = new FrameParser({ maxFrameBytes: MAX_FRAME });
+  readonly received: Json[] = [];
+  closed = false;
+  /** Set when the server's bytes could not be decoded. */
+  decodeError: string | undefined;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk) => {
+      for (const ev of this.parser.push(chunk)) {
+        if (ev.kind === 'fatal') {
+          this.decodeError = ev.reason;
+          continue;
+        }
+        if (ev.kind !== 'frame') continue;
+        const r = decodeIsFrame(ev.messageId, ev.attrs);
+        if (!r.ok) {
+          this.decodeError = r.error.message;
+          continue;
+        }
+        this.dispatch(toJsonObject(r.message));
+      }
+    });
+    socket.on('close', () => {
+      this.closed = true;
+    });
+    socket.on('error', () => {
+      this.closed = true;
+    });
+  }
+
+  private dispatch(m: Json): void {
+    this.received.push(m);
+    const ref = m.referenceId;
+    if (typeof ref === 'number' && this.waiting.has(ref)) {
+      const w = this.waiting.get(ref);
+      this.waiting.delete(ref);
+      w?.(m);
+      return;
+    }
+    const ew = this.eventWaiters.shift();
+    if (ew) ew(m);
+    else this.events.push(m);
+  }
+
+  /** Opens a TCP connection. */
+  static async connect(host: string, port: number): Promise<TcpClient> {
+    const socket = connect({ host, port });
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => {
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+    return new TcpClient(socket);
+  }
+
+  /** Encodes a request given in its JSON form. */
+  static encode(msg: Json): Buffer {
+    const r = decodeJsonRequest(JSON.stringify(msg));
+    if (!r.ok) throw new Error(`not a valid request: ${r.error.message}`);
+    if (r.message.protocol !== 'is') throw new Error(`${r.message.name} is a T-Library facade message; it has no IS binary form`);
+    return encodeIsMessage(r.message);
+  }
+
+  /** Sends a request (referenceId added unless given) and waits for its reply. */
+  request(msg: Json, timeoutMs = 5000): Promise<Json> {
+    const referenceId = typeof msg.referenceId === 'number' ? msg.referenceId : this.nextRef++;
+    const bytes = TcpClient.encode({ ...msg, referenceId });
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiting.delete(referenceId);
+        reject(new Error(`no reply to ${String(msg.message)} (referenceId ${String(referenceId)}) within ${String(timeoutMs)} ms`));
+      }, timeoutMs);
+      this.waiting.set(referenceId, (m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
+      this.socket.write(bytes);
+    });
+  }
+
+  /** Writes raw bytes (for bad-input tests). */
+  sendRaw(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  /** Registers; throws on EventError. */
+  async register(clientType: string, clientName: string, extra: Json = {}): Promise<Json> {
+    const r = await this.request({ message: 'RequestRegisterClient', clientType, clientName, ...extra });
+    if (r.message !== 'EventAck') throw new Error(`registration failed: ${JSON.stringify(r)}`);
+    return r;
+  }
+
+  /** The next unsolicited message (waits up to timeoutMs). */
+  nextEvent(timeoutMs = 5000): Promise<Json> {
+    const e = this.events.shift();
+    if (e) return Promise.resolve(e);
+    return new Promise((resolve, reject) => {
+      const w = (m: Json): void => {
+        clearTimeout(t);
+        resolve(m);
+      };
+      const t = setTimeout(() => {
+        const i = this.eventWaiters.indexOf(w);
+        if (i >= 0) this.eventWaiters.splice(i, 1);
+        reject(new Error(`no event within ${String(timeoutMs)} ms`));
+      }, timeoutMs);
+      this.eventWaiters.push(w);
+    });
+  }
+
+  /** Unsolicited messages received and not yet taken. */
+  pendingEvents(): Json[] {
+    return this.events.splice(0);
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}
