@@ -23,6 +23,12 @@ export function buildHttpApp(opts: { server: IxsServer; store: Store; metrics: M
     if (!ix) return reply.code(404).send({ errorCode: 43, errorDescription: `there is no interaction '${req.params.id}'` });
     return toJsonObject(isMsg('EventInteractionProperties', { ...opts.server.core.itxAttrs(ix), SubmittedToRouterAt: ix.submittedToRouterAt, Version: ix.version }));
   });
+  app.get('/api/sessions', () => opts.server.listSessions());
+  app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
+    const ok = opts.server.forceDisconnect(Number(req.params.id), 'forced off by an administrator');
+    if (!ok) return reply.code(404).send({ errorCode: 3, errorDescription: `no client session ${req.params.id}` });
+    return { disconnected: Number(req.params.id) };
+  });
   app.get<{ Querystring: { after?: string; interactionId?: string; limit?: string } }>('/api/events', async (req) => {
     const q = req.query;
     return opts.store.readEvents({

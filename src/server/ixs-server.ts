@@ -28,6 +28,9 @@ interface Route {
   readonly proxyClientId?: number;
 }
 
+/** Logical clients one proxy connection may carry (error 86 beyond); bounds the memory one connection can claim. */
+const MAX_PROXIED_CLIENTS = 10_000;
+
 /** Lifecycle of the server (STYLE.md). */
 export type Lifecycle = 'starting' | 'ready' | 'draining' | 'closed';
 
@@ -80,6 +83,12 @@ export class IxsServer implements ConnectionHandler {
       this.registerClient(st, m);
       return;
     }
+    const pid = m.attrs.ProxyClientId;
+    if (st.session?.clientType === 'Proxy' && typeof pid === 'number' && !st.proxied.has(pid)) {
+      this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
+      this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: errorMsg(new ProtocolError('ErrorUnknownClientId', `ProxyClientId ${String(pid)} names no client registered through this proxy`), ref) }] });
+      return;
+    }
     const session = this.sessionFor(st, m);
     if (!session) {
       this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
@@ -130,6 +139,10 @@ export class IxsServer implements ConnectionHandler {
         return;
       }
       viaProxy = st.session;
+      if (st.proxied.size >= MAX_PROXIED_CLIENTS) {
+        this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: errorMsg(new ProtocolError('Error_limit_proxy_clients_reached', `proxy '${viaProxy.clientName}' already carries ${String(MAX_PROXIED_CLIENTS)} clients`), m.attrs.ReferenceId) }] });
+        return;
+      }
     }
     const r = this.core.register(m, viaProxy);
     if (!r.session) {
@@ -264,6 +277,38 @@ export class IxsServer implements ConnectionHandler {
       r.state.conn.send(msg);
     }
     plan.after?.();
+  }
+
+  /** Registered sessions with their connection (HTTP /api/sessions). */
+  listSessions(): { id: number; clientType: string; clientName: string; transport: string; remote: string; proxy?: number; agentId?: string }[] {
+    const out: { id: number; clientType: string; clientName: string; transport: string; remote: string; proxy?: number; agentId?: string }[] = [];
+    for (const st of this.conns.values()) {
+      const add = (s: Session, proxy?: number): void => {
+        out.push({ id: s.id, clientType: s.clientType, clientName: s.clientName, transport: st.conn.transport, remote: st.conn.remote, ...(proxy === undefined ? {} : { proxy }), ...(s.agent ? { agentId: s.agent.agentId } : {}) });
+      };
+      if (st.session) add(st.session);
+      for (const p of st.proxied.values()) add(p, st.session?.id);
+    }
+    return out;
+  }
+
+  /**
+   * Forces a client off (an administrator's decision). A client behind a proxy: the proxy gets EventForcedDisconnect
+   * with its ProxyClientId and the session ends; a direct client: its connection is closed. False when unknown.
+   */
+  forceDisconnect(sessionId: number, reason: string): boolean {
+    const r = this.routes.get(sessionId);
+    if (!r) return false;
+    const st = r.state;
+    if (r.proxyClientId !== undefined) {
+      const s = st.proxied.get(sessionId);
+      if (!s) return false;
+      this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: isMsg('EventForcedDisconnect', { ProxyClientId: sessionId, Reason: 0, ReasonDescription: reason }) }] });
+      this.endSession(st, s);
+    } else {
+      st.conn.close();
+    }
+    return true;
   }
 
   /** Waits until every queued plan is committed and sent (used when draining). */
