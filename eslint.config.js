@@ -15,7 +15,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       'import-x/no-cycle': 'error',
@@ -28,19 +31,39 @@ export default tseslint.config(
   },
   {
     files: ['src/protocol/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['../store/*', '../core/*', '../transport/*', '../server/*', '../http/*', '../cli/*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../store/*', '../core/*', '../transport/*', '../server/*', '../http/*', '../cli/*'] },
+      ],
+    },
   },
   {
     files: ['src/store/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/core/*', '**/transport/*', '**/server/*', '**/http/*', '**/cli/*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/core/*', '**/transport/*', '**/server/*', '**/http/*', '**/cli/*'] },
+      ],
+    },
   },
   {
     files: ['src/core/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/transport/*', '**/server/*', '**/http/*', '**/cli/*', 'node:*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/transport/*', '**/server/*', '**/http/*', '**/cli/*', 'node:*'] },
+      ],
+    },
   },
   {
     files: ['src/transport/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/server/*', '**/http/*', '**/cli/*', '**/core/*', '**/store/*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/server/*', '**/http/*', '**/cli/*', '**/core/*', '**/store/*'] },
+      ],
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -11,9 +11,22 @@ const rows = appendix.split('\n').filter((l) => /^\| \d+ \|/.test(l));
 
 const out: string[] = [];
 for (const row of rows) {
-  const cols = row.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+  const cols = row
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split('|')
+    .map((c) => c.trim());
   const [id, name, group, dir, usedBy, purpose, required, attrsCol, embedded] = cols as [
-    string, string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   const attrs = [...attrsCol.matchAll(/(\w+)\((\d+),(\w+)\)/g)].map((m) => [m[1], Number(m[2]), m[3]] as const);
   const groups = [...embedded.matchAll(/(\w+)\((\w+)\)/g)].map((m) => [m[1], m[2]] as const);

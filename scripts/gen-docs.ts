@@ -441,9 +441,89 @@ ${supportedTable()}`;
  * documentation appends its content under this heading (extend this function, not the generated file).
  */
 export function renderBinarySection(): string {
+  const supported = [...SUPPORTED_REQUESTS].filter((n) => IS_CATALOGUE.some((m) => m.name === n)).sort();
+  const rows = supported.map((n) => {
+    const m = IS_CATALOGUE.find((x) => x.name === n);
+    return [code(n), String(m?.id ?? '')];
+  });
   return `## Binary protocol (TCP, port 7120)
 
-The binary framing section is documented in the binary-protocol part.`;
+The Genesys Interaction Server protocol as the Platform SDK speaks it, confirmed byte for byte by \`../shared/vectors/\`
+(every vector round-trips through our codec in \`test/unit/tcp-vectors.test.ts\`). A binary client and a JSON client
+see the same interactions and the same events: both codecs are driven by the same catalogue.
+
+### Frame
+
+\`\`\`
+u32 BE  length            bytes that follow (attribute count + message id + attributes); at most 16 380
+u8      attribute count   (at most 255)
+u32 BE  message id        100 RequestRegisterClient, 125 EventAck, ... (see the message reference below)
+...     attributes
+\`\`\`
+
+A message whose length field would exceed 16 380 is sent in the extended layout (the SDK refuses plain frames above
+that size): \`u32 28 | "$PACKET EXTENSION V1.00$" | u32 BE bodyLength\`, then the body in chunks
+\`u32 BE chunkLength (<= 16 380) | chunk\`, every chunk 16 380 bytes but the last. IXS reads both layouts for any size
+up to \`limits.maxFrameBytes\`.
+
+### Attributes
+
+Each attribute is \`u32 BE id | u8 tag | value\`, in any order (IXS writes ascending ids):
+
+| tag | value | used for |
+|---|---|---|
+| \`i\` 0x69 | int32 BE | ints, booleans (0/1), enums (their numbers) |
+| \`l\` 0x6C | int64 BE | 64-bit ids |
+| \`s\` 0x73 | u16 BE n, n bytes UTF-8 | strings and dates up to 65 535 bytes; dates are UTC \`yyyy-MM-ddTHH:mm:ssZ\` |
+| \`S\` 0x53 | u32 BE n, n bytes UTF-8 | longer strings |
+| \`b\` 0x62 | u16 BE (n+2), n bytes | KV lists up to 65 533 bytes (the length counts its own 2 bytes) |
+| \`B\` 0x42 | u32 BE n, n bytes | larger KV lists; above 65 535 bytes: u32 (n+2), then 0x0000, then the list |
+
+Embedded structures (Interaction, Actor, Party, Reason, Workbin) are flattened: each of their attributes goes into
+the message under its own id. The IXS additions travel inside the \`Extension\` (89) KV list: \`ixs-expected-version\`
+(int) on requests, \`ixs-version\` (int) on EventAck, EventPropertiesChanged and EventInteractionProperties, and
+\`InteractionId\` (string) on the EventAck of RequestSubmit.
+
+### KV lists
+
+\`\`\`
+L     = u16 BE pairCount | pair*
+pair  = u8 type | u16 BE keyLength | key (UTF-8) | u16 BE valueLength | value
+        type 0 string (UTF-8), 1 int32, 2 binary, 3 nested list (value = u16 BE size | L, size = len(L)+2 or 0),
+        4 UTF-16BE string, 6 int64, 7 float32; type | 0x80 and a u32 length for values above 65 535 bytes
+\`\`\`
+
+### Handshake and session
+
+1. Right after connecting, the client sends RequestRegisterClient (ClientType, ClientName, ReferenceId; MediaType for
+   media servers; Extension with \`event_properties_changed\` / \`event_processing_stopped\`).
+2. IXS answers EventAck echoing the ReferenceId, with ProxyClientId (the session id) and
+   \`Extension{ServerVersion}\`, before it sends anything else on that connection. An invalid registration gets
+   EventError (2 wrong type, 3 unknown application) and the connection is closed after a grace period.
+3. Every later request is answered with EventAck, EventError or its own reply event, echoing its ReferenceId;
+   events to the client carry no ReferenceId. The SDK sends nothing while idle; IXS sends no keep-alive of its own.
+4. ADDP: 6-byte packets \`'p' '2' cmd data[3]\` may be mixed into the stream (they start with 0x70, a frame with 0x00).
+   IXS answers \`I\` with \`i 000000\`, \`P\` with \`p\` echoing the data, \`R\` with \`r\`, \`V\` with \`v\`.
+5. **Proxy clients**: a connection registered as ClientType Proxy may register logical clients with further
+   RequestRegisterClient frames; each ack carries that client's ProxyClientId. A request carrying ProxyClientId acts
+   as that client (an unknown one gets EventError 3); every message for it carries its ProxyClientId.
+   RequestUnregisterClient with a ProxyClientId ends that client only; when IXS forces one off (HTTP
+   \`DELETE /api/sessions/:id\`) the proxy gets EventForcedDisconnect with its ProxyClientId. A proxy cannot register a
+   proxy (5); one proxy carries at most 10 000 clients (86).
+
+### Bad input
+
+Undecodable framing (a bad length, a length over \`limits.maxFrameBytes\`, an unknown type tag, a truncated attribute
+or KV list, trailing bytes, a bad extended header) closes that connection with a log line. A decodable frame with an
+unknown message id, an event id, or an unknown attribute gets EventError 4; an attribute with the wrong tag for its
+type gets 65 (a bad date 31); a repeated attribute 79. Nothing changes and every other client is served as before.
+
+### Supported requests on the binary wire
+
+${table(['Request', 'Id'], rows)}
+
+Routing engines use the T-Library facade, which is served over JSON (WebSocket) for now; its binary T-Library dialect
+is not served on port 7120 yet.`;
 }
 
 function messagesSection(): string {

@@ -14,7 +14,13 @@ function parseJson(text: string, what: string): Json {
   }
 }
 
-async function withClient(url: string, type: string, name: string, ext: Json | undefined, fn: (c: JsonClient) => Promise<boolean>): Promise<void> {
+async function withClient(
+  url: string,
+  type: string,
+  name: string,
+  ext: Json | undefined,
+  fn: (c: JsonClient) => Promise<boolean>,
+): Promise<void> {
   const c = await JsonClient.connect(url);
   await c.register(type, name, ext ? { extension: ext } : {});
   const ok = await fn(c);
@@ -40,22 +46,34 @@ export function registerClientVerbs(program: Command): void {
     .requiredOption('--queue <q>', 'queue to submit into')
     .option('--id <interactionId>', 'interaction id (generated when absent)')
     .option('--data <json>', 'user data as a JSON object', '{}')
-    .action(async (o: { url: string; name: string; tenant: string; media: string; type: string; subtype: string; queue: string; id?: string; data: string }) => {
-      await withClient(o.url, 'MediaServer', o.name, undefined, async (c) => {
-        const r = await c.request({
-          message: 'RequestSubmit',
-          tenantId: Number(o.tenant),
-          mediaType: o.media,
-          interactionType: o.type,
-          interactionSubtype: o.subtype,
-          queue: o.queue,
-          ...(o.id ? { interactionId: o.id } : {}),
-          userData: parseJson(o.data, '--data'),
+    .action(
+      async (o: {
+        url: string;
+        name: string;
+        tenant: string;
+        media: string;
+        type: string;
+        subtype: string;
+        queue: string;
+        id?: string;
+        data: string;
+      }) => {
+        await withClient(o.url, 'MediaServer', o.name, undefined, async (c) => {
+          const r = await c.request({
+            message: 'RequestSubmit',
+            tenantId: Number(o.tenant),
+            mediaType: o.media,
+            interactionType: o.type,
+            interactionSubtype: o.subtype,
+            queue: o.queue,
+            ...(o.id ? { interactionId: o.id } : {}),
+            userData: parseJson(o.data, '--data'),
+          });
+          print(r);
+          return r.message === 'EventAck';
         });
-        print(r);
-        return r.message === 'EventAck';
-      });
-    });
+      },
+    );
 
   const props = program.command('props').description('read or change interaction properties');
   props
@@ -80,20 +98,27 @@ export function registerClientVerbs(program: Command): void {
     .option('--change <json>', 'ChangedProperties as a JSON object')
     .option('--delete <keys>', 'comma-separated keys to delete')
     .option('--expected-version <n>', 'refuse unless the interaction is at this version')
-    .action(async (id: string, o: { url: string; name: string; add?: string; change?: string; delete?: string; expectedVersion?: string }) => {
-      await withClient(o.url, 'MediaServer', o.name, undefined, async (c) => {
-        const r = await c.request({
-          message: 'RequestChangeProperties',
-          interactionId: id,
-          ...(o.add ? { addedProperties: parseJson(o.add, '--add') } : {}),
-          ...(o.change ? { changedProperties: parseJson(o.change, '--change') } : {}),
-          ...(o.delete ? { deletedProperties: Object.fromEntries(o.delete.split(',').map((k) => [k.trim(), ''])) } : {}),
-          ...(o.expectedVersion ? { expectedVersion: Number(o.expectedVersion) } : {}),
+    .action(
+      async (
+        id: string,
+        o: { url: string; name: string; add?: string; change?: string; delete?: string; expectedVersion?: string },
+      ) => {
+        await withClient(o.url, 'MediaServer', o.name, undefined, async (c) => {
+          const r = await c.request({
+            message: 'RequestChangeProperties',
+            interactionId: id,
+            ...(o.add ? { addedProperties: parseJson(o.add, '--add') } : {}),
+            ...(o.change ? { changedProperties: parseJson(o.change, '--change') } : {}),
+            ...(o.delete
+              ? { deletedProperties: Object.fromEntries(o.delete.split(',').map((k) => [k.trim(), ''])) }
+              : {}),
+            ...(o.expectedVersion ? { expectedVersion: Number(o.expectedVersion) } : {}),
+          });
+          print(r);
+          return r.message === 'EventAck';
         });
-        print(r);
-        return r.message === 'EventAck';
-      });
-    });
+      },
+    );
 
   program
     .command('watch')
@@ -120,7 +145,10 @@ export function registerClientVerbs(program: Command): void {
     .description('register as any application and send one request (JSON form); prints the reply')
     .option('--url <url>', 'server WebSocket URL', DEFAULT_URL)
     .requiredOption('--name <app>', 'application name')
-    .requiredOption('--client-type <t>', 'client type (MediaServer, AgentApplication, RoutingEngine, ReportingEngine, Proxy)')
+    .requiredOption(
+      '--client-type <t>',
+      'client type (MediaServer, AgentApplication, RoutingEngine, ReportingEngine, Proxy)',
+    )
     .action(async (json: string, o: { url: string; name: string; clientType: string }) => {
       await withClient(o.url, o.clientType, o.name, undefined, async (c) => {
         const r = await c.request(parseJson(json, 'the request'));

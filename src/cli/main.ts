@@ -5,7 +5,8 @@ import { registerClientVerbs } from './client-verbs.ts';
 
 function port(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number 0-65535 (0 picks a free port)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port number 0-65535 (0 picks a free port)');
   return n;
 }
 
@@ -20,13 +21,22 @@ program
   .option('--ws-port <n>', 'JSON over WebSocket port', port, 7121)
   .option('--http-port <n>', 'HTTP port', port, 7122)
   .option('--host <h>', 'address to listen on', '0.0.0.0')
-  .action(async (o: { config?: string; dataDir: string; tcpPort: number; wsPort: number; httpPort: number; host: string }) => {
-    try {
-      await serve(o);
-    } catch (e) {
-      process.stderr.write(`ixs serve: ${(e as Error).message}\n`);
-      process.exit(1);
-    }
-  });
+  .action(
+    async (o: {
+      config?: string;
+      dataDir: string;
+      tcpPort: number;
+      wsPort: number;
+      httpPort: number;
+      host: string;
+    }) => {
+      try {
+        await serve(o);
+      } catch (e) {
+        process.stderr.write(`ixs serve: ${(e as Error).message}\n`);
+        process.exit(1);
+      }
+    },
+  );
 registerClientVerbs(program);
 await program.parseAsync(process.argv);

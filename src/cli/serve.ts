@@ -25,8 +25,20 @@ export async function serve(o: ServeOptions): Promise<void> {
   const metrics = new Metrics();
   const server = new IxsServer({ config, store, logger, metrics });
   await server.load();
-  const ws = await startWsListener({ host: o.host, port: o.wsPort, maxFrameBytes: config.limits.maxFrameBytes, handler: server, logger });
-  const tcp = await startTcpListener({ host: o.host, port: o.tcpPort, maxFrameBytes: config.limits.maxFrameBytes, handler: server, logger });
+  const ws = await startWsListener({
+    host: o.host,
+    port: o.wsPort,
+    maxFrameBytes: config.limits.maxFrameBytes,
+    handler: server,
+    logger,
+  });
+  const tcp = await startTcpListener({
+    host: o.host,
+    port: o.tcpPort,
+    maxFrameBytes: config.limits.maxFrameBytes,
+    handler: server,
+    logger,
+  });
   const http = await startHttp(buildHttpApp({ server, store, metrics }), o.host, o.httpPort);
   server.lifecycle = 'ready';
   process.stdout.write(`${JSON.stringify({ ready: true, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port })}\n`);

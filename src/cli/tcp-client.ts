@@ -79,7 +79,8 @@ export class TcpClient {
   static encode(msg: Json): Buffer {
     const r = decodeJsonRequest(JSON.stringify(msg));
     if (!r.ok) throw new Error(`not a valid request: ${r.error.message}`);
-    if (r.message.protocol !== 'is') throw new Error(`${r.message.name} is a T-Library facade message; it has no IS binary form`);
+    if (r.message.protocol !== 'is')
+      throw new Error(`${r.message.name} is a T-Library facade message; it has no IS binary form`);
     return encodeIsMessage(r.message);
   }
 
@@ -90,7 +91,11 @@ export class TcpClient {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.waiting.delete(referenceId);
-        reject(new Error(`no reply to ${String(msg.message)} (referenceId ${String(referenceId)}) within ${String(timeoutMs)} ms`));
+        reject(
+          new Error(
+            `no reply to ${String(msg.message)} (referenceId ${String(referenceId)}) within ${String(timeoutMs)} ms`,
+          ),
+        );
       }, timeoutMs);
       this.waiting.set(referenceId, (m) => {
         clearTimeout(t);

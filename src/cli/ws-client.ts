@@ -15,10 +15,16 @@ export class JsonClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const m = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8')) as Json;
+      const m = JSON.parse(
+        (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8'),
+      ) as Json;
       this.received.push(m);
       const ref = m.referenceId;
-      if (typeof ref === 'number' && this.waiting.has(ref) && (m.message === 'EventAck' || m.message === 'EventError' || this.isReplyTo(m))) {
+      if (
+        typeof ref === 'number' &&
+        this.waiting.has(ref) &&
+        (m.message === 'EventAck' || m.message === 'EventError' || this.isReplyTo(m))
+      ) {
         const w = this.waiting.get(ref);
         this.waiting.delete(ref);
         w?.(m);
@@ -56,7 +62,11 @@ export class JsonClient {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.waiting.delete(referenceId);
-        reject(new Error(`no reply to ${String(msg.message)} (referenceId ${String(referenceId)}) within ${String(timeoutMs)} ms`));
+        reject(
+          new Error(
+            `no reply to ${String(msg.message)} (referenceId ${String(referenceId)}) within ${String(timeoutMs)} ms`,
+          ),
+        );
       }, timeoutMs);
       this.waiting.set(referenceId, (m) => {
         clearTimeout(t);

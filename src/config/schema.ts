@@ -40,9 +40,7 @@ export const ConfigSchema = z
           .object({
             name: z.string().min(1),
             tenant: z.number().int(),
-            routing: z
-              .union([z.literal('external'), z.object({ agents: z.array(z.string()) }).strict()])
-              .optional(),
+            routing: z.union([z.literal('external'), z.object({ agents: z.array(z.string()) }).strict()]).optional(),
           })
           .strict(),
       )
@@ -61,9 +59,17 @@ export const ConfigSchema = z
     limits: z
       .object({
         /** Largest accepted frame, either front door; 1 MiB (issue #2). */
-        maxFrameBytes: z.number().int().min(1024).default(1024 * 1024),
+        maxFrameBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024),
         /** Largest user data of one interaction, as UTF-8 JSON; 64 KiB (issue #2). */
-        maxUserDataBytes: z.number().int().min(256).default(64 * 1024),
+        maxUserDataBytes: z
+          .number()
+          .int()
+          .min(256)
+          .default(64 * 1024),
         /** How long an unregistered client that sent another request stays connected; GenEM: "after a timeout". */
         unregisteredGraceMs: z.number().int().min(0).default(1000),
       })
@@ -82,14 +88,20 @@ export const ConfigSchema = z
     c.agents.forEach((a, i) => {
       check(a.tenant, ['agents', i, 'tenant']);
       for (const m of Object.keys(a.media)) {
-        if (!c.mediaTypes.includes(m)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'media', m], message: `unknown media type '${m}'` });
+        if (!c.mediaTypes.includes(m))
+          ctx.addIssue({ code: 'custom', path: ['agents', i, 'media', m], message: `unknown media type '${m}'` });
       }
     });
     c.queues.forEach((q, i) => {
       check(q.tenant, ['queues', i, 'tenant']);
       if (q.routing && q.routing !== 'external') {
         q.routing.agents.forEach((a, j) => {
-          if (!c.agents.some((x) => x.id === a)) ctx.addIssue({ code: 'custom', path: ['queues', i, 'routing', 'agents', j], message: `unknown agent '${a}'` });
+          if (!c.agents.some((x) => x.id === a))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['queues', i, 'routing', 'agents', j],
+              message: `unknown agent '${a}'`,
+            });
         });
       }
     });
@@ -98,7 +110,12 @@ export const ConfigSchema = z
     });
     const names = new Set<string>();
     c.applications.forEach((a, i) => {
-      if (names.has(a.name)) ctx.addIssue({ code: 'custom', path: ['applications', i, 'name'], message: `duplicate application '${a.name}'` });
+      if (names.has(a.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['applications', i, 'name'],
+          message: `duplicate application '${a.name}'`,
+        });
       names.add(a.name);
     });
   });

@@ -126,17 +126,26 @@ export class Core {
         throw new ProtocolError('ErrorUnknownClientType', `unknown ClientType ${String(ct)}`);
       }
       if (viaProxy && typeName === 'Proxy') {
-        throw new ProtocolError('Error_proxy_through_proxy', `proxy '${name}' cannot register through proxy '${viaProxy.clientName}'`);
+        throw new ProtocolError(
+          'Error_proxy_through_proxy',
+          `proxy '${name}' cannot register through proxy '${viaProxy.clientName}'`,
+        );
       }
       const app = this.cfg.applications.find((a) => a.name === name);
       if (!app) throw new ProtocolError('ErrorUnknownClientId', `no application named '${name}' is configured`);
       if (app.type !== typeName) {
-        throw new ProtocolError('ErrorUnknownClientType', `application '${name}' is configured as ${app.type}, not ${typeName}`);
+        throw new ProtocolError(
+          'ErrorUnknownClientType',
+          `application '${name}' is configured as ${app.type}, not ${typeName}`,
+        );
       }
       if (typeName === 'MediaServer') {
         for (const s of this.sessions.values()) {
           if (s.clientType === 'MediaServer' && s.clientName === name) {
-            throw new ProtocolError('ErrorUnknownClientId', `a media server named '${name}' is already connected; media server names must be unique`);
+            throw new ProtocolError(
+              'ErrorUnknownClientId',
+              `a media server named '${name}' is already connected; media server names must be unique`,
+            );
           }
         }
       }
@@ -259,42 +268,64 @@ export class Core {
       throw notAllowed(m, s);
     }
     if (s.clientType === 'AgentApplication' && !s.agent) {
-      throw new ProtocolError('Error_client_not_logged_in', 'RequestSubmit from an agent application needs RequestAgentLogin first');
+      throw new ProtocolError(
+        'Error_client_not_logged_in',
+        'RequestSubmit from an agent application needs RequestAgentLogin first',
+      );
     }
     if (a.TenantId === undefined) throw new ProtocolError('Error_tenant_not_specified', 'RequestSubmit needs TenantId');
     const tenantId = a.TenantId as number;
     if (!this.cfg.tenants.some((t) => t.id === tenantId)) {
-      throw new ProtocolError('Error_unknown_tenant_in_request', `TenantId ${String(tenantId)} is not a configured tenant`);
+      throw new ProtocolError(
+        'Error_unknown_tenant_in_request',
+        `TenantId ${String(tenantId)} is not a configured tenant`,
+      );
     }
     const mediaType = a.MediaType as string | undefined;
     if (!mediaType) throw new ProtocolError('Error_media_type_not_specified', 'RequestSubmit needs MediaType');
     if (!this.cfg.mediaTypes.includes(mediaType)) {
-      throw new ProtocolError('Error_unsupported_media_type', `MediaType '${mediaType}' is not configured (configured: ${this.cfg.mediaTypes.join(', ')})`);
+      throw new ProtocolError(
+        'Error_unsupported_media_type',
+        `MediaType '${mediaType}' is not configured (configured: ${this.cfg.mediaTypes.join(', ')})`,
+      );
     }
     const type = a.InteractionType as string | undefined;
     if (!type) throw new ProtocolError('Error_interaction_type_not_specified', 'RequestSubmit needs InteractionType');
     const subtypes = this.cfg.interactionTypes[type];
-    if (!subtypes) throw new ProtocolError('Error_unsupported_interaction_type', `InteractionType '${type}' is not configured`);
+    if (!subtypes)
+      throw new ProtocolError('Error_unsupported_interaction_type', `InteractionType '${type}' is not configured`);
     const subtype = a.InteractionSubtype as string | undefined;
-    if (!subtype) throw new ProtocolError('Error_interaction_subtype_not_specified', 'RequestSubmit needs InteractionSubtype');
+    if (!subtype)
+      throw new ProtocolError('Error_interaction_subtype_not_specified', 'RequestSubmit needs InteractionSubtype');
     if (!subtypes.includes(subtype)) {
-      throw new ProtocolError('Error_unsupported_interaction_subtype', `InteractionSubtype '${subtype}' is not configured for InteractionType '${type}'`);
+      throw new ProtocolError(
+        'Error_unsupported_interaction_subtype',
+        `InteractionSubtype '${subtype}' is not configured for InteractionType '${type}'`,
+      );
     }
     const queue = a.Queue as string | undefined;
-    if (!queue && s.clientType === 'MediaServer') throw new ProtocolError('Error_queue_not_specified', 'RequestSubmit needs Queue');
+    if (!queue && s.clientType === 'MediaServer')
+      throw new ProtocolError('Error_queue_not_specified', 'RequestSubmit needs Queue');
     if (queue) {
       const q = this.queues.get(queue);
       if (!q || q.tenant !== tenantId) {
-        throw new ProtocolError('Error_unknown_queue_in_request', `Queue '${queue}' is not a configured queue of tenant ${String(tenantId)}`);
+        throw new ProtocolError(
+          'Error_unknown_queue_in_request',
+          `Queue '${queue}' is not a configured queue of tenant ${String(tenantId)}`,
+        );
       }
     }
     if (a.WorkbinTypeId !== undefined) {
-      throw new ProtocolError('ErrorUnsupportedProtocolElement', 'RequestSubmit into a workbin (WorkbinTypeId) is not supported yet; submit to a queue');
+      throw new ProtocolError(
+        'ErrorUnsupportedProtocolElement',
+        'RequestSubmit into a workbin (WorkbinTypeId) is not supported yet; submit to a queue',
+      );
     }
     let id = a.InteractionId as string | undefined;
     if (id !== undefined) {
       if (id === '') throw new ProtocolError('Error_invalid_protocol_message', 'InteractionId must not be empty');
-      if (this.interactions.has(id)) throw new ProtocolError('Error_duplicated_interaction_id', `an interaction with id '${id}' already exists`);
+      if (this.interactions.has(id))
+        throw new ProtocolError('Error_duplicated_interaction_id', `an interaction with id '${id}' already exists`);
     } else {
       do id = this.newId();
       while (this.interactions.has(id));
@@ -354,7 +385,9 @@ export class Core {
         if (prev !== undefined) {
           throw new ProtocolError(
             'Error_duplicated_properties',
-            prev === label ? `key '${p.key}' appears twice in ${label}` : `key '${p.key}' appears in both ${prev} and ${label}`,
+            prev === label
+              ? `key '${p.key}' appears twice in ${label}`
+              : `key '${p.key}' appears in both ${prev} and ${label}`,
           );
         }
         seen.set(p.key, label);
@@ -363,15 +396,29 @@ export class Core {
     for (const p of [...added, ...changed, ...deleted]) checkWritable(p.key);
     for (const p of added) {
       if (kvGet(d.userData, p.key) !== undefined) {
-        throw new ProtocolError('Error_duplicated_properties', `AddedProperties key '${p.key}' already exists; use ChangedProperties to replace it`);
+        throw new ProtocolError(
+          'Error_duplicated_properties',
+          `AddedProperties key '${p.key}' already exists; use ChangedProperties to replace it`,
+        );
       }
     }
     for (const p of deleted) {
       if (kvGet(d.userData, p.key) === undefined) {
-        throw new ProtocolError('Error_invalid_interaction_data', `DeletedProperties key '${p.key}' does not exist in interaction '${d.id}'`);
+        throw new ProtocolError(
+          'Error_invalid_interaction_data',
+          `DeletedProperties key '${p.key}' does not exist in interaction '${d.id}'`,
+        );
       }
     }
-    this.applyChange(tx, s, m, d, added, changed, deleted.map((p) => p.key));
+    this.applyChange(
+      tx,
+      s,
+      m,
+      d,
+      added,
+      changed,
+      deleted.map((p) => p.key),
+    );
   }
 
   /** T-Library RequestUpdateUserData (merge) and RequestDeleteUserData (keys, or all keys). */
@@ -384,7 +431,8 @@ export class Core {
       const ud = a.UserData as KvList | undefined;
       if (!ud) throw new ProtocolError('Error_invalid_protocol_message', 'RequestUpdateUserData needs userData');
       const dupe = firstDuplicateKey(ud);
-      if (dupe !== undefined) throw new ProtocolError('Error_duplicated_properties', `userData has key '${dupe}' twice`);
+      if (dupe !== undefined)
+        throw new ProtocolError('Error_duplicated_properties', `userData has key '${dupe}' twice`);
       for (const p of ud) checkWritable(p.key);
       this.applyChange(tx, s, m, d, [], ud, []);
     } else {
@@ -398,7 +446,10 @@ export class Core {
         for (const k of keys) checkWritable(k);
         for (const k of keys) {
           if (kvGet(d.userData, k) === undefined) {
-            throw new ProtocolError('Error_invalid_interaction_data', `key '${k}' does not exist in interaction '${d.id}'`);
+            throw new ProtocolError(
+              'Error_invalid_interaction_data',
+              `key '${k}' does not exist in interaction '${d.id}'`,
+            );
           }
         }
         del = [...keys];
@@ -497,7 +548,10 @@ export class Core {
   private getProperties(tx: Tx, s: Session, m: Message): void {
     const key = m.attrs.InteractionId;
     if (typeof key !== 'string' || !key) {
-      throw new ProtocolError('Error_interaction_id_not_specified', 'RequestGetInteractionProperties needs InteractionId');
+      throw new ProtocolError(
+        'Error_interaction_id_not_specified',
+        'RequestGetInteractionProperties needs InteractionId',
+      );
     }
     let ix: Interaction | undefined;
     if (m.attrs.SearchByExternalId === true) {
@@ -548,17 +602,33 @@ export class Core {
     }
     if (d.state === InteractionState.Handling) {
       for (const agentId of d.agents) {
-        tx.report(d, 'EventPartyRemoved', { ...actor, ...this.agentPartyById(d, agentId), Operation: Operation.Stop, ...reason });
+        tx.report(d, 'EventPartyRemoved', {
+          ...actor,
+          ...this.agentPartyById(d, agentId),
+          Operation: Operation.Stop,
+          ...reason,
+        });
       }
     } else if (d.state === InteractionState.Routing && d.routerName) {
-      tx.report(d, 'EventPartyRemoved', { ...actor, ...this.strategyParty(d, d.routerName), Operation: Operation.Stop, ...reason });
+      tx.report(d, 'EventPartyRemoved', {
+        ...actor,
+        ...this.strategyParty(d, d.routerName),
+        Operation: Operation.Stop,
+        ...reason,
+      });
     }
     tx.report(d, 'EventProcessingStopped', { ...actor, ...reason });
     const stopped = isMsg('EventProcessingStopped', { ...this.itxAttrs(d), EventTime: tx.now, ...actor, ...reason });
     const told = new Set<number>([s.id]);
     for (const r of this.sessions.values()) if (r.clientType === 'ReportingEngine') told.add(r.id);
     if (d.state === InteractionState.Handling) {
-      const revoked = isMsg('EventRevoked', { ...this.itxAttrs(d), EventTime: tx.now, ...actor, Operation: Operation.Stop, ...reason });
+      const revoked = isMsg('EventRevoked', {
+        ...this.itxAttrs(d),
+        EventTime: tx.now,
+        ...actor,
+        Operation: Operation.Stop,
+        ...reason,
+      });
       for (const agentId of d.agents) {
         for (const as of this.agentSessions(agentId)) {
           if (!told.has(as.id)) tx.send(as.id, revoked);
@@ -569,7 +639,10 @@ export class Core {
     if (d.routerName) {
       for (const rs of this.sessionsNamed(d.routerName, 'RoutingEngine')) {
         if (rs.id === s.id) {
-          tx.send(rs.id, tlibMsg('EventRouteUsed', { ReferenceId: routeRef, ConnId: d.id, ThisDN: d.queue, Result: 'stopped' }));
+          tx.send(
+            rs.id,
+            tlibMsg('EventRouteUsed', { ReferenceId: routeRef, ConnId: d.id, ThisDN: d.queue, Result: 'stopped' }),
+          );
         } else if (!told.has(rs.id)) {
           tx.send(rs.id, tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: reasonText(reason) }));
         }
@@ -591,21 +664,35 @@ export class Core {
   private agentLogin(tx: Tx, s: Session, m: Message): void {
     const a = m.attrs;
     if (s.clientType !== 'AgentApplication') throw notAllowed(m, s);
-    if (s.agent) throw new ProtocolError('Error_already_logged_in', `this connection is already logged in as agent '${s.agent.agentId}'`);
-    if (a.TenantId === undefined) throw new ProtocolError('Error_tenant_not_specified', 'RequestAgentLogin needs TenantId');
+    if (s.agent)
+      throw new ProtocolError(
+        'Error_already_logged_in',
+        `this connection is already logged in as agent '${s.agent.agentId}'`,
+      );
+    if (a.TenantId === undefined)
+      throw new ProtocolError('Error_tenant_not_specified', 'RequestAgentLogin needs TenantId');
     const tenantId = a.TenantId as number;
     if (!this.cfg.tenants.some((t) => t.id === tenantId)) {
-      throw new ProtocolError('Error_unknown_tenant_in_request', `TenantId ${String(tenantId)} is not a configured tenant`);
+      throw new ProtocolError(
+        'Error_unknown_tenant_in_request',
+        `TenantId ${String(tenantId)} is not a configured tenant`,
+      );
     }
     const placeId = a.PlaceId as string | undefined;
     if (!placeId) throw new ProtocolError('Error_place_not_specified', 'RequestAgentLogin needs PlaceId');
     if (!this.cfg.places.some((p) => p.id === placeId && p.tenant === tenantId)) {
-      throw new ProtocolError('Error_unknown_place_in_request', `PlaceId '${placeId}' is not a configured place of tenant ${String(tenantId)}`);
+      throw new ProtocolError(
+        'Error_unknown_place_in_request',
+        `PlaceId '${placeId}' is not a configured place of tenant ${String(tenantId)}`,
+      );
     }
     const agentId = a.AgentId as string | undefined;
     if (!agentId) throw new ProtocolError('Error_agent_not_specified', 'RequestAgentLogin needs AgentId');
     if (!this.cfg.agents.some((x) => x.id === agentId && x.tenant === tenantId)) {
-      throw new ProtocolError('Error_unknown_agent_in_request', `AgentId '${agentId}' is not a configured agent of tenant ${String(tenantId)}`);
+      throw new ProtocolError(
+        'Error_unknown_agent_in_request',
+        `AgentId '${agentId}' is not a configured agent of tenant ${String(tenantId)}`,
+      );
     }
     for (const o of this.sessions.values()) {
       if (o.agent && o.agent.placeId === placeId && o.agent.agentId !== agentId) {
@@ -615,10 +702,16 @@ export class Core {
     const media = new Map<string, number>();
     for (const p of (a.MediaList as KvList | undefined) ?? []) {
       if (typeof p.value !== 'number') {
-        throw new ProtocolError('Error_incorrect_media_list', `MediaList value of '${p.key}' must be an integer (0 not ready, non-zero ready)`);
+        throw new ProtocolError(
+          'Error_incorrect_media_list',
+          `MediaList value of '${p.key}' must be an integer (0 not ready, non-zero ready)`,
+        );
       }
       if (!this.cfg.mediaTypes.includes(p.key)) {
-        throw new ProtocolError('Error_unsupported_media_type', `MediaList names media type '${p.key}', which is not configured`);
+        throw new ProtocolError(
+          'Error_unsupported_media_type',
+          `MediaList names media type '${p.key}', which is not configured`,
+        );
       }
       media.set(p.key, p.value);
     }
@@ -640,7 +733,11 @@ export class Core {
   private agentLogout(tx: Tx, s: Session, m: Message): void {
     if (s.clientType !== 'AgentApplication') throw notAllowed(m, s);
     const login = s.agent;
-    if (!login) throw new ProtocolError('Error_client_not_logged_in', 'RequestAgentLogout: no agent is logged in on this connection');
+    if (!login)
+      throw new ProtocolError(
+        'Error_client_not_logged_in',
+        'RequestAgentLogout: no agent is logged in on this connection',
+      );
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId }));
     this.reportAgentLogout(tx, s, login);
   }
@@ -663,7 +760,10 @@ export class Core {
     const a = m.attrs;
     const d = this.owned(s, m, a.ConnId);
     if (d.invite) {
-      throw new ProtocolError('Error_invalid_interaction_state', `interaction '${d.id}' is already being delivered to agent '${d.invite.agentId}' (ticket ${String(d.invite.ticketId)})`);
+      throw new ProtocolError(
+        'Error_invalid_interaction_state',
+        `interaction '${d.id}' is already being delivered to agent '${d.invite.agentId}' (ticket ${String(d.invite.ticketId)})`,
+      );
     }
     const target = a.TargetType as number | undefined;
     const actor = this.actorOf(s, d);
@@ -672,46 +772,97 @@ export class Core {
       case 1: {
         const agentId = a.TargetAgent as string | undefined;
         const placeId = a.TargetPlace as string | undefined;
-        if (!agentId && !placeId) throw new ProtocolError('Error_target_is_not_specified', 'RequestRouteCall to an agent needs targetAgent or targetPlace');
+        if (!agentId && !placeId)
+          throw new ProtocolError(
+            'Error_target_is_not_specified',
+            'RequestRouteCall to an agent needs targetAgent or targetPlace',
+          );
         const as = [...this.sessions.values()].find(
-          (x) => x.agent && x.agent.tenantId === d.tenantId && (!agentId || x.agent.agentId === agentId) && (!placeId || x.agent.placeId === placeId),
+          (x) =>
+            x.agent &&
+            x.agent.tenantId === d.tenantId &&
+            (!agentId || x.agent.agentId === agentId) &&
+            (!placeId || x.agent.placeId === placeId),
         );
         if (!as?.agent) {
-          throw new ProtocolError('Error_routing_target_invalid', `no agent ${agentId ? `'${agentId}' ` : ''}${placeId ? `at place '${placeId}' ` : ''}is logged in for tenant ${String(d.tenantId)}`);
+          throw new ProtocolError(
+            'Error_routing_target_invalid',
+            `no agent ${agentId ? `'${agentId}' ` : ''}${placeId ? `at place '${placeId}' ` : ''}is logged in for tenant ${String(d.tenantId)}`,
+          );
         }
         if (!as.agent.media.get(d.mediaType)) {
-          throw new ProtocolError('Error_routing_target_invalid', `agent '${as.agent.agentId}' is not ready for media '${d.mediaType}'`);
+          throw new ProtocolError(
+            'Error_routing_target_invalid',
+            `agent '${as.agent.agentId}' is not ready for media '${d.mediaType}'`,
+          );
         }
-        tx.report(d, 'EventPartyRemoved', { ...actor, ...this.strategyParty(d, routerName), Operation: Operation.Route });
-        this.invite(tx, d, as, actor, { routerName, ...(a.ReferenceId !== undefined ? { routeReferenceId: a.ReferenceId as number } : {}) });
+        tx.report(d, 'EventPartyRemoved', {
+          ...actor,
+          ...this.strategyParty(d, routerName),
+          Operation: Operation.Route,
+        });
+        this.invite(tx, d, as, actor, {
+          routerName,
+          ...(a.ReferenceId !== undefined ? { routeReferenceId: a.ReferenceId as number } : {}),
+        });
         this.put(tx, d);
         return;
       }
       case 2: {
         const queue = a.TargetQueue as string | undefined;
-        if (!queue) throw new ProtocolError('Error_queue_not_specified', 'RequestRouteCall to a queue needs targetQueue');
+        if (!queue)
+          throw new ProtocolError('Error_queue_not_specified', 'RequestRouteCall to a queue needs targetQueue');
         const q = this.queues.get(queue);
         if (!q || q.tenant !== d.tenantId) {
-          throw new ProtocolError('Error_unknown_queue_in_request', `targetQueue '${queue}' is not a configured queue of tenant ${String(d.tenantId)}`);
+          throw new ProtocolError(
+            'Error_unknown_queue_in_request',
+            `targetQueue '${queue}' is not a configured queue of tenant ${String(d.tenantId)}`,
+          );
         }
-        tx.report(d, 'EventPartyRemoved', { ...actor, ...this.strategyParty(d, routerName), Operation: Operation.PlaceInQueue });
+        tx.report(d, 'EventPartyRemoved', {
+          ...actor,
+          ...this.strategyParty(d, routerName),
+          Operation: Operation.PlaceInQueue,
+        });
         const old = d.queue;
         this.placeInQueue(tx, d, queue);
         delete d.workbin;
         tx.report(d, 'EventPlacedInQueue', { ...actor, OldQueue: old });
-        tx.send(s.id, tlibMsg('EventRouteUsed', { ReferenceId: a.ReferenceId, ConnId: d.id, ThisDN: old, OtherDN: queue, Result: 'queued' }));
+        tx.send(
+          s.id,
+          tlibMsg('EventRouteUsed', {
+            ReferenceId: a.ReferenceId,
+            ConnId: d.id,
+            ThisDN: old,
+            OtherDN: queue,
+            Result: 'queued',
+          }),
+        );
         this.put(tx, d);
         this.offerAll(tx);
         return;
       }
       case 3: {
         const wb = a.TargetWorkbin as string | undefined;
-        if (!wb) throw new ProtocolError('Error_workbin_not_specified', 'RequestRouteCall to a workbin needs targetWorkbin');
+        if (!wb)
+          throw new ProtocolError('Error_workbin_not_specified', 'RequestRouteCall to a workbin needs targetWorkbin');
         const w = this.cfg.workbins.find((x) => x.name === wb && x.tenant === d.tenantId);
-        if (!w) throw new ProtocolError('Error_routing_target_invalid', `targetWorkbin '${wb}' is not a configured workbin of tenant ${String(d.tenantId)}`);
+        if (!w)
+          throw new ProtocolError(
+            'Error_routing_target_invalid',
+            `targetWorkbin '${wb}' is not a configured workbin of tenant ${String(d.tenantId)}`,
+          );
         const owner = (a.TargetAgent ?? a.TargetPlace) as string | undefined;
-        if (!owner) throw new ProtocolError('Error_target_is_not_specified', `workbin '${wb}' needs its owner: targetAgent or targetPlace`);
-        tx.report(d, 'EventPartyRemoved', { ...actor, ...this.strategyParty(d, routerName), Operation: Operation.PlaceInWorkbin });
+        if (!owner)
+          throw new ProtocolError(
+            'Error_target_is_not_specified',
+            `workbin '${wb}' needs its owner: targetAgent or targetPlace`,
+          );
+        tx.report(d, 'EventPartyRemoved', {
+          ...actor,
+          ...this.strategyParty(d, routerName),
+          Operation: Operation.PlaceInWorkbin,
+        });
         const old = d.queue;
         this.placeInQueue(tx, d, wb);
         d.workbin = { name: wb, ...(a.TargetAgent ? { agentId: a.TargetAgent as string } : { placeId: owner }) };
@@ -722,15 +873,33 @@ export class Core {
           WorkbinTypeId: wb,
           ...(a.TargetAgent ? { WorkbinAgentId: a.TargetAgent } : { WorkbinPlaceId: owner }),
         });
-        tx.send(s.id, tlibMsg('EventRouteUsed', { ReferenceId: a.ReferenceId, ConnId: d.id, ThisDN: old, OtherDN: wb, Result: 'workbin' }));
+        tx.send(
+          s.id,
+          tlibMsg('EventRouteUsed', {
+            ReferenceId: a.ReferenceId,
+            ConnId: d.id,
+            ThisDN: old,
+            OtherDN: wb,
+            Result: 'workbin',
+          }),
+        );
         this.put(tx, d);
         return;
       }
       case 4:
-        this.stop(tx, s, d, typeof a.Reason === 'string' ? { Reason: 0, ReasonSystemName: a.Reason } : {}, a.ReferenceId);
+        this.stop(
+          tx,
+          s,
+          d,
+          typeof a.Reason === 'string' ? { Reason: 0, ReasonSystemName: a.Reason } : {},
+          a.ReferenceId,
+        );
         return;
       default:
-        throw new ProtocolError('Error_target_is_not_specified', 'RequestRouteCall needs targetType: agent, queue, workbin or stop');
+        throw new ProtocolError(
+          'Error_target_is_not_specified',
+          'RequestRouteCall needs targetType: agent, queue, workbin or stop',
+        );
     }
   }
 
@@ -744,12 +913,26 @@ export class Core {
   }
 
   /** Sends EventInvite to an agent session and reports EventAgentInvited. */
-  private invite(tx: Tx, d: Draft, as: Session, actor: Attrs, via: { routerName?: string; routeReferenceId?: number }): void {
+  private invite(
+    tx: Tx,
+    d: Draft,
+    as: Session,
+    actor: Attrs,
+    via: { routerName?: string; routeReferenceId?: number },
+  ): void {
     const agent = as.agent as AgentLogin;
     const ticketId = this.nextTicketId++;
     d.invite = { ticketId, agentId: agent.agentId, placeId: agent.placeId, sessionId: as.id, ...via };
-    tx.send(as.id, isMsg('EventInvite', { ...this.itxAttrs(d), TicketId: ticketId, SubmittedToRouterAt: d.submittedToRouterAt }));
-    tx.report(d, 'EventAgentInvited', { ...actor, ...agentParty(agent), TicketId: ticketId, Operation: Operation.Route });
+    tx.send(
+      as.id,
+      isMsg('EventInvite', { ...this.itxAttrs(d), TicketId: ticketId, SubmittedToRouterAt: d.submittedToRouterAt }),
+    );
+    tx.report(d, 'EventAgentInvited', {
+      ...actor,
+      ...agentParty(agent),
+      TicketId: ticketId,
+      Operation: Operation.Route,
+    });
   }
 
   private accept(tx: Tx, s: Session, m: Message): void {
@@ -761,10 +944,23 @@ export class Core {
     delete d.routerName;
     d.deliveredAt ??= tx.now;
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId }));
-    tx.report(d, 'EventPartyAdded', { ...this.actorOf(s, d), ...agentParty(s.agent as AgentLogin), Operation: Operation.Route });
+    tx.report(d, 'EventPartyAdded', {
+      ...this.actorOf(s, d),
+      ...agentParty(s.agent as AgentLogin),
+      Operation: Operation.Route,
+    });
     if (inv.routerName) {
       for (const rs of this.sessionsNamed(inv.routerName, 'RoutingEngine')) {
-        tx.send(rs.id, tlibMsg('EventRouteUsed', { ReferenceId: inv.routeReferenceId, ConnId: d.id, ThisDN: d.queue, OtherDN: inv.placeId, Result: 'accepted' }));
+        tx.send(
+          rs.id,
+          tlibMsg('EventRouteUsed', {
+            ReferenceId: inv.routeReferenceId,
+            ConnId: d.id,
+            ThisDN: d.queue,
+            OtherDN: inv.placeId,
+            Result: 'accepted',
+          }),
+        );
       }
     }
     this.put(tx, d);
@@ -783,10 +979,27 @@ export class Core {
     const inv = d.invite;
     if (!inv) return;
     delete d.invite;
-    tx.report(d, 'EventRejected', { ...actor, ...reason, AgentId: inv.agentId, PlaceId: inv.placeId, TenantId: d.tenantId, PartyType: 2, TicketId: inv.ticketId });
+    tx.report(d, 'EventRejected', {
+      ...actor,
+      ...reason,
+      AgentId: inv.agentId,
+      PlaceId: inv.placeId,
+      TenantId: d.tenantId,
+      PartyType: 2,
+      TicketId: inv.ticketId,
+    });
     if (inv.routerName) {
       for (const rs of this.sessionsNamed(inv.routerName, 'RoutingEngine')) {
-        tx.send(rs.id, tlibMsg('EventRouteUsed', { ReferenceId: inv.routeReferenceId, ConnId: d.id, ThisDN: d.queue, OtherDN: inv.placeId, Result: result }));
+        tx.send(
+          rs.id,
+          tlibMsg('EventRouteUsed', {
+            ReferenceId: inv.routeReferenceId,
+            ConnId: d.id,
+            ThisDN: d.queue,
+            OtherDN: inv.placeId,
+            Result: result,
+          }),
+        );
       }
     }
     d.state = InteractionState.Queued;
@@ -798,12 +1011,16 @@ export class Core {
     if (s.clientType !== 'AgentApplication') throw notAllowed(m, s);
     if (!s.agent) throw new ProtocolError('Error_client_not_logged_in', `${m.name} needs RequestAgentLogin first`);
     const id = m.attrs.InteractionId;
-    if (typeof id !== 'string' || !id) throw new ProtocolError('Error_interaction_id_not_specified', `${m.name} needs InteractionId`);
+    if (typeof id !== 'string' || !id)
+      throw new ProtocolError('Error_interaction_id_not_specified', `${m.name} needs InteractionId`);
     const ix = this.interactions.get(id);
     if (!ix) throw new ProtocolError('Error_unknown_interaction', `there is no interaction '${id}'`);
     const ticket = m.attrs.TicketId;
     if (!ix.invite || ix.invite.sessionId !== s.id || (ticket !== undefined && ix.invite.ticketId !== ticket)) {
-      throw new ProtocolError('Error_not_invited', `this agent holds no invitation${ticket !== undefined ? ` with TicketId ${String(ticket as number)}` : ''} for interaction '${id}'`);
+      throw new ProtocolError(
+        'Error_not_invited',
+        `this agent holds no invitation${ticket !== undefined ? ` with TicketId ${String(ticket as number)}` : ''} for interaction '${id}'`,
+      );
     }
     return { ...ix };
   }
@@ -848,7 +1065,13 @@ export class Core {
       } else {
         const agentIds = q.routing.agents;
         const as = [...this.sessions.values()].find(
-          (x) => x.id !== skipSession && x.agent && agentIds.includes(x.agent.agentId) && x.agent.tenantId === ix.tenantId && (x.agent.media.get(ix.mediaType) ?? 0) !== 0 && this.hasCapacity(x.agent.agentId, ix.mediaType),
+          (x) =>
+            x.id !== skipSession &&
+            x.agent &&
+            agentIds.includes(x.agent.agentId) &&
+            x.agent.tenantId === ix.tenantId &&
+            (x.agent.media.get(ix.mediaType) ?? 0) !== 0 &&
+            this.hasCapacity(x.agent.agentId, ix.mediaType),
         );
         if (!as) continue;
         const d: Draft = { ...ix };
@@ -883,36 +1106,58 @@ export class Core {
     switch (s.clientType) {
       case 'MediaServer':
         if (ix.submittedBy !== s.clientName) {
-          throw new ProtocolError('Error_not_an_owner', `media server '${s.clientName}' did not submit interaction '${ix.id}' (submitted by '${ix.submittedBy}')`);
+          throw new ProtocolError(
+            'Error_not_an_owner',
+            `media server '${s.clientName}' did not submit interaction '${ix.id}' (submitted by '${ix.submittedBy}')`,
+          );
         }
         break;
       case 'AgentApplication': {
-        if (!s.agent) throw new ProtocolError('Error_client_not_logged_in', `${m.name} from an agent application needs RequestAgentLogin first`);
+        if (!s.agent)
+          throw new ProtocolError(
+            'Error_client_not_logged_in',
+            `${m.name} from an agent application needs RequestAgentLogin first`,
+          );
         if (ix.state !== InteractionState.Handling || !ix.agents.includes(s.agent.agentId)) {
-          throw new ProtocolError('Error_not_an_owner', `agent '${s.agent.agentId}' does not handle interaction '${ix.id}'`);
+          throw new ProtocolError(
+            'Error_not_an_owner',
+            `agent '${s.agent.agentId}' does not handle interaction '${ix.id}'`,
+          );
         }
         break;
       }
       case 'RoutingEngine':
         if (ix.routerName !== s.clientName || ix.state !== InteractionState.Routing) {
-          throw new ProtocolError('Error_not_an_owner', `routing engine '${s.clientName}' does not hold interaction '${ix.id}'`);
+          throw new ProtocolError(
+            'Error_not_an_owner',
+            `routing engine '${s.clientName}' does not hold interaction '${ix.id}'`,
+          );
         }
         break;
       default:
-        throw new ProtocolError('Error_not_an_owner', `a ${s.clientType} client cannot use ${m.name} on interaction '${ix.id}'`);
+        throw new ProtocolError(
+          'Error_not_an_owner',
+          `a ${s.clientType} client cannot use ${m.name} on interaction '${ix.id}'`,
+        );
     }
     return { ...ix };
   }
 
   private checkTenant(s: Session, ix: Interaction): void {
     if (s.agent && s.agent.tenantId !== ix.tenantId) {
-      throw new ProtocolError('Error_tenancy_violation', `interaction '${ix.id}' belongs to tenant ${String(ix.tenantId)}, agent '${s.agent.agentId}' to tenant ${String(s.agent.tenantId)}`);
+      throw new ProtocolError(
+        'Error_tenancy_violation',
+        `interaction '${ix.id}' belongs to tenant ${String(ix.tenantId)}, agent '${s.agent.agentId}' to tenant ${String(s.agent.tenantId)}`,
+      );
     }
   }
 
   private checkVersion(d: Interaction, expected: AttrValue | undefined): void {
     if (expected !== undefined && expected !== d.version) {
-      throw new ProtocolError('Error_invalid_interaction_state', `version mismatch on interaction '${d.id}': expected version ${String(expected as number)}, current version ${String(d.version)}`);
+      throw new ProtocolError(
+        'Error_invalid_interaction_state',
+        `version mismatch on interaction '${d.id}': expected version ${String(expected as number)}, current version ${String(d.version)}`,
+      );
     }
   }
 
@@ -920,7 +1165,10 @@ export class Core {
     const bytes = Buffer.byteLength(JSON.stringify(kvToStored(ud)));
     const cap = this.cfg.limits.maxUserDataBytes;
     if (bytes > cap) {
-      throw new ProtocolError('Error_invalid_interaction_data', `${what} would be ${String(bytes)} bytes, over the limit of ${String(cap)} bytes per interaction`);
+      throw new ProtocolError(
+        'Error_invalid_interaction_data',
+        `${what} would be ${String(bytes)} bytes, over the limit of ${String(cap)} bytes per interaction`,
+      );
     }
   }
 
@@ -1017,7 +1265,10 @@ function reasonText(r: Attrs): string | undefined {
 
 function checkWritable(key: string): void {
   if (SYSTEM_PROPERTIES.has(key)) {
-    throw new ProtocolError('Error_read_only_property', `property '${key}' is a read-only system property (only ExternalId and ParentId may be changed)`);
+    throw new ProtocolError(
+      'Error_read_only_property',
+      `property '${key}' is a read-only system property (only ExternalId and ParentId may be changed)`,
+    );
   }
 }
 
@@ -1038,4 +1289,3 @@ function notAllowed(m: Message, s: Session): ProtocolError {
 export function errorMessage(e: ProtocolError, ref: AttrValue | undefined): Message {
   return isMsg('EventError', { ReferenceId: ref, ErrorCode: e.code, ErrorDescription: e.message });
 }
-

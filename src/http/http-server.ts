@@ -20,8 +20,15 @@ export function buildHttpApp(opts: { server: IxsServer; store: Store; metrics: M
   });
   app.get<{ Params: { id: string } }>('/api/interactions/:id', async (req, reply) => {
     const ix = opts.server.core.interactions.get(req.params.id);
-    if (!ix) return reply.code(404).send({ errorCode: 43, errorDescription: `there is no interaction '${req.params.id}'` });
-    return toJsonObject(isMsg('EventInteractionProperties', { ...opts.server.core.itxAttrs(ix), SubmittedToRouterAt: ix.submittedToRouterAt, Version: ix.version }));
+    if (!ix)
+      return reply.code(404).send({ errorCode: 43, errorDescription: `there is no interaction '${req.params.id}'` });
+    return toJsonObject(
+      isMsg('EventInteractionProperties', {
+        ...opts.server.core.itxAttrs(ix),
+        SubmittedToRouterAt: ix.submittedToRouterAt,
+        Version: ix.version,
+      }),
+    );
   });
   app.get('/api/sessions', () => opts.server.listSessions());
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
@@ -41,7 +48,11 @@ export function buildHttpApp(opts: { server: IxsServer; store: Store; metrics: M
 }
 
 /** Starts the HTTP listener. */
-export async function startHttp(app: FastifyInstance, host: string, port: number): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startHttp(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+): Promise<{ port: number; close: () => Promise<void> }> {
   await app.listen({ host, port });
   const addr = app.server.address() as AddressInfo;
   return { port: addr.port, close: () => app.close() };

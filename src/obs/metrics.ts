@@ -4,12 +4,40 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The server's metrics in their own registry. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'ixs_requests_total', help: 'Requests handled, by message and outcome', labelNames: ['message', 'outcome'] as const, registers: [this.registry] });
-  readonly commits = new Counter({ name: 'ixs_commits_total', help: 'Store transactions committed', registers: [this.registry] });
-  readonly batchSize = new Histogram({ name: 'ixs_commit_batch_requests', help: 'Requests per group commit', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [this.registry] });
-  readonly commitSeconds = new Histogram({ name: 'ixs_commit_seconds', help: 'Time of one store commit', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], registers: [this.registry] });
-  readonly connections = new Gauge({ name: 'ixs_connections', help: 'Open client connections', labelNames: ['transport'] as const, registers: [this.registry] });
-  readonly interactions = new Gauge({ name: 'ixs_interactions', help: 'Live interactions', registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'ixs_requests_total',
+    help: 'Requests handled, by message and outcome',
+    labelNames: ['message', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly commits = new Counter({
+    name: 'ixs_commits_total',
+    help: 'Store transactions committed',
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'ixs_commit_batch_requests',
+    help: 'Requests per group commit',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'ixs_commit_seconds',
+    help: 'Time of one store commit',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+    registers: [this.registry],
+  });
+  readonly connections = new Gauge({
+    name: 'ixs_connections',
+    help: 'Open client connections',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+  readonly interactions = new Gauge({
+    name: 'ixs_interactions',
+    help: 'Live interactions',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

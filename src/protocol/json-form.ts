@@ -17,7 +17,12 @@ export function kvToJson(list: KvList): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of list) {
     // defineProperty: a key named "__proto__" must become an own property, never the object's prototype.
-    Object.defineProperty(out, p.key, { value: kvValueToJson(p.value), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, p.key, {
+      value: kvValueToJson(p.value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -47,11 +52,17 @@ function kvValueFromJson(v: unknown, path: string, key: string): KvValue {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) {
-      throw new ProtocolError('Error_invalid_property_type', `property '${key}' (${path}): ${String(v)} is not an integer; only strings, integers, binaries and nested lists are allowed`);
+      throw new ProtocolError(
+        'Error_invalid_property_type',
+        `property '${key}' (${path}): ${String(v)} is not an integer; only strings, integers, binaries and nested lists are allowed`,
+      );
     }
     if (v >= INT32_MIN && v <= INT32_MAX) return v;
     if (!Number.isSafeInteger(v)) {
-      throw new ProtocolError('Error_invalid_property_type', `property '${key}' (${path}): ${String(v)} is outside the exact 64-bit integer range of JSON numbers`);
+      throw new ProtocolError(
+        'Error_invalid_property_type',
+        `property '${key}' (${path}): ${String(v)} is outside the exact 64-bit integer range of JSON numbers`,
+      );
     }
     return BigInt(v);
   }
@@ -61,14 +72,20 @@ function kvValueFromJson(v: unknown, path: string, key: string): KvValue {
     if (keys.length === 1 && keys[0] === '$binary') {
       const b64 = o.$binary;
       if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) {
-        throw new ProtocolError('Error_invalid_property_type', `property '${key}' (${path}): $binary must be a base64 string`);
+        throw new ProtocolError(
+          'Error_invalid_property_type',
+          `property '${key}' (${path}): $binary must be a base64 string`,
+        );
       }
       return new Uint8Array(Buffer.from(b64, 'base64'));
     }
     return kvFromJson(o, path);
   }
   const what = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-  throw new ProtocolError('Error_invalid_property_type', `property '${key}' (${path}) has a value of type ${what}; only strings, integers, binaries and nested lists are allowed`);
+  throw new ProtocolError(
+    'Error_invalid_property_type',
+    `property '${key}' (${path}) has a value of type ${what}; only strings, integers, binaries and nested lists are allowed`,
+  );
 }
 
 /** One attribute value -> JSON. */
@@ -88,10 +105,14 @@ export function attrToJson(a: AttrDef, v: AttrValue): unknown {
 /** One attribute value from JSON, checked against its catalogue type (error 65 naming the attribute). */
 export function attrFromJson(m: MessageDef, a: AttrDef, v: unknown): AttrValue {
   const bad = (want: string): ProtocolError =>
-    new ProtocolError('Error_invalid_property_type', `attribute '${a.jsonName}' of ${m.name} must be ${want}, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+    new ProtocolError(
+      'Error_invalid_property_type',
+      `attribute '${a.jsonName}' of ${m.name} must be ${want}, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
+    );
   switch (a.type) {
     case 'int':
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) throw bad('a 32-bit integer');
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX)
+        throw bad('a 32-bit integer');
       return v;
     case 'long':
       if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
@@ -107,7 +128,10 @@ export function attrFromJson(m: MessageDef, a: AttrDef, v: unknown): AttrValue {
     case 'date':
       if (typeof v !== 'string') throw bad('an ISO-8601 UTC date string');
       if (!DATE_RE.test(v) || Number.isNaN(Date.parse(v))) {
-        throw new ProtocolError('Error_invalid_time_format', `attribute '${a.jsonName}' of ${m.name}: '${v}' is not an ISO-8601 UTC time like 2026-01-31T12:00:00Z`);
+        throw new ProtocolError(
+          'Error_invalid_time_format',
+          `attribute '${a.jsonName}' of ${m.name}: '${v}' is not an ISO-8601 UTC time like 2026-01-31T12:00:00Z`,
+        );
       }
       return v;
     case 'enum': {

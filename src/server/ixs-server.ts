@@ -86,7 +86,22 @@ export class IxsServer implements ConnectionHandler {
     const pid = m.attrs.ProxyClientId;
     if (st.session?.clientType === 'Proxy' && typeof pid === 'number' && !st.proxied.has(pid)) {
       this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
-      this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: errorMsg(new ProtocolError('ErrorUnknownClientId', `ProxyClientId ${String(pid)} names no client registered through this proxy`), ref) }] });
+      this.enqueue({
+        store: [],
+        out: [],
+        direct: [
+          {
+            conn: st.conn,
+            message: errorMsg(
+              new ProtocolError(
+                'ErrorUnknownClientId',
+                `ProxyClientId ${String(pid)} names no client registered through this proxy`,
+              ),
+              ref,
+            ),
+          },
+        ],
+      });
       return;
     }
     const session = this.sessionFor(st, m);
@@ -95,7 +110,15 @@ export class IxsServer implements ConnectionHandler {
       this.enqueue({
         store: [],
         out: [],
-        direct: [{ conn: st.conn, message: errorMsg(new ProtocolError('ErrorNotRegistered', `${m.name} before RequestRegisterClient: register first`), ref) }],
+        direct: [
+          {
+            conn: st.conn,
+            message: errorMsg(
+              new ProtocolError('ErrorNotRegistered', `${m.name} before RequestRegisterClient: register first`),
+              ref,
+            ),
+          },
+        ],
       });
       this.kickLater(st);
       return;
@@ -106,7 +129,10 @@ export class IxsServer implements ConnectionHandler {
       return;
     }
     const plan = this.core.handle(session, m);
-    this.opts.metrics.requests.inc({ message: m.name, outcome: plan.out.some((o) => o.to === session.id && o.message.name === 'EventError') ? 'error' : 'ok' });
+    this.opts.metrics.requests.inc({
+      message: m.name,
+      outcome: plan.out.some((o) => o.to === session.id && o.message.name === 'EventError') ? 'error' : 'ok',
+    });
     this.enqueue(plan);
   }
 
@@ -135,12 +161,42 @@ export class IxsServer implements ConnectionHandler {
     let viaProxy: Session | undefined;
     if (st.session) {
       if (st.session.clientType !== 'Proxy') {
-        this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: errorMsg(new ProtocolError('Error_invalid_protocol_message', `this connection is already registered as '${st.session.clientName}'`), m.attrs.ReferenceId) }] });
+        this.enqueue({
+          store: [],
+          out: [],
+          direct: [
+            {
+              conn: st.conn,
+              message: errorMsg(
+                new ProtocolError(
+                  'Error_invalid_protocol_message',
+                  `this connection is already registered as '${st.session.clientName}'`,
+                ),
+                m.attrs.ReferenceId,
+              ),
+            },
+          ],
+        });
         return;
       }
       viaProxy = st.session;
       if (st.proxied.size >= MAX_PROXIED_CLIENTS) {
-        this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: errorMsg(new ProtocolError('Error_limit_proxy_clients_reached', `proxy '${viaProxy.clientName}' already carries ${String(MAX_PROXIED_CLIENTS)} clients`), m.attrs.ReferenceId) }] });
+        this.enqueue({
+          store: [],
+          out: [],
+          direct: [
+            {
+              conn: st.conn,
+              message: errorMsg(
+                new ProtocolError(
+                  'Error_limit_proxy_clients_reached',
+                  `proxy '${viaProxy.clientName}' already carries ${String(MAX_PROXIED_CLIENTS)} clients`,
+                ),
+                m.attrs.ReferenceId,
+              ),
+            },
+          ],
+        });
         return;
       }
     }
@@ -163,7 +219,10 @@ export class IxsServer implements ConnectionHandler {
       this.routes.set(r.session.id, { state: st });
     }
     this.opts.metrics.requests.inc({ message: m.name, outcome: 'ok' });
-    this.log.info({ conn: st.conn.id, session: r.session.id, type: r.session.clientType, name: r.session.clientName }, 'client registered');
+    this.log.info(
+      { conn: st.conn.id, session: r.session.id, type: r.session.clientType, name: r.session.clientName },
+      'client registered',
+    );
     this.enqueue(r.plan);
   }
 
@@ -273,18 +332,45 @@ export class IxsServer implements ConnectionHandler {
     for (const o of plan.out) {
       const r = this.routes.get(o.to);
       if (!r) continue;
-      const msg = r.proxyClientId === undefined ? o.message : { ...o.message, attrs: { ...o.message.attrs, ProxyClientId: r.proxyClientId } };
+      const msg =
+        r.proxyClientId === undefined
+          ? o.message
+          : { ...o.message, attrs: { ...o.message.attrs, ProxyClientId: r.proxyClientId } };
       r.state.conn.send(msg);
     }
     plan.after?.();
   }
 
   /** Registered sessions with their connection (HTTP /api/sessions). */
-  listSessions(): { id: number; clientType: string; clientName: string; transport: string; remote: string; proxy?: number; agentId?: string }[] {
-    const out: { id: number; clientType: string; clientName: string; transport: string; remote: string; proxy?: number; agentId?: string }[] = [];
+  listSessions(): {
+    id: number;
+    clientType: string;
+    clientName: string;
+    transport: string;
+    remote: string;
+    proxy?: number;
+    agentId?: string;
+  }[] {
+    const out: {
+      id: number;
+      clientType: string;
+      clientName: string;
+      transport: string;
+      remote: string;
+      proxy?: number;
+      agentId?: string;
+    }[] = [];
     for (const st of this.conns.values()) {
       const add = (s: Session, proxy?: number): void => {
-        out.push({ id: s.id, clientType: s.clientType, clientName: s.clientName, transport: st.conn.transport, remote: st.conn.remote, ...(proxy === undefined ? {} : { proxy }), ...(s.agent ? { agentId: s.agent.agentId } : {}) });
+        out.push({
+          id: s.id,
+          clientType: s.clientType,
+          clientName: s.clientName,
+          transport: st.conn.transport,
+          remote: st.conn.remote,
+          ...(proxy === undefined ? {} : { proxy }),
+          ...(s.agent ? { agentId: s.agent.agentId } : {}),
+        });
       };
       if (st.session) add(st.session);
       for (const p of st.proxied.values()) add(p, st.session?.id);
@@ -303,7 +389,16 @@ export class IxsServer implements ConnectionHandler {
     if (r.proxyClientId !== undefined) {
       const s = st.proxied.get(sessionId);
       if (!s) return false;
-      this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: isMsg('EventForcedDisconnect', { ProxyClientId: sessionId, Reason: 0, ReasonDescription: reason }) }] });
+      this.enqueue({
+        store: [],
+        out: [],
+        direct: [
+          {
+            conn: st.conn,
+            message: isMsg('EventForcedDisconnect', { ProxyClientId: sessionId, Reason: 0, ReasonDescription: reason }),
+          },
+        ],
+      });
       this.endSession(st, s);
     } else {
       st.conn.close();
@@ -326,5 +421,9 @@ export class IxsServer implements ConnectionHandler {
 }
 
 function errorMsg(e: ProtocolError, ref: unknown): Message {
-  return isMsg('EventError', { ReferenceId: typeof ref === 'number' ? ref : undefined, ErrorCode: e.code, ErrorDescription: e.message });
+  return isMsg('EventError', {
+    ReferenceId: typeof ref === 'number' ? ref : undefined,
+    ErrorCode: e.code,
+    ErrorDescription: e.message,
+  });
 }

@@ -65,4 +65,3 @@ export type StoreOp =
   | { readonly op: 'upsert'; readonly interaction: Interaction }
   | { readonly op: 'delete'; readonly id: string }
   | { readonly op: 'event'; readonly event: EventRecord };
-

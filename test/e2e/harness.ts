@@ -30,25 +30,43 @@ export interface RunningServer {
 }
 
 /** Starts `ixs serve` on port 0. Reuses `dataDir` when given (restart tests). */
-export async function startServer(opts: { dataDir?: string; config?: string; extraArgs?: string[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  opts: { dataDir?: string; config?: string; extraArgs?: string[] } = {},
+): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ixs-e2e-'));
   const args = [
     // Tests run the TypeScript sources with tsx (STYLE.md); bin/ixs.js runs the compiled build.
-    '--import', 'tsx',
+    '--import',
+    'tsx',
     new URL('src/cli/main.ts', ROOT).pathname,
     'serve',
-    '--config', opts.config ?? FIXTURE_CONFIG,
-    '--data-dir', dataDir,
-    '--tcp-port', '0', '--ws-port', '0', '--http-port', '0', '--host', '127.0.0.1',
+    '--config',
+    opts.config ?? FIXTURE_CONFIG,
+    '--data-dir',
+    dataDir,
+    '--tcp-port',
+    '0',
+    '--ws-port',
+    '0',
+    '--http-port',
+    '0',
+    '--host',
+    '127.0.0.1',
     ...(opts.extraArgs ?? []),
   ];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IXS_LOG_LEVEL: process.env.IXS_LOG_LEVEL ?? 'warn' } });
+  const proc = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IXS_LOG_LEVEL: process.env.IXS_LOG_LEVEL ?? 'warn' },
+  });
   const logs: string[] = [];
   createInterface({ input: proc.stderr! }).on('line', (l) => logs.push(l));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const ready = await new Promise<Json>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout! });
-    const t = setTimeout(() => reject(new Error(`server did not print its ready line in 20 s; stderr:\n${logs.join('\n')}`)), 20_000);
+    const t = setTimeout(
+      () => reject(new Error(`server did not print its ready line in 20 s; stderr:\n${logs.join('\n')}`)),
+      20_000,
+    );
     rl.once('line', (line) => {
       clearTimeout(t);
       try {
@@ -57,7 +75,9 @@ export async function startServer(opts: { dataDir?: string; config?: string; ext
         reject(new Error(`bad ready line: ${line}`));
       }
     });
-    void exited.then((code) => reject(new Error(`server exited with ${String(code)} before ready; stderr:\n${logs.join('\n')}`)));
+    void exited.then((code) =>
+      reject(new Error(`server exited with ${String(code)} before ready; stderr:\n${logs.join('\n')}`)),
+    );
   });
   const wsPort = ready.wsPort as number;
   return {
@@ -85,7 +105,12 @@ export function cleanup(dir: string): void {
 }
 
 /** Connects and registers a JSON client. */
-export async function client(srv: RunningServer, clientType: string, clientName: string, extra: Json = {}): Promise<JsonClient> {
+export async function client(
+  srv: RunningServer,
+  clientType: string,
+  clientName: string,
+  extra: Json = {},
+): Promise<JsonClient> {
   const c = await JsonClient.connect(srv.wsUrl);
   await c.register(clientType, clientName, extra);
   return c;
@@ -123,7 +148,13 @@ export type Door = 'ws' | 'tcp';
 export type AnyClient = JsonClient | TcpClient;
 
 /** Connects and registers a client over the given front door (the binary one speaks the Genesys protocol). */
-export async function clientOver(srv: RunningServer, door: Door, clientType: string, clientName: string, extra: Json = {}): Promise<AnyClient> {
+export async function clientOver(
+  srv: RunningServer,
+  door: Door,
+  clientType: string,
+  clientName: string,
+  extra: Json = {},
+): Promise<AnyClient> {
   const c = door === 'ws' ? await JsonClient.connect(srv.wsUrl) : await TcpClient.connect('127.0.0.1', srv.tcpPort);
   await c.register(clientType, clientName, extra);
   return c;

@@ -30,9 +30,22 @@ after(async () => {
 
 describe('proxy clients', () => {
   it('registers logical clients through the proxy, each with its own ProxyClientId', async () => {
-    const ms = await proxy.request({ message: 'RequestRegisterClient', clientType: 'MediaServer', clientName: 'EmailServer', extension: { event_properties_changed: 1 } });
-    const re = await proxy.request({ message: 'RequestRegisterClient', clientType: 'ReportingEngine', clientName: 'StatServer' });
-    const ag = await proxy.request({ message: 'RequestRegisterClient', clientType: 'AgentApplication', clientName: 'Desktop' });
+    const ms = await proxy.request({
+      message: 'RequestRegisterClient',
+      clientType: 'MediaServer',
+      clientName: 'EmailServer',
+      extension: { event_properties_changed: 1 },
+    });
+    const re = await proxy.request({
+      message: 'RequestRegisterClient',
+      clientType: 'ReportingEngine',
+      clientName: 'StatServer',
+    });
+    const ag = await proxy.request({
+      message: 'RequestRegisterClient',
+      clientType: 'AgentApplication',
+      clientName: 'Desktop',
+    });
     for (const r of [ms, re, ag]) assert.equal(r.message, 'EventAck');
     msId = ms.proxyClientId as number;
     reId = re.proxyClientId as number;
@@ -41,7 +54,16 @@ describe('proxy clients', () => {
   });
 
   it('routes requests by ProxyClientId and tags every reply and event with the logical client it is for', async () => {
-    const ack = await proxy.request({ message: 'RequestSubmit', proxyClientId: msId, tenantId: 1, mediaType: 'email', interactionType: 'Inbound', interactionSubtype: 'InboundNew', queue: 'Email Out', userData: { Subject: 'via proxy' } });
+    const ack = await proxy.request({
+      message: 'RequestSubmit',
+      proxyClientId: msId,
+      tenantId: 1,
+      mediaType: 'email',
+      interactionType: 'Inbound',
+      interactionSubtype: 'InboundNew',
+      queue: 'Email Out',
+      userData: { Subject: 'via proxy' },
+    });
     assert.equal(ack.message, 'EventAck');
     assert.equal(ack.proxyClientId, msId);
     const ev = await proxy.nextEvent();
@@ -53,7 +75,14 @@ describe('proxy clients', () => {
     assert.equal(w.proxyClientId, undefined, 'direct clients get no ProxyClientId');
     assert.deepEqual(proxy.pendingEvents(), []);
 
-    const login = await proxy.request({ message: 'RequestAgentLogin', proxyClientId: agentId, tenantId: 1, placeId: 'Place_1001', agentId: 'agent1', mediaList: { email: 1 } });
+    const login = await proxy.request({
+      message: 'RequestAgentLogin',
+      proxyClientId: agentId,
+      tenantId: 1,
+      placeId: 'Place_1001',
+      agentId: 'agent1',
+      mediaList: { email: 1 },
+    });
     assert.equal(login.message, 'EventAck');
     assert.equal(login.proxyClientId, agentId);
     assert.equal((await proxy.nextEvent()).message, 'EventAgentLogin');
@@ -61,11 +90,19 @@ describe('proxy clients', () => {
   });
 
   it('an unknown ProxyClientId gets EventError 3 and the connection keeps working', async () => {
-    const r = await proxy.request({ message: 'RequestGetInteractionProperties', proxyClientId: 99999, interactionId: 'x' });
+    const r = await proxy.request({
+      message: 'RequestGetInteractionProperties',
+      proxyClientId: 99999,
+      interactionId: 'x',
+    });
     assert.equal(r.message, 'EventError');
     assert.equal(r.errorCode, 3);
     assert.match(String(r.errorDescription), /99999/);
-    const ok = await proxy.request({ message: 'RequestGetInteractionProperties', proxyClientId: reId, interactionId: 'x' });
+    const ok = await proxy.request({
+      message: 'RequestGetInteractionProperties',
+      proxyClientId: reId,
+      interactionId: 'x',
+    });
     assert.equal(ok.errorCode, 43);
   });
 
@@ -85,29 +122,57 @@ describe('proxy clients', () => {
     assert.equal((await proxy.nextEvent()).message, 'EventAgentLogout', 'the proxied reporting engine hears it too');
     const gone = await proxy.request({ message: 'RequestAgentLogout', proxyClientId: agentId });
     assert.equal(gone.errorCode, 3);
-    const still = await proxy.request({ message: 'RequestGetInteractionProperties', proxyClientId: msId, interactionId: 'x' });
+    const still = await proxy.request({
+      message: 'RequestGetInteractionProperties',
+      proxyClientId: msId,
+      interactionId: 'x',
+    });
     assert.equal(still.errorCode, 43, 'other logical clients keep working');
   });
 
   it('a forced disconnect reaches the proxy as EventForcedDisconnect with the client id', async () => {
-    const sessions = (await (await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions`)).json()) as { id: number; clientName: string; proxy?: number }[];
+    const sessions = (await (await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions`)).json()) as {
+      id: number;
+      clientName: string;
+      proxy?: number;
+    }[];
     const ms = sessions.find((s) => s.id === msId);
     assert.equal(ms?.clientName, 'EmailServer');
     assert.equal(ms?.proxy, proxyId);
-    const res = await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions/${String(msId)}`, { method: 'DELETE' });
+    const res = await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions/${String(msId)}`, {
+      method: 'DELETE',
+    });
     assert.equal(res.status, 200);
     const fd = await proxy.nextEvent();
     assert.equal(fd.message, 'EventForcedDisconnect');
     assert.equal(fd.proxyClientId, msId);
-    const r = await proxy.request({ message: 'RequestGetInteractionProperties', proxyClientId: msId, interactionId: 'x' });
+    const r = await proxy.request({
+      message: 'RequestGetInteractionProperties',
+      proxyClientId: msId,
+      interactionId: 'x',
+    });
     assert.equal(r.errorCode, 3);
-    assert.equal((await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions/424242`, { method: 'DELETE' })).status, 404);
+    assert.equal(
+      (await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions/424242`, { method: 'DELETE' })).status,
+      404,
+    );
   });
 
   it('when the proxy connection closes, every logical client ends with it', async () => {
-    const ag = await proxy.request({ message: 'RequestRegisterClient', clientType: 'AgentApplication', clientName: 'Desktop' });
+    const ag = await proxy.request({
+      message: 'RequestRegisterClient',
+      clientType: 'AgentApplication',
+      clientName: 'Desktop',
+    });
     const id = ag.proxyClientId as number;
-    await proxy.request({ message: 'RequestAgentLogin', proxyClientId: id, tenantId: 1, placeId: 'Place_1002', agentId: 'agent2', mediaList: { email: 1 } });
+    await proxy.request({
+      message: 'RequestAgentLogin',
+      proxyClientId: id,
+      tenantId: 1,
+      placeId: 'Place_1002',
+      agentId: 'agent2',
+      mediaList: { email: 1 },
+    });
     assert.equal((await watcher.nextEvent()).message, 'EventAgentLogin');
     proxy.close();
     const lo = await watcher.nextEvent();

@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeFrame } from '../../src/transport/tcp/frame-encoder.ts';
-import { cleanup, client, quiet, startServer, submit, TcpClient, type JsonClient, type RunningServer } from './harness.ts';
+import {
+  cleanup,
+  client,
+  quiet,
+  startServer,
+  submit,
+  TcpClient,
+  type JsonClient,
+  type RunningServer,
+} from './harness.ts';
 
 let srv: RunningServer;
 let re: JsonClient;
@@ -47,7 +56,10 @@ describe('binary bad input', () => {
     // length 10: count 1, message id 101, attribute id 3 with tag 'z'
     await closesCleanly(Buffer.from('0000000a01000000650000000' + '37a', 'hex'));
     await stillServing();
-    assert.ok(srv.logs.some((l) => l.includes('undecodable framing')), 'a log line says why');
+    assert.ok(
+      srv.logs.some((l) => l.includes('undecodable framing')),
+      'a log line says why',
+    );
   });
 
   it('a length over the frame cap closes the connection without buffering it', async () => {
@@ -81,14 +93,33 @@ describe('binary bad input', () => {
   });
 
   it('an unknown attribute id gets EventError 4; a wrong tag gets 65; nothing changes', async () => {
-    const before = await ms.request({ message: 'RequestSubmit', tenantId: 1, mediaType: 'email', interactionType: 'Inbound', interactionSubtype: 'InboundNew', queue: 'Email Out' });
+    const before = await ms.request({
+      message: 'RequestSubmit',
+      tenantId: 1,
+      mediaType: 'email',
+      interactionType: 'Inbound',
+      interactionSubtype: 'InboundNew',
+      queue: 'Email Out',
+    });
     await re.nextEvent();
     const id = before.interactionId as string;
-    ms.sendRaw(encodeFrame(103, [{ id: 2, tag: 'i', value: 501 }, { id: 3, tag: 's', value: id }, { id: 999, tag: 's', value: 'x' }]));
+    ms.sendRaw(
+      encodeFrame(103, [
+        { id: 2, tag: 'i', value: 501 },
+        { id: 3, tag: 's', value: id },
+        { id: 999, tag: 's', value: 'x' },
+      ]),
+    );
     const e1 = await ms.nextEvent();
     assert.equal(e1.errorCode, 4);
     assert.match(String(e1.errorDescription), /999/);
-    ms.sendRaw(encodeFrame(103, [{ id: 2, tag: 'i', value: 502 }, { id: 3, tag: 's', value: id }, { id: 23, tag: 's', value: 'not a list' }]));
+    ms.sendRaw(
+      encodeFrame(103, [
+        { id: 2, tag: 'i', value: 502 },
+        { id: 3, tag: 's', value: id },
+        { id: 23, tag: 's', value: 'not a list' },
+      ]),
+    );
     const e2 = await ms.nextEvent();
     assert.equal(e2.errorCode, 65);
     assert.match(String(e2.errorDescription), /ChangedProperties/);

@@ -22,7 +22,13 @@ const RICH: KvList = [
   { key: 'Blob', value: new Uint8Array([0, 1, 2, 255]) },
   { key: 'Wide', value: new Utf16('wide ✓') },
   { key: 'Ratio', value: new Float32(0.5) },
-  { key: 'Nested', value: [{ key: 'Inner', value: [{ key: 'Deep', value: 'x' }] }, { key: 'N', value: -1 }] },
+  {
+    key: 'Nested',
+    value: [
+      { key: 'Inner', value: [{ key: 'Deep', value: 'x' }] },
+      { key: 'N', value: -1 },
+    ],
+  },
 ];
 
 function ixn(id: string, over: Partial<Interaction> = {}): Interaction {
@@ -51,7 +57,11 @@ function event(interactionId: string | null, ixnSeq: number | null, name = 'Even
     interactionId,
     ixnSeq,
     time: '2026-01-01T00:00:01Z',
-    message: isMsg(name, { InteractionId: interactionId ?? undefined, EventTime: '2026-01-01T00:00:01Z', ChangedProperties: [{ key: 'k', value: 'v' }] }),
+    message: isMsg(name, {
+      InteractionId: interactionId ?? undefined,
+      EventTime: '2026-01-01T00:00:01Z',
+      ChangedProperties: [{ key: 'k', value: 'v' }],
+    }),
   };
 }
 
@@ -77,16 +87,28 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
 
     it('keeps every field and every KV type of an interaction exactly', () =>
       withStore(async (s) => {
-        const a = ixn('A', { state: 3, agents: ['agent1'], parentId: 'P', deliveredAt: '2026-01-01T00:00:02Z', invite: { ticketId: 4, agentId: 'a', placeId: 'p', sessionId: 1001, routerName: 'URS', routeReferenceId: 9 } });
+        const a = ixn('A', {
+          state: 3,
+          agents: ['agent1'],
+          parentId: 'P',
+          deliveredAt: '2026-01-01T00:00:02Z',
+          invite: { ticketId: 4, agentId: 'a', placeId: 'p', sessionId: 1001, routerName: 'URS', routeReferenceId: 9 },
+        });
         await s.commit([{ op: 'upsert', interaction: a }]);
         assert.deepEqual(await s.loadInteractions(), [a]);
       }));
 
     it('an upsert replaces, a delete removes', () =>
       withStore(async (s) => {
-        await s.commit([{ op: 'upsert', interaction: ixn('A') }, { op: 'upsert', interaction: ixn('B') }]);
+        await s.commit([
+          { op: 'upsert', interaction: ixn('A') },
+          { op: 'upsert', interaction: ixn('B') },
+        ]);
         const a2 = ixn('A', { version: 2, userData: [{ key: 'only', value: 'one' }], queue: 'Sales' });
-        await s.commit([{ op: 'upsert', interaction: a2 }, { op: 'delete', id: 'B' }]);
+        await s.commit([
+          { op: 'upsert', interaction: a2 },
+          { op: 'delete', id: 'B' },
+        ]);
         assert.deepEqual(await s.loadInteractions(), [a2]);
       }));
 
@@ -96,15 +118,43 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
         const e2 = event('B', 1);
         const e3 = event('A', 2, 'EventProcessingStopped');
         const e4 = event(null, null, 'EventAgentLogin');
-        await s.commit([{ op: 'event', event: e1 }, { op: 'event', event: e2 }]);
-        await s.commit([{ op: 'event', event: e3 }, { op: 'event', event: e4 }]);
-        assert.ok(e1.seq !== undefined && e2.seq !== undefined && e3.seq !== undefined && e4.seq !== undefined, 'seq assigned on commit');
+        await s.commit([
+          { op: 'event', event: e1 },
+          { op: 'event', event: e2 },
+        ]);
+        await s.commit([
+          { op: 'event', event: e3 },
+          { op: 'event', event: e4 },
+        ]);
+        assert.ok(
+          e1.seq !== undefined && e2.seq !== undefined && e3.seq !== undefined && e4.seq !== undefined,
+          'seq assigned on commit',
+        );
         assert.ok(e1.seq < e2.seq && e2.seq < e3.seq && e3.seq < e4.seq);
         const all = await s.readEvents();
-        assert.deepEqual(all.map((e) => [e.interactionId, e.ixnSeq, e.name]), [['A', 1, 'EventPropertiesChanged'], ['B', 1, 'EventPropertiesChanged'], ['A', 2, 'EventProcessingStopped'], [null, null, 'EventAgentLogin']]);
-        assert.deepEqual(all[0]?.payload, { message: 'EventPropertiesChanged', interactionId: 'A', eventTime: '2026-01-01T00:00:01Z', changedProperties: { k: 'v' } });
-        assert.deepEqual((await s.readEvents({ interactionId: 'A' })).map((e) => e.ixnSeq), [1, 2]);
-        assert.deepEqual((await s.readEvents({ afterSeq: e2.seq })).map((e) => e.seq), [e3.seq, e4.seq]);
+        assert.deepEqual(
+          all.map((e) => [e.interactionId, e.ixnSeq, e.name]),
+          [
+            ['A', 1, 'EventPropertiesChanged'],
+            ['B', 1, 'EventPropertiesChanged'],
+            ['A', 2, 'EventProcessingStopped'],
+            [null, null, 'EventAgentLogin'],
+          ],
+        );
+        assert.deepEqual(all[0]?.payload, {
+          message: 'EventPropertiesChanged',
+          interactionId: 'A',
+          eventTime: '2026-01-01T00:00:01Z',
+          changedProperties: { k: 'v' },
+        });
+        assert.deepEqual(
+          (await s.readEvents({ interactionId: 'A' })).map((e) => e.ixnSeq),
+          [1, 2],
+        );
+        assert.deepEqual(
+          (await s.readEvents({ afterSeq: e2.seq })).map((e) => e.seq),
+          [e3.seq, e4.seq],
+        );
         assert.equal((await s.readEvents({ limit: 1 })).length, 1);
       }));
 
@@ -112,15 +162,27 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
       withStore(async (s) => {
         await s.commit([{ op: 'upsert', interaction: ixn('A') }]);
         const bad = ixn('C', { tenantId: null as unknown as number });
-        await assert.rejects(s.commit([{ op: 'upsert', interaction: ixn('B') }, { op: 'event', event: event('B', 1) }, { op: 'upsert', interaction: bad }]));
-        assert.deepEqual((await s.loadInteractions()).map((i) => i.id), ['A']);
+        await assert.rejects(
+          s.commit([
+            { op: 'upsert', interaction: ixn('B') },
+            { op: 'event', event: event('B', 1) },
+            { op: 'upsert', interaction: bad },
+          ]),
+        );
+        assert.deepEqual(
+          (await s.loadInteractions()).map((i) => i.id),
+          ['A'],
+        );
         assert.deepEqual(await s.readEvents(), []);
       }));
 
     it('committed data survives closing and reopening the store', () =>
       withStore(async (s, f) => {
         const a = ixn('A', { version: 7 });
-        await s.commit([{ op: 'upsert', interaction: a }, { op: 'event', event: event('A', 1) }]);
+        await s.commit([
+          { op: 'upsert', interaction: a },
+          { op: 'event', event: event('A', 1) },
+        ]);
         await s.close();
         const s2 = await f.open();
         try {

@@ -15,24 +15,56 @@ describe('configuration', () => {
   });
 
   const bad: [string, unknown, RegExp][] = [
-    ['unknown application type', { ...DEMO_CONFIG, applications: [{ name: 'X', type: 'Robot' }] }, /applications\.0\.type/],
-    ['agent of an unknown tenant', { ...DEMO_CONFIG, agents: [{ id: 'a', tenant: 9 }] }, /agents\.0\.tenant: unknown tenant 9/],
-    ['unknown media in an agent', { ...DEMO_CONFIG, agents: [{ id: 'a', tenant: 1, media: { fax: 1 } }] }, /agents\.0\.media\.fax: unknown media type 'fax'/],
-    ['queue routing to an unknown agent', { ...DEMO_CONFIG, queues: [{ name: 'Q', tenant: 1, routing: { agents: ['ghost'] } }] }, /queues\.0\.routing\.agents\.0: unknown agent 'ghost'/],
-    ['duplicate application', { ...DEMO_CONFIG, applications: [{ name: 'A', type: 'Proxy' }, { name: 'A', type: 'Proxy' }] }, /applications\.1\.name: duplicate application 'A'/],
+    [
+      'unknown application type',
+      { ...DEMO_CONFIG, applications: [{ name: 'X', type: 'Robot' }] },
+      /applications\.0\.type/,
+    ],
+    [
+      'agent of an unknown tenant',
+      { ...DEMO_CONFIG, agents: [{ id: 'a', tenant: 9 }] },
+      /agents\.0\.tenant: unknown tenant 9/,
+    ],
+    [
+      'unknown media in an agent',
+      { ...DEMO_CONFIG, agents: [{ id: 'a', tenant: 1, media: { fax: 1 } }] },
+      /agents\.0\.media\.fax: unknown media type 'fax'/,
+    ],
+    [
+      'queue routing to an unknown agent',
+      { ...DEMO_CONFIG, queues: [{ name: 'Q', tenant: 1, routing: { agents: ['ghost'] } }] },
+      /queues\.0\.routing\.agents\.0: unknown agent 'ghost'/,
+    ],
+    [
+      'duplicate application',
+      {
+        ...DEMO_CONFIG,
+        applications: [
+          { name: 'A', type: 'Proxy' },
+          { name: 'A', type: 'Proxy' },
+        ],
+      },
+      /applications\.1\.name: duplicate application 'A'/,
+    ],
     ['unknown top-level section', { ...DEMO_CONFIG, colours: [] }, /colours/],
     ['missing tenants', { ...DEMO_CONFIG, tenants: undefined }, /tenants/],
   ];
   for (const [what, raw, re] of bad) {
     it(`refuses ${what}, naming the field`, () => {
-      assert.throws(() => parseConfig(raw, 'test.json'), (e: unknown) => e instanceof ConfigError && re.test(e.message) && e.message.includes('test.json'));
+      assert.throws(
+        () => parseConfig(raw, 'test.json'),
+        (e: unknown) => e instanceof ConfigError && re.test(e.message) && e.message.includes('test.json'),
+      );
     });
   }
 
   it('reads YAML files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ixs-cfg-'));
     const f = join(dir, 'c.yaml');
-    writeFileSync(f, 'tenants: [{id: 1, name: T}]\nmediaTypes: [email]\ninteractionTypes: {Inbound: [InboundNew]}\napplications: [{name: M, type: MediaServer}]\n');
+    writeFileSync(
+      f,
+      'tenants: [{id: 1, name: T}]\nmediaTypes: [email]\ninteractionTypes: {Inbound: [InboundNew]}\napplications: [{name: M, type: MediaServer}]\n',
+    );
     assert.equal(loadConfig(f).applications[0]?.name, 'M');
   });
 

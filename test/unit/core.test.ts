@@ -11,9 +11,15 @@ const T0 = Date.UTC(2026, 0, 31, 12, 0, 0);
 
 function setup() {
   let now = T0;
-  const core = new Core({ config: parseConfig(DEMO_CONFIG, 'demo'), clock: () => now, newInteractionId: () => 'IXN-1' });
+  const core = new Core({
+    config: parseConfig(DEMO_CONFIG, 'demo'),
+    clock: () => now,
+    newInteractionId: () => 'IXN-1',
+  });
   const reg = (type: number, name: string, ext?: { key: string; value: number }[]): Session => {
-    const r = core.register(isMsg('RequestRegisterClient', { ReferenceId: 1, ClientType: type, ClientName: name, Extension: ext }));
+    const r = core.register(
+      isMsg('RequestRegisterClient', { ReferenceId: 1, ClientType: type, ClientName: name, Extension: ext }),
+    );
     assert.ok(r.session, JSON.stringify(r.error));
     return r.session;
   };
@@ -23,15 +29,23 @@ function setup() {
 describe('Core', () => {
   it('registration acks with a ProxyClientId and the server version', () => {
     const { core } = setup();
-    const r = core.register(isMsg('RequestRegisterClient', { ReferenceId: 7, ClientType: 3, ClientName: 'EmailServer' }));
+    const r = core.register(
+      isMsg('RequestRegisterClient', { ReferenceId: 7, ClientType: 3, ClientName: 'EmailServer' }),
+    );
     assert.ok(r.session);
-    assert.deepEqual(r.plan.out[0]?.message.attrs, { ReferenceId: 7, ProxyClientId: r.session.id, Extension: [{ key: 'ServerVersion', value: 'IXS 0.1.0' }] });
+    assert.deepEqual(r.plan.out[0]?.message.attrs, {
+      ReferenceId: 7,
+      ProxyClientId: r.session.id,
+      Extension: [{ key: 'ServerVersion', value: 'IXS 0.1.0' }],
+    });
     assert.deepEqual(r.plan.store, []);
   });
 
   it('a refused registration names the problem and registers nothing', () => {
     const { core } = setup();
-    const r = core.register(isMsg('RequestRegisterClient', { ReferenceId: 2, ClientType: 4, ClientName: 'EmailServer' }));
+    const r = core.register(
+      isMsg('RequestRegisterClient', { ReferenceId: 2, ClientType: 4, ClientName: 'EmailServer' }),
+    );
     assert.equal(r.session, undefined);
     assert.equal(r.error?.attrs.ErrorCode, 2);
     assert.match(String(r.error?.attrs.ErrorDescription), /EmailServer.*MediaServer/);
@@ -42,13 +56,33 @@ describe('Core', () => {
     const { core, reg } = setup();
     const ms = reg(3, 'EmailServer');
     const re = reg(4, 'StatServer');
-    const plan = core.handle(ms, isMsg('RequestSubmit', { ReferenceId: 5, TenantId: 1, MediaType: 'email', InteractionType: 'Inbound', InteractionSubtype: 'InboundNew', Queue: 'Email Out', UserData: [{ key: 'Subject', value: 'hi' }] }));
-    assert.deepEqual(plan.store.map((o) => o.op), ['event', 'upsert']);
+    const plan = core.handle(
+      ms,
+      isMsg('RequestSubmit', {
+        ReferenceId: 5,
+        TenantId: 1,
+        MediaType: 'email',
+        InteractionType: 'Inbound',
+        InteractionSubtype: 'InboundNew',
+        Queue: 'Email Out',
+        UserData: [{ key: 'Subject', value: 'hi' }],
+      }),
+    );
+    assert.deepEqual(
+      plan.store.map((o) => o.op),
+      ['event', 'upsert'],
+    );
     const ev = plan.store.find((o) => o.op === 'event');
     assert.ok(ev?.op === 'event');
     assert.equal(ev.event.ixnSeq, 1);
     assert.equal(ev.event.time, '2026-01-31T12:00:00Z');
-    assert.deepEqual(plan.out.map((o) => [o.to, o.message.name]), [[ms.id, 'EventAck'], [re.id, 'EventInteractionSubmitted']]);
+    assert.deepEqual(
+      plan.out.map((o) => [o.to, o.message.name]),
+      [
+        [ms.id, 'EventAck'],
+        [re.id, 'EventInteractionSubmitted'],
+      ],
+    );
     assert.deepEqual(plan.out[0]?.message.attrs, { ReferenceId: 5, InteractionId: 'IXN-1', Version: 1 });
     assert.equal(core.interactions.get('IXN-1')?.submittedAt, '2026-01-31T12:00:00Z');
   });
@@ -56,10 +90,27 @@ describe('Core', () => {
   it('a refused change returns an EventError plan with no durable ops and leaves state untouched', () => {
     const { core, reg, tick } = setup();
     const ms = reg(3, 'EmailServer');
-    core.handle(ms, isMsg('RequestSubmit', { TenantId: 1, MediaType: 'email', InteractionType: 'Inbound', InteractionSubtype: 'InboundNew', Queue: 'Email Out' }));
+    core.handle(
+      ms,
+      isMsg('RequestSubmit', {
+        TenantId: 1,
+        MediaType: 'email',
+        InteractionType: 'Inbound',
+        InteractionSubtype: 'InboundNew',
+        Queue: 'Email Out',
+      }),
+    );
     const before = core.interactions.get('IXN-1');
     tick(1000);
-    const plan = core.handle(ms, isMsg('RequestChangeProperties', { ReferenceId: 9, InteractionId: 'IXN-1', AddedProperties: [{ key: 'A', value: '1' }], ChangedProperties: [{ key: 'Queue', value: 'x' }] }));
+    const plan = core.handle(
+      ms,
+      isMsg('RequestChangeProperties', {
+        ReferenceId: 9,
+        InteractionId: 'IXN-1',
+        AddedProperties: [{ key: 'A', value: '1' }],
+        ChangedProperties: [{ key: 'Queue', value: 'x' }],
+      }),
+    );
     assert.deepEqual(plan.store, []);
     assert.equal(plan.out.length, 1);
     assert.equal(plan.out[0]?.message.name, 'EventError');
@@ -71,8 +122,28 @@ describe('Core', () => {
     const { core, reg } = setup();
     const ms = reg(3, 'EmailServer', [{ key: 'event_properties_changed', value: 1 }]);
     const re = reg(4, 'StatServer');
-    core.handle(ms, isMsg('RequestSubmit', { TenantId: 1, MediaType: 'email', InteractionType: 'Inbound', InteractionSubtype: 'InboundNew', Queue: 'Email Out', UserData: [{ key: 'a', value: 1 }] }));
-    const plan = core.handle(ms, isMsg('RequestChangeProperties', { ReferenceId: 3, InteractionId: 'IXN-1', ChangedProperties: [{ key: 'a', value: 2 }, { key: 'b', value: 'new' }] }));
+    core.handle(
+      ms,
+      isMsg('RequestSubmit', {
+        TenantId: 1,
+        MediaType: 'email',
+        InteractionType: 'Inbound',
+        InteractionSubtype: 'InboundNew',
+        Queue: 'Email Out',
+        UserData: [{ key: 'a', value: 1 }],
+      }),
+    );
+    const plan = core.handle(
+      ms,
+      isMsg('RequestChangeProperties', {
+        ReferenceId: 3,
+        InteractionId: 'IXN-1',
+        ChangedProperties: [
+          { key: 'a', value: 2 },
+          { key: 'b', value: 'new' },
+        ],
+      }),
+    );
     assert.equal(plan.out[0]?.message.attrs.Version, 2);
     const ev = plan.out.find((o) => o.to === re.id)?.message;
     assert.deepEqual(ev?.attrs.ChangedProperties, [{ key: 'a', value: 2 }]);
@@ -83,7 +154,16 @@ describe('Core', () => {
   it('routing engine hand-off: EventRouteRequest when a routing engine registers; RequestUpdateUserData answered with EventAttachedDataChanged', () => {
     const { core, reg } = setup();
     const ms = reg(3, 'EmailServer');
-    core.handle(ms, isMsg('RequestSubmit', { TenantId: 1, MediaType: 'email', InteractionType: 'Inbound', InteractionSubtype: 'InboundNew', Queue: 'Inbound' }));
+    core.handle(
+      ms,
+      isMsg('RequestSubmit', {
+        TenantId: 1,
+        MediaType: 'email',
+        InteractionType: 'Inbound',
+        InteractionSubtype: 'InboundNew',
+        Queue: 'Inbound',
+      }),
+    );
     assert.equal(core.interactions.get('IXN-1')?.state, 0, 'no engine yet: stays queued');
     const r = core.register(isMsg('RequestRegisterClient', { ReferenceId: 1, ClientType: 5, ClientName: 'URS' }));
     assert.ok(r.session);
@@ -91,14 +171,36 @@ describe('Core', () => {
     assert.equal(rr?.to, r.session.id);
     assert.equal(rr?.message.attrs.ConnId, 'IXN-1');
     assert.equal(core.interactions.get('IXN-1')?.state, 2);
-    const p = core.handle(r.session, tlibMsg('RequestUpdateUserData', { ReferenceId: 4, ConnId: 'IXN-1', UserData: [{ key: 'k', value: 'v' }] }));
+    const p = core.handle(
+      r.session,
+      tlibMsg('RequestUpdateUserData', { ReferenceId: 4, ConnId: 'IXN-1', UserData: [{ key: 'k', value: 'v' }] }),
+    );
     assert.equal(p.out[0]?.message.name, 'EventAttachedDataChanged');
     assert.equal(p.out[0]?.message.attrs.ReferenceId, 4);
   });
 
   it('restored interactions a routing engine held come back queued', () => {
     const { core } = setup();
-    core.load([{ id: 'R', tenantId: 1, mediaType: 'email', type: 'Inbound', subtype: 'InboundNew', queue: 'Inbound', state: 2, routerName: 'URS', submittedBy: 'EmailServer', submittedAt: 'x', receivedAt: 'x', isOnline: false, userData: [], version: 3, eventSeq: 2, agents: [] }]);
+    core.load([
+      {
+        id: 'R',
+        tenantId: 1,
+        mediaType: 'email',
+        type: 'Inbound',
+        subtype: 'InboundNew',
+        queue: 'Inbound',
+        state: 2,
+        routerName: 'URS',
+        submittedBy: 'EmailServer',
+        submittedAt: 'x',
+        receivedAt: 'x',
+        isOnline: false,
+        userData: [],
+        version: 3,
+        eventSeq: 2,
+        agents: [],
+      },
+    ]);
     assert.equal(core.interactions.get('R')?.state, 0);
     assert.equal(core.interactions.get('R')?.routerName, undefined);
   });

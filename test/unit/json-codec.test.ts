@@ -15,14 +15,33 @@ function decodeOk(text: string) {
 
 describe('JSON codec', () => {
   it('decodes a request into catalogue names and typed values', () => {
-    const m = decodeOk(JSON.stringify({ message: 'RequestRegisterClient', referenceId: 1, clientType: 'MediaServer', clientName: 'EmailServer', extension: { event_properties_changed: 1 } }));
+    const m = decodeOk(
+      JSON.stringify({
+        message: 'RequestRegisterClient',
+        referenceId: 1,
+        clientType: 'MediaServer',
+        clientName: 'EmailServer',
+        extension: { event_properties_changed: 1 },
+      }),
+    );
     assert.equal(m.name, 'RequestRegisterClient');
     assert.equal(m.protocol, 'is');
-    assert.deepEqual(m.attrs, { ReferenceId: 1, ClientType: 3, ClientName: 'EmailServer', Extension: [{ key: 'event_properties_changed', value: 1 }] });
+    assert.deepEqual(m.attrs, {
+      ReferenceId: 1,
+      ClientType: 3,
+      ClientName: 'EmailServer',
+      Extension: [{ key: 'event_properties_changed', value: 1 }],
+    });
   });
 
   it('decodes KV lists: strings, int32, 64-bit ints, binary, nested lists', () => {
-    const m = decodeOk(JSON.stringify({ message: 'RequestChangeProperties', interactionId: 'X', changedProperties: { s: 'a', i: -5, l: 2 ** 40, b: { $binary: 'AAH/' }, n: { x: { y: 'z' } } } }));
+    const m = decodeOk(
+      JSON.stringify({
+        message: 'RequestChangeProperties',
+        interactionId: 'X',
+        changedProperties: { s: 'a', i: -5, l: 2 ** 40, b: { $binary: 'AAH/' }, n: { x: { y: 'z' } } },
+      }),
+    );
     assert.deepEqual(m.attrs.ChangedProperties, [
       { key: 's', value: 'a' },
       { key: 'i', value: -5 },
@@ -33,7 +52,15 @@ describe('JSON codec', () => {
   });
 
   it('decodes the T-Library facade requests', () => {
-    const m = decodeOk(JSON.stringify({ message: 'RequestRouteCall', referenceId: 4, connId: 'X', targetType: 'agent', targetAgent: 'agent1' }));
+    const m = decodeOk(
+      JSON.stringify({
+        message: 'RequestRouteCall',
+        referenceId: 4,
+        connId: 'X',
+        targetType: 'agent',
+        targetAgent: 'agent1',
+      }),
+    );
     assert.equal(m.protocol, 'tlib');
     assert.deepEqual(m.attrs, { ReferenceId: 4, ConnId: 'X', TargetType: 1, TargetAgent: 'agent1' });
     const d = decodeOk(JSON.stringify({ message: 'RequestDeleteUserData', connId: 'X', keys: ['a', 'b'] }));
@@ -73,8 +100,26 @@ describe('JSON codec', () => {
   });
 
   it('encodes events with JSON names, enum names and KV objects', () => {
-    const text = encodeJson(isMsg('EventPropertiesChanged', { InteractionId: 'X', InteractionState: 3, ActorType: 3, ChangedProperties: [{ key: 'a', value: 1 }, { key: 'b', value: new Uint8Array([1]) }], Version: 2 }));
-    assert.deepEqual(JSON.parse(text), { message: 'EventPropertiesChanged', interactionId: 'X', interactionState: 'Handling', actorType: 'MediaServer', changedProperties: { a: 1, b: { $binary: 'AQ==' } }, version: 2 });
+    const text = encodeJson(
+      isMsg('EventPropertiesChanged', {
+        InteractionId: 'X',
+        InteractionState: 3,
+        ActorType: 3,
+        ChangedProperties: [
+          { key: 'a', value: 1 },
+          { key: 'b', value: new Uint8Array([1]) },
+        ],
+        Version: 2,
+      }),
+    );
+    assert.deepEqual(JSON.parse(text), {
+      message: 'EventPropertiesChanged',
+      interactionId: 'X',
+      interactionState: 'Handling',
+      actorType: 'MediaServer',
+      changedProperties: { a: 1, b: { $binary: 'AQ==' } },
+      version: 2,
+    });
   });
 
   it('a KV key named __proto__ stays an own property', () => {
@@ -84,7 +129,8 @@ describe('JSON codec', () => {
   });
 
   it('every catalogue JSON name is the catalogue name with its first letter lower-cased', () => {
-    for (const m of [...IS_CATALOGUE, ...TLIB_CATALOGUE]) for (const a of m.attrs) assert.equal(a.jsonName, a.name[0]!.toLowerCase() + a.name.slice(1));
+    for (const m of [...IS_CATALOGUE, ...TLIB_CATALOGUE])
+      for (const a of m.attrs) assert.equal(a.jsonName, a.name[0]!.toLowerCase() + a.name.slice(1));
   });
 });
 
@@ -100,24 +146,38 @@ describe('JSON codec fuzzing (fast-check)', () => {
   });
 
   it('arbitrary JSON values under request names never throw and refusals carry a code and a description', () => {
-    const names = IS_CATALOGUE.filter((m) => m.kind === 'request').map((m) => m.name).concat(TLIB_CATALOGUE.filter((m) => m.kind === 'request').map((m) => m.name));
+    const names = IS_CATALOGUE.filter((m) => m.kind === 'request')
+      .map((m) => m.name)
+      .concat(TLIB_CATALOGUE.filter((m) => m.kind === 'request').map((m) => m.name));
     const attrNames = [...new Set([...IS_CATALOGUE, ...TLIB_CATALOGUE].flatMap((m) => m.attrs.map((a) => a.jsonName)))];
     fc.assert(
-      fc.property(fc.constantFrom(...names), fc.dictionary(fc.constantFrom(...attrNames), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }), (name, attrs) => {
-        const r = decodeJsonRequest(JSON.stringify({ ...attrs, message: name }));
-        if (!r.ok) {
-          assert.ok(r.error.code > 0);
-          assert.ok(r.error.message.length > 0);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...names),
+        fc.dictionary(fc.constantFrom(...attrNames), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
+        (name, attrs) => {
+          const r = decodeJsonRequest(JSON.stringify({ ...attrs, message: name }));
+          if (!r.ok) {
+            assert.ok(r.error.code > 0);
+            assert.ok(r.error.message.length > 0);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   it('valid KV objects round-trip through decode and encode', () => {
-    const leaf = fc.oneof(fc.string({ maxLength: 20 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.uint8Array({ maxLength: 8 }).map((b) => ({ $binary: Buffer.from(b).toString('base64') })));
+    const leaf = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      fc.uint8Array({ maxLength: 8 }).map((b) => ({ $binary: Buffer.from(b).toString('base64') })),
+    );
     const kvObj = fc.letrec((tie) => ({
-      obj: fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '$binary'), fc.oneof({ maxDepth: 3 }, leaf, tie('obj')), { maxKeys: 5, noNullPrototype: true }),
+      obj: fc.dictionary(
+        fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '$binary'),
+        fc.oneof({ maxDepth: 3 }, leaf, tie('obj')),
+        { maxKeys: 5, noNullPrototype: true },
+      ),
     })).obj;
     fc.assert(
       fc.property(kvObj, (o) => {

@@ -27,7 +27,10 @@ class TcpConnection implements Connection {
     if (this.socket.destroyed || !this.socket.writable) return;
     if (message.protocol !== 'is') {
       // T-Library facade messages have their own dialect; binary routing engines are not served on this port yet.
-      this.logger.warn({ conn: this.id, message: message.name }, 'T-Library message not sent over the IS binary protocol');
+      this.logger.warn(
+        { conn: this.id, message: message.name },
+        'T-Library message not sent over the IS binary protocol',
+      );
       return;
     }
     this.socket.write(encodeIsMessage(message));
@@ -60,7 +63,12 @@ export async function startTcpListener(opts: {
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    const conn = new TcpConnection(newConnectionId(), `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? 0)}`, socket, opts.logger);
+    const conn = new TcpConnection(
+      newConnectionId(),
+      `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? 0)}`,
+      socket,
+      opts.logger,
+    );
     const parser = new FrameParser({ maxFrameBytes: opts.maxFrameBytes });
     opts.handler.opened(conn);
     let failed = false;
@@ -72,7 +80,10 @@ export async function startTcpListener(opts: {
           if (reply) socket.write(reply);
         } else if (ev.kind === 'fatal') {
           failed = true;
-          opts.logger.warn({ conn: conn.id, remote: conn.remote, reason: ev.reason }, 'undecodable framing; closing connection');
+          opts.logger.warn(
+            { conn: conn.id, remote: conn.remote, reason: ev.reason },
+            'undecodable framing; closing connection',
+          );
           socket.destroy();
           return;
         } else {
@@ -80,7 +91,14 @@ export async function startTcpListener(opts: {
           if (!r.ok) opts.handler.refused(conn, r.error, r.referenceId);
           else if (isMessageById(ev.messageId)?.kind !== 'request') {
             const ref = r.message.attrs.ReferenceId;
-            opts.handler.refused(conn, new ProtocolError('ErrorUnsupportedProtocolElement', `${r.message.name} is an event, not a request a client may send`), typeof ref === 'number' ? ref : undefined);
+            opts.handler.refused(
+              conn,
+              new ProtocolError(
+                'ErrorUnsupportedProtocolElement',
+                `${r.message.name} is an event, not a request a client may send`,
+              ),
+              typeof ref === 'number' ? ref : undefined,
+            );
           } else opts.handler.request(conn, r.message);
         }
       }

@@ -28,7 +28,13 @@ export function decodeJsonRequest(text: string): JsonDecodeResult {
   const referenceId = typeof rawRef === 'number' && Number.isInteger(rawRef) ? rawRef : undefined;
   const name = o.message;
   if (typeof name !== 'string') {
-    return fail(new ProtocolError('Error_invalid_protocol_message', 'the "message" member (the message name) is missing or not a string'), referenceId);
+    return fail(
+      new ProtocolError(
+        'Error_invalid_protocol_message',
+        'the "message" member (the message name) is missing or not a string',
+      ),
+      referenceId,
+    );
   }
   const def = messageByName(name);
   if (!def || def.kind !== 'request') {

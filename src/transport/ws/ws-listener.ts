@@ -55,16 +55,32 @@ export async function startWsListener(opts: {
   });
   const wss = new WebSocketServer({ server: http, path: '/', maxPayload: opts.maxFrameBytes * HARD_LIMIT_FACTOR });
   wss.on('connection', (ws, req) => {
-    const conn = new WsConnection(newConnectionId(), `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? 0)}`, ws);
+    const conn = new WsConnection(
+      newConnectionId(),
+      `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? 0)}`,
+      ws,
+    );
     opts.handler.opened(conn);
     ws.on('message', (data, isBinary) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       if (isBinary) {
-        opts.handler.refused(conn, new ProtocolError('Error_invalid_protocol_message', 'binary WebSocket frames are not accepted: send one JSON object per text frame'));
+        opts.handler.refused(
+          conn,
+          new ProtocolError(
+            'Error_invalid_protocol_message',
+            'binary WebSocket frames are not accepted: send one JSON object per text frame',
+          ),
+        );
         return;
       }
       if (buf.length > opts.maxFrameBytes) {
-        opts.handler.refused(conn, new ProtocolError('Error_invalid_protocol_message', `frame of ${String(buf.length)} bytes is over the limit of ${String(opts.maxFrameBytes)} bytes`));
+        opts.handler.refused(
+          conn,
+          new ProtocolError(
+            'Error_invalid_protocol_message',
+            `frame of ${String(buf.length)} bytes is over the limit of ${String(opts.maxFrameBytes)} bytes`,
+          ),
+        );
         return;
       }
       const r = decodeJsonRequest(buf.toString('utf8'));
