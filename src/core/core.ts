@@ -123,7 +123,7 @@ export class Core {
       }
       const typeName = enumValueName('ClientType', ct as number) as ClientTypeName | undefined;
       if (!typeName || typeName === 'Unknown') {
-        throw new ProtocolError('ErrorUnknownClientType', `unknown ClientType ${String(ct)}`);
+        throw new ProtocolError('ErrorUnknownClientType', `unknown ClientType ${show(ct)}`);
       }
       if (viaProxy && typeName === 'Proxy') {
         throw new ProtocolError(
@@ -234,27 +234,47 @@ export class Core {
 
   private dispatch(tx: Tx, s: Session, m: Message): void {
     switch (m.name) {
-      case 'RequestSubmit':
-        return this.submit(tx, s, m);
-      case 'RequestChangeProperties':
-        return this.changeProperties(tx, s, m);
+      case 'RequestSubmit': {
+        this.submit(tx, s, m);
+        return;
+      }
+      case 'RequestChangeProperties': {
+        this.changeProperties(tx, s, m);
+        return;
+      }
       case 'RequestUpdateUserData':
-      case 'RequestDeleteUserData':
-        return this.tlibUserData(tx, s, m);
-      case 'RequestStopProcessing':
-        return this.stopProcessing(tx, s, m);
-      case 'RequestGetInteractionProperties':
-        return this.getProperties(tx, s, m);
-      case 'RequestAgentLogin':
-        return this.agentLogin(tx, s, m);
-      case 'RequestAgentLogout':
-        return this.agentLogout(tx, s, m);
-      case 'RequestRouteCall':
-        return this.routeCall(tx, s, m);
-      case 'RequestAccept':
-        return this.accept(tx, s, m);
-      case 'RequestReject':
-        return this.reject(tx, s, m);
+      case 'RequestDeleteUserData': {
+        this.tlibUserData(tx, s, m);
+        return;
+      }
+      case 'RequestStopProcessing': {
+        this.stopProcessing(tx, s, m);
+        return;
+      }
+      case 'RequestGetInteractionProperties': {
+        this.getProperties(tx, s, m);
+        return;
+      }
+      case 'RequestAgentLogin': {
+        this.agentLogin(tx, s, m);
+        return;
+      }
+      case 'RequestAgentLogout': {
+        this.agentLogout(tx, s, m);
+        return;
+      }
+      case 'RequestRouteCall': {
+        this.routeCall(tx, s, m);
+        return;
+      }
+      case 'RequestAccept': {
+        this.accept(tx, s, m);
+        return;
+      }
+      case 'RequestReject': {
+        this.reject(tx, s, m);
+        return;
+      }
       default:
         throw new ProtocolError('ErrorUnsupportedProtocolElement', `${m.name} is not supported by this server`);
     }
@@ -1019,7 +1039,7 @@ export class Core {
     if (!ix.invite || ix.invite.sessionId !== s.id || (ticket !== undefined && ix.invite.ticketId !== ticket)) {
       throw new ProtocolError(
         'Error_not_invited',
-        `this agent holds no invitation${ticket !== undefined ? ` with TicketId ${String(ticket as number)}` : ''} for interaction '${id}'`,
+        `this agent holds no invitation${ticket !== undefined ? ` with TicketId ${show(ticket)}` : ''} for interaction '${id}'`,
       );
     }
     return { ...ix };
@@ -1156,7 +1176,7 @@ export class Core {
     if (expected !== undefined && expected !== d.version) {
       throw new ProtocolError(
         'Error_invalid_interaction_state',
-        `version mismatch on interaction '${d.id}': expected version ${String(expected as number)}, current version ${String(d.version)}`,
+        `version mismatch on interaction '${d.id}': expected version ${show(expected)}, current version ${String(d.version)}`,
       );
     }
   }
@@ -1237,6 +1257,11 @@ export class Core {
     const place = this.agentSessions(agentId)[0]?.agent?.placeId;
     return { PartyType: 2, TenantId: ix.tenantId, AgentId: agentId, PlaceId: place };
   }
+}
+
+/** An attribute value in an error description. */
+function show(v: AttrValue): string {
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 function agentParty(a: AgentLogin): Attrs {

@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeFrame } from '../../src/transport/tcp/frame-encoder.ts';
+import type {
+  TcpClient} from './harness.ts';
 import {
   cleanup,
   clientOver,
   quiet,
   startServer,
   submit,
-  TcpClient,
   type AnyClient,
   type Door,
   type Json,

@@ -59,12 +59,12 @@ export async function startServer(
     env: { ...process.env, IXS_LOG_LEVEL: process.env.IXS_LOG_LEVEL ?? 'warn' },
   });
   const logs: string[] = [];
-  createInterface({ input: proc.stderr! }).on('line', (l) => logs.push(l));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  createInterface({ input: proc.stderr }).on('line', (l) => logs.push(l));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => { resolve(code); }));
   const ready = await new Promise<Json>((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout! });
+    const rl = createInterface({ input: proc.stdout });
     const t = setTimeout(
-      () => reject(new Error(`server did not print its ready line in 20 s; stderr:\n${logs.join('\n')}`)),
+      () => { reject(new Error(`server did not print its ready line in 20 s; stderr:\n${logs.join('\n')}`)); },
       20_000,
     );
     rl.once('line', (line) => {
@@ -75,8 +75,7 @@ export async function startServer(
         reject(new Error(`bad ready line: ${line}`));
       }
     });
-    void exited.then((code) =>
-      reject(new Error(`server exited with ${String(code)} before ready; stderr:\n${logs.join('\n')}`)),
+    void exited.then((code) => { reject(new Error(`server exited with ${String(code)} before ready; stderr:\n${logs.join('\n')}`)); },
     );
   });
   const wsPort = ready.wsPort as number;
