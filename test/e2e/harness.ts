@@ -11,6 +11,7 @@ import { JsonClient, type Json } from '../../src/cli/ws-client.ts';
 import { TcpClient } from '../../src/cli/tcp-client.ts';
 
 export const ROOT = new URL('../../', import.meta.url);
+export const BIN = new URL('bin/ixs.js', ROOT).pathname;
 export const FIXTURE_CONFIG = new URL('./fixtures/config.json', import.meta.url).pathname;
 
 /** A running server process. */
@@ -31,14 +32,12 @@ export interface RunningServer {
 
 /** Starts `ixs serve` on port 0. Reuses `dataDir` when given (restart tests). */
 export async function startServer(
-  opts: { dataDir?: string; config?: string; extraArgs?: string[] } = {},
+  opts: { dataDir?: string; config?: string; extraArgs?: string[]; viaBin?: boolean } = {},
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ixs-e2e-'));
   const args = [
-    // Tests run the TypeScript sources with tsx (STYLE.md); bin/ixs.js runs the compiled build.
-    '--import',
-    'tsx',
-    new URL('src/cli/main.ts', ROOT).pathname,
+    // Tests run the TypeScript sources with tsx (STYLE.md); bin/ixs.js runs the compiled build when there is one.
+    ...(opts.viaBin ? [BIN] : ['--import', 'tsx', new URL('src/cli/main.ts', ROOT).pathname]),
     'serve',
     '--config',
     opts.config ?? FIXTURE_CONFIG,
@@ -60,13 +59,16 @@ export async function startServer(
   });
   const logs: string[] = [];
   createInterface({ input: proc.stderr }).on('line', (l) => logs.push(l));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => { resolve(code); }));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
   const ready = await new Promise<Json>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout });
-    const t = setTimeout(
-      () => { reject(new Error(`server did not print its ready line in 20 s; stderr:\n${logs.join('\n')}`)); },
-      20_000,
-    );
+    const t = setTimeout(() => {
+      reject(new Error(`server did not print its ready line in 20 s; stderr:\n${logs.join('\n')}`));
+    }, 20_000);
     rl.once('line', (line) => {
       clearTimeout(t);
       try {
@@ -75,8 +77,9 @@ export async function startServer(
         reject(new Error(`bad ready line: ${line}`));
       }
     });
-    void exited.then((code) => { reject(new Error(`server exited with ${String(code)} before ready; stderr:\n${logs.join('\n')}`)); },
-    );
+    void exited.then((code) => {
+      reject(new Error(`server exited with ${String(code)} before ready; stderr:\n${logs.join('\n')}`));
+    });
   });
   const wsPort = ready.wsPort as number;
   return {
