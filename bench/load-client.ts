@@ -1,0 +1,246 @@
+/**
+ * The load generator's view of one client connection. The bench drives every target (IXS, the floor) through this
+ * interface only, so a TCP (Genesys binary) client can be plugged in beside the WebSocket one: implement
+ * {@link LoadClient} and add it to {@link clientFactory}.
+ *
+ * Two phases: during setup every frame is parsed and requests are matched to their replies (slow, simple); after
+ * {@link LoadClient.startLoad} the hot path reads only the few fields it needs straight from the frame bytes, because
+ * the client shares a 2-core machine with the server and must not become the bottleneck.
+ */
+import WebSocket from 'ws';
+
+export type Json = Record<string, unknown>;
+
+/** A property-change event as the hot path sees it. */
+export interface ChangeEvent {
+  /** Message name (EventPropertiesChanged, ...). */
+  readonly name: string;
+  readonly interactionId: string | undefined;
+  /** The `Counter` user-data value the change carried (the bench's request number). */
+  readonly counter: number | undefined;
+  /** Frame size in bytes. */
+  readonly bytes: number;
+}
+
+/** Reply to a hot-path request: EventAck (ok) or EventError (error holds the parsed frame). */
+export interface AckInfo {
+  readonly referenceId: number;
+  readonly ok: boolean;
+  readonly bytes: number;
+  readonly error?: Json;
+}
+
+/** One connection of the load generator. */
+export interface LoadClient {
+  connect(): Promise<void>;
+  /** RequestRegisterClient; rejects on EventError. */
+  register(clientType: string, clientName: string, extra?: Json): Promise<Json>;
+  /** Setup only: a request in its JSON form (referenceId added) and its reply. */
+  request(msg: Json, timeoutMs?: number): Promise<Json>;
+  /** Setup only: the next unsolicited message. */
+  nextEvent(timeoutMs?: number): Promise<Json>;
+  /** Setup only: drops the unsolicited messages received so far; returns them. */
+  takeEvents(): Json[];
+  /** Switches to the hot path: no more parsing of whole frames; replies and events go to the callbacks. */
+  startLoad(): void;
+  /** Hot path: RequestChangeProperties {Counter: counter, Payload: payload} with referenceId = counter. */
+  sendChange(interactionId: string, counter: number, payload: string): void;
+  onAck(cb: (ack: AckInfo) => void): void;
+  onEvent(cb: (ev: ChangeEvent) => void): void;
+  close(): Promise<void>;
+}
+
+/** Which client implementation to use; undefined when that front door has no load client yet. */
+export function clientFactory(mode: string): ((url: string) => LoadClient) | undefined {
+  if (mode === 'ws') return (url) => new WsLoadClient(url);
+  return undefined;
+}
+
+const MESSAGE_TOKEN = Buffer.from('"message":"');
+const REF_TOKEN = Buffer.from('"referenceId":');
+const IXN_TOKEN = Buffer.from('"interactionId":"');
+const COUNTER_TOKEN = Buffer.from('"Counter":');
+const ACK = Buffer.from('EventAck"');
+const ERROR = Buffer.from('EventError"');
+const QUOTE = 0x22;
+
+/** The integer after `token` in `buf`, or undefined. */
+function intAfter(buf: Buffer, token: Buffer): number | undefined {
+  const at = buf.indexOf(token);
+  if (at < 0) return undefined;
+  let i = at + token.length;
+  while (buf[i] === 0x20) i++;
+  let n = 0;
+  let digits = 0;
+  for (let c = buf[i]; c !== undefined && c >= 0x30 && c <= 0x39; c = buf[++i]) {
+    n = n * 10 + (c - 0x30);
+    digits++;
+  }
+  return digits ? n : undefined;
+}
+
+/** The string after `token` (which ends with the opening quote) up to the closing quote. */
+function stringAfter(buf: Buffer, token: Buffer): string | undefined {
+  const at = buf.indexOf(token);
+  if (at < 0) return undefined;
+  const start = at + token.length;
+  const end = buf.indexOf(QUOTE, start);
+  return end < 0 ? undefined : buf.toString('latin1', start, end);
+}
+
+function startsAt(buf: Buffer, at: number, what: Buffer): boolean {
+  return buf.compare(what, 0, what.length, at, at + what.length) === 0;
+}
+
+/** JSON over WebSocket (spec §3.2), raw `ws`. */
+export class WsLoadClient implements LoadClient {
+  private ws: WebSocket | undefined;
+  private nextRef = 1_000_000_000;
+  private loading = false;
+  private readonly waiting = new Map<number, (m: Json) => void>();
+  private readonly events: Json[] = [];
+  private readonly eventWaiters: ((m: Json) => void)[] = [];
+  private ackCb: (ack: AckInfo) => void = () => undefined;
+  private eventCb: (ev: ChangeEvent) => void = () => undefined;
+
+  constructor(private readonly url: string) {}
+
+  async connect(): Promise<void> {
+    const ws = new WebSocket(this.url, { perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => {
+        resolve();
+      });
+      ws.once('error', reject);
+    });
+    ws.on('message', (data: Buffer) => {
+      if (this.loading) this.hot(data);
+      else this.slow(data);
+    });
+    this.ws = ws;
+  }
+
+  private slow(data: Buffer): void {
+    const m = JSON.parse(data.toString('utf8')) as Json;
+    const ref = m.referenceId;
+    if (typeof ref === 'number') {
+      const w = this.waiting.get(ref);
+      if (w) {
+        this.waiting.delete(ref);
+        w(m);
+        return;
+      }
+    }
+    const ew = this.eventWaiters.shift();
+    if (ew) ew(m);
+    else this.events.push(m);
+  }
+
+  private hot(buf: Buffer): void {
+    const at = buf.indexOf(MESSAGE_TOKEN);
+    const nameAt = at + MESSAGE_TOKEN.length;
+    if (at >= 0 && startsAt(buf, nameAt, ACK)) {
+      this.ackCb({ referenceId: intAfter(buf, REF_TOKEN) ?? -1, ok: true, bytes: buf.length });
+      return;
+    }
+    if (at >= 0 && startsAt(buf, nameAt, ERROR)) {
+      const error = JSON.parse(buf.toString('utf8')) as Json;
+      this.ackCb({
+        referenceId: typeof error.referenceId === 'number' ? error.referenceId : -1,
+        ok: false,
+        bytes: buf.length,
+        error,
+      });
+      return;
+    }
+    const end = at >= 0 ? buf.indexOf(QUOTE, nameAt) : -1;
+    this.eventCb({
+      name: end >= 0 ? buf.toString('latin1', nameAt, end) : '?',
+      interactionId: stringAfter(buf, IXN_TOKEN),
+      counter: intAfter(buf, COUNTER_TOKEN),
+      bytes: buf.length,
+    });
+  }
+
+  private socket(): WebSocket {
+    if (!this.ws) throw new Error('not connected');
+    return this.ws;
+  }
+
+  async register(clientType: string, clientName: string, extra: Json = {}): Promise<Json> {
+    const r = await this.request({ message: 'RequestRegisterClient', clientType, clientName, ...extra });
+    if (r.message !== 'EventAck') throw new Error(`registration of ${clientName} failed: ${JSON.stringify(r)}`);
+    return r;
+  }
+
+  request(msg: Json, timeoutMs = 5000): Promise<Json> {
+    const referenceId = this.nextRef++;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiting.delete(referenceId);
+        reject(new Error(`no reply to ${String(msg.message)} within ${String(timeoutMs)} ms`));
+      }, timeoutMs);
+      this.waiting.set(referenceId, (m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
+      this.socket().send(JSON.stringify({ ...msg, referenceId }));
+    });
+  }
+
+  nextEvent(timeoutMs = 5000): Promise<Json> {
+    const e = this.events.shift();
+    if (e) return Promise.resolve(e);
+    return new Promise((resolve, reject) => {
+      const w = (m: Json): void => {
+        clearTimeout(t);
+        resolve(m);
+      };
+      const t = setTimeout(() => {
+        const i = this.eventWaiters.indexOf(w);
+        if (i >= 0) this.eventWaiters.splice(i, 1);
+        reject(new Error(`no event within ${String(timeoutMs)} ms`));
+      }, timeoutMs);
+      this.eventWaiters.push(w);
+    });
+  }
+
+  takeEvents(): Json[] {
+    return this.events.splice(0);
+  }
+
+  startLoad(): void {
+    this.loading = true;
+  }
+
+  sendChange(interactionId: string, counter: number, payload: string): void {
+    // Built by hand: the same bytes JSON.stringify would give (payload and id are plain ASCII), at a fraction of
+    // the cost.
+    this.socket().send(
+      `{"message":"RequestChangeProperties","referenceId":${String(counter)},"interactionId":"${interactionId}","changedProperties":{"Counter":${String(counter)},"Payload":"${payload}"}}`,
+    );
+  }
+
+  onAck(cb: (ack: AckInfo) => void): void {
+    this.ackCb = cb;
+  }
+
+  onEvent(cb: (ev: ChangeEvent) => void): void {
+    this.eventCb = cb;
+  }
+
+  close(): Promise<void> {
+    const ws = this.ws;
+    if (!ws || ws.readyState === ws.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      ws.once('close', () => {
+        resolve();
+      });
+      ws.close();
+      // A peer that does not answer the close handshake within 1 s is cut off.
+      setTimeout(() => {
+        ws.terminate();
+      }, 1000).unref();
+    });
+  }
+}

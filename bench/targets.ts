@@ -1,0 +1,184 @@
+/**
+ * Starts the processes under test, each on port 0 with a fresh temp data dir: the real IXS server (as
+ * test/e2e/harness.ts does) and the floor (bench/floor.ts). Both print one JSON ready line with their wsPort.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = new URL('../', import.meta.url);
+/** The configuration the bench gives `ixs serve`. */
+export const BENCH_CONFIG = new URL('./ixs-bench.config.json', import.meta.url).pathname;
+/** The configuration /tmp/smoke.mts loads (IXS_SMOKE=1): the e2e fixture, fixed by that script. */
+export const SMOKE_CONFIG = new URL('../test/e2e/fixtures/config.json', import.meta.url).pathname;
+
+/** A running process under test. */
+export interface Target {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  readonly wsUrl: string;
+  readonly httpPort: number;
+  /** The configuration file the server runs with (IXS only). */
+  readonly configFile?: string;
+  readonly dataDir: string;
+  /** stderr lines so far. */
+  readonly logs: string[];
+  /** stdout lines after the ready line (the floor prints its stats there on exit). */
+  readonly out: string[];
+  /** SIGTERM, wait for exit (kill after 15 s), remove the data dir; resolves to the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+/** Extra node flags for the processes under test (e.g. --cpu-prof). */
+export interface StartOptions {
+  readonly nodeFlags?: readonly string[];
+}
+
+/**
+ * Starts IXS. With IXS_SMOKE set, through /tmp/smoke.mts (the interim entry point the e2e harness uses while
+ * `ixs serve` cannot start; it always loads the e2e fixture config); otherwise `bin/ixs.js serve` with the bench
+ * config, exactly like harness.ts.
+ */
+export function startIxs(opts: StartOptions = {}): Promise<Target> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ixs-bench-'));
+  const smoke = Boolean(process.env.IXS_SMOKE);
+  const args = smoke
+    ? ['--import', 'tsx', '/tmp/smoke.mts', dataDir]
+    : [
+        new URL('bin/ixs.js', ROOT).pathname,
+        'serve',
+        '--config',
+        BENCH_CONFIG,
+        '--data-dir',
+        dataDir,
+        '--tcp-port',
+        '0',
+        '--ws-port',
+        '0',
+        '--http-port',
+        '0',
+        '--host',
+        '127.0.0.1',
+      ];
+  return startProcess('IXS', [...(opts.nodeFlags ?? []), ...args], dataDir, smoke ? SMOKE_CONFIG : BENCH_CONFIG);
+}
+
+/**
+ * What `bin/ixs.js` will run: the compiled build in dist/ when there is one (possibly older than the sources), else
+ * the sources through tsx. Undefined with IXS_SMOKE (always the sources).
+ */
+export function ixsBuildNote(): string | undefined {
+  if (process.env.IXS_SMOKE) return undefined;
+  const compiled = new URL('dist/cli/main.js', ROOT).pathname;
+  if (!existsSync(compiled)) return 'bin/ixs.js runs src/ through tsx (no dist/)';
+  const built = statSync(compiled).mtimeMs;
+  const newest = newestMtime(new URL('src/', ROOT).pathname);
+  return newest > built
+    ? 'bin/ixs.js runs dist/, which is OLDER than src/: run `npm run build` to bench the current sources'
+    : 'bin/ixs.js runs the compiled build in dist/ (up to date with src/)';
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Starts the floor: a bare ws + better-sqlite3 server with the same commit discipline (bench/floor.ts). */
+export function startFloor(opts: StartOptions = {}): Promise<Target> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ixs-floor-'));
+  const script = new URL('./floor.ts', import.meta.url).pathname;
+  return startProcess('floor', [...(opts.nodeFlags ?? []), '--import', 'tsx', script, '--data-dir', dataDir], dataDir);
+}
+
+/** Spawns `node ...args` and waits for its JSON ready line (with wsPort; httpPort optional). */
+export async function startProcess(
+  name: string,
+  args: string[],
+  dataDir: string,
+  configFile?: string,
+): Promise<Target> {
+  const proc = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IXS_LOG_LEVEL: process.env.IXS_LOG_LEVEL ?? 'warn' },
+  });
+  live.add(proc);
+  const logs: string[] = [];
+  const out: string[] = [];
+  createInterface({ input: proc.stderr }).on('line', (l) => logs.push(l));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      live.delete(proc);
+      resolve(code);
+    }),
+  );
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout });
+    // Generous: tsx compiles the server's sources on first start.
+    const t = setTimeout(() => {
+      reject(new Error(`${name} did not print its ready line in 30 s; stderr:\n${logs.join('\n')}`));
+    }, 30_000);
+    let first = true;
+    rl.on('line', (line) => {
+      if (!first) {
+        out.push(line);
+        return;
+      }
+      first = false;
+      clearTimeout(t);
+      try {
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`${name}: bad ready line: ${line}`));
+      }
+    });
+    void exited.then((code) => {
+      reject(new Error(`${name} exited with ${String(code)} before ready; stderr:\n${logs.join('\n')}`));
+    });
+  });
+  const wsPort = ready.wsPort as number;
+  return {
+    name,
+    proc,
+    pid: proc.pid ?? -1,
+    wsUrl: `ws://127.0.0.1:${String(wsPort)}/`,
+    httpPort: typeof ready.httpPort === 'number' ? ready.httpPort : 0,
+    ...(configFile ? { configFile } : {}),
+    dataDir,
+    logs,
+    out,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(t);
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where /proc is missing. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[11]) + Number(rest[12]);
+    // USER_HZ is 100 on Linux for every architecture Node supports.
+    return ticks * 10;
+  } catch {
+    return undefined;
+  }
+}
