@@ -266,12 +266,11 @@ function sourceVersion(): string {
 }
 
 function report(live: readonly Live[], started: Date, probe: CommitProbe): string {
-  const smoke = Boolean(process.env.IXS_SMOKE);
   const ixs = live.find((l) => l.name === 'IXS');
   const floor = live.find((l) => l.name === 'floor');
   const out: string[] = [
     `IXS hot-path bench (${args.mode}), ${started.toISOString()}, ${String(cpus().length)} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
-    `server: ${smoke ? 'IXS_SMOKE=1: /tmp/smoke.mts, which loads test/e2e/fixtures/config.json' : 'bin/ixs.js serve --config bench/ixs-bench.config.json'}; floor: bench/floor.ts`,
+    'server: ixs serve --config bench/ixs-bench.config.json (sources through tsx); floor: bench/floor.ts',
   ];
   const build = ixs ? ixsBuildNote() : undefined;
   out.push(`sources: ${sourceVersion()}${build ? `; ${build}` : ''}`);
@@ -355,7 +354,6 @@ function jsonSummary(live: readonly Live[], started: Date, probe: CommitProbe): 
     date: started.toISOString(),
     node: process.version,
     cores: cpus().length,
-    smoke: Boolean(process.env.IXS_SMOKE),
     sources: sourceVersion(),
     platformCommitMs: probe,
     options: { warmupSeconds, measureSeconds, rounds, rate, conns, window, shape },

@@ -3,7 +3,7 @@
  * test/e2e/harness.ts does) and the floor (bench/floor.ts). Both print one JSON ready line with their wsPort.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,8 +11,6 @@ import { createInterface } from 'node:readline';
 const ROOT = new URL('../', import.meta.url);
 /** The configuration the bench gives `ixs serve`. */
 export const BENCH_CONFIG = new URL('./ixs-bench.config.json', import.meta.url).pathname;
-/** The configuration /tmp/smoke.mts loads (IXS_SMOKE=1): the e2e fixture, fixed by that script. */
-export const SMOKE_CONFIG = new URL('../test/e2e/fixtures/config.json', import.meta.url).pathname;
 
 /** A running process under test. */
 export interface Target {
@@ -42,58 +40,35 @@ export interface StartOptions {
   readonly nodeFlags?: readonly string[];
 }
 
-/**
- * Starts IXS. With IXS_SMOKE set, through /tmp/smoke.mts (the interim entry point the e2e harness uses while
- * `ixs serve` cannot start; it always loads the e2e fixture config); otherwise `bin/ixs.js serve` with the bench
- * config, exactly like harness.ts.
- */
+/** Starts IXS: `ixs serve` from the sources (through tsx, like the e2e tests) with the bench configuration. */
 export function startIxs(opts: StartOptions = {}): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ixs-bench-'));
-  const smoke = Boolean(process.env.IXS_SMOKE);
-  const args = smoke
-    ? ['--import', 'tsx', '/tmp/smoke.mts', dataDir]
-    : [
-        new URL('bin/ixs.js', ROOT).pathname,
-        'serve',
-        '--config',
-        BENCH_CONFIG,
-        '--data-dir',
-        dataDir,
-        '--tcp-port',
-        '0',
-        '--ws-port',
-        '0',
-        '--http-port',
-        '0',
-        '--host',
-        '127.0.0.1',
-      ];
-  return startProcess('IXS', [...(opts.nodeFlags ?? []), ...args], dataDir, smoke ? SMOKE_CONFIG : BENCH_CONFIG);
+  const args = [
+    '--import',
+    'tsx',
+    new URL('src/cli/main.ts', ROOT).pathname,
+    'serve',
+    '--config',
+    BENCH_CONFIG,
+    '--data-dir',
+    dataDir,
+    '--tcp-port',
+    '0',
+    '--ws-port',
+    '0',
+    '--http-port',
+    '0',
+    '--host',
+    '127.0.0.1',
+  ];
+  return startProcess('IXS', [...(opts.nodeFlags ?? []), ...args], dataDir, BENCH_CONFIG);
 }
 
-/**
- * What `bin/ixs.js` will run: the compiled build in dist/ when there is one (possibly older than the sources), else
- * the sources through tsx. Undefined with IXS_SMOKE (always the sources).
- */
-export function ixsBuildNote(): string | undefined {
-  if (process.env.IXS_SMOKE) return undefined;
-  const compiled = new URL('dist/cli/main.js', ROOT).pathname;
-  if (!existsSync(compiled)) return 'bin/ixs.js runs src/ through tsx (no dist/)';
-  const built = statSync(compiled).mtimeMs;
-  const newest = newestMtime(new URL('src/', ROOT).pathname);
-  return newest > built
-    ? 'bin/ixs.js runs dist/, which is OLDER than src/: run `npm run build` to bench the current sources'
-    : 'bin/ixs.js runs the compiled build in dist/ (up to date with src/)';
+/** What runs as IXS. */
+export function ixsBuildNote(): string {
+  return 'ixs serve runs src/ through tsx (as in the e2e tests)';
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 /** Starts the floor: a bare ws + better-sqlite3 server with the same commit discipline (bench/floor.ts). */
 export function startFloor(opts: StartOptions = {}): Promise<Target> {

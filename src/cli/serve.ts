@@ -21,7 +21,8 @@ export interface ServeOptions {
 export async function serve(o: ServeOptions): Promise<void> {
   const logger = createLogger();
   const config = loadConfig(o.config);
-  const store = openSqliteStore(o.dataDir);
+  // IXS_COMMIT_WORKER=0 commits on the main thread (for measurements); the default is the commit worker.
+  const store = await openSqliteStore(o.dataDir, { worker: process.env.IXS_COMMIT_WORKER !== '0' });
   const metrics = new Metrics();
   const server = new IxsServer({ config, store, logger, metrics });
   await server.load();

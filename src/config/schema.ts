@@ -64,7 +64,7 @@ export const ConfigSchema = z
           .int()
           .min(1024)
           .default(1024 * 1024),
-        /** Largest user data of one interaction, as UTF-8 JSON; 64 KiB (issue #2). */
+        /** Largest user data of one interaction, measured as its binary KV-list encoding; 64 KiB (issue #2). */
         maxUserDataBytes: z
           .number()
           .int()

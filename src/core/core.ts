@@ -7,7 +7,7 @@
 import type { Config } from '../config/schema.ts';
 import { type ClientTypeName, enumValueName, InteractionState, Operation } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { kvGet, kvToStored, type KvList, type KvPair, type KvValue } from '../protocol/kv.ts';
+import { kvGet, kvWireSize, type KvList, type KvPair, type KvValue } from '../protocol/kv.ts';
 import { formatDate, isMsg, tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
 import type { AgentLogin, EventRecord, Interaction, Outbound, Plan, Session, StoreOp } from './model.ts';
 import { SYSTEM_PROPERTIES } from './properties.ts';
@@ -41,7 +41,7 @@ class Tx {
     if (to !== undefined) this.out.push({ to, message });
   }
   /** A reporting event: durable in the event log and sent to every reporting engine. */
-  report(d: Draft | null, name: string, attrs: Attrs): void {
+  report(d: Draft | null, name: string, attrs: Attrs): Message {
     const message = isMsg(name, { ...(d ? this.core.itxAttrs(d) : {}), EventTime: this.now, ...attrs });
     let ixnSeq: number | null = null;
     if (d) {
@@ -51,6 +51,7 @@ class Tx {
     const event: EventRecord = { interactionId: d ? d.id : null, ixnSeq, time: this.now, message };
     this.store.push({ op: 'event', event });
     for (const s of this.core.sessions.values()) if (s.clientType === 'ReportingEngine') this.send(s.id, message);
+    return message;
   }
   plan(): Plan {
     return { store: this.store, out: this.out };
@@ -91,13 +92,14 @@ export class Core {
 
   /**
    * Restores interactions from the store. Interactions a routing engine held go back to their queue (no engine is
-   * connected after a restart) and are offered again when one registers.
+   * connected after a restart) and are offered again when one registers; so do those offered to an agent (the invited
+   * agent's session is gone with the restart, and session ids start again).
    */
   load(interactions: readonly Interaction[]): void {
     for (const ix of interactions) {
       let r = ix;
-      if (r.state === InteractionState.Routing && !r.invite) {
-        const { routerName: _routerName, ...rest } = r;
+      if ((r.state === InteractionState.Routing || r.invite) && r.state !== InteractionState.Handling) {
+        const { routerName: _routerName, invite: _invite, ...rest } = r;
         r = { ...rest, state: InteractionState.Queued };
       }
       this.interactions.set(r.id, r);
@@ -526,8 +528,8 @@ export class Core {
       ...(evDeleted.length ? { DeletedProperties: evDeleted } : {}),
     };
     const eventAttrs = { ...this.actorOf(s, d), ...delta, Version: d.version };
-    tx.report(d, 'EventPropertiesChanged', eventAttrs);
-    const pc = isMsg('EventPropertiesChanged', { ...this.itxAttrs(d), EventTime: tx.now, ...eventAttrs });
+    // The same message object for reporting engines, agents and the media server: it is encoded only once.
+    const pc = tx.report(d, 'EventPropertiesChanged', eventAttrs);
     const told = new Set<number>([s.id]);
     for (const r of this.sessions.values()) if (r.clientType === 'ReportingEngine') told.add(r.id);
     const tell = (id: number, msg: Message): void => {
@@ -629,7 +631,8 @@ export class Core {
           ...reason,
         });
       }
-    } else if (d.state === InteractionState.Routing && d.routerName) {
+    } else if (d.state === InteractionState.Routing && d.routerName && !d.invite) {
+      // (With an invitation pending, the strategy party was already removed when it routed to the agent.)
       tx.report(d, 'EventPartyRemoved', {
         ...actor,
         ...this.strategyParty(d, d.routerName),
@@ -760,6 +763,14 @@ export class Core {
       );
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId }));
     this.reportAgentLogout(tx, s, login);
+    // As when the session ends: an invitation to the agent who left is withdrawn and the interaction offered again.
+    for (const ix of [...this.interactions.values()]) {
+      if (ix.invite?.sessionId !== s.id) continue;
+      const d: Draft = { ...ix };
+      this.cancelInvite(tx, d, 'timeout');
+      this.put(tx, d);
+    }
+    this.offerAll(tx);
   }
 
   private reportAgentLogout(tx: Tx, s: Session, login: AgentLogin): void {
@@ -1182,7 +1193,7 @@ export class Core {
   }
 
   private checkUserData(ud: KvList, what: string): void {
-    const bytes = Buffer.byteLength(JSON.stringify(kvToStored(ud)));
+    const bytes = kvWireSize(ud);
     const cap = this.cfg.limits.maxUserDataBytes;
     if (bytes > cap) {
       throw new ProtocolError(

@@ -170,3 +170,18 @@ export function toJsonObject(m: Message): Record<string, unknown> {
   }
   return out;
 }
+
+const encoded = new WeakMap<Message, string>();
+
+/**
+ * The JSON text of a message, computed once per message object: the same event goes to every reporting engine, to
+ * other parties and into the durable event log, and is serialised only once.
+ */
+export function jsonText(m: Message): string {
+  let t = encoded.get(m);
+  if (t === undefined) {
+    t = JSON.stringify(toJsonObject(m));
+    encoded.set(m, t);
+  }
+  return t;
+}

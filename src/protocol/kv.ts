@@ -103,3 +103,31 @@ export function kvFromStored(stored: StoredKv): KvList {
     }
   });
 }
+
+const utf8 = new TextEncoder();
+
+/**
+ * Size of a KV list in its binary wire encoding (u16 pair count; per pair: type, key length, key, value length,
+ * value): the measure of the per-interaction user-data cap. Computed without allocating the encoding.
+ */
+export function kvWireSize(list: KvList): number {
+  let n = 2;
+  for (const p of list) {
+    n += 5 + byteLength(p.key);
+    const v = p.value;
+    if (typeof v === 'string') n += byteLength(v);
+    else if (typeof v === 'number') n += 4;
+    else if (typeof v === 'bigint') n += 8;
+    else if (v instanceof Uint8Array) n += v.length;
+    else if (v instanceof Utf16) n += v.value.length * 2;
+    else if (v instanceof Float32) n += 4;
+    else n += 2 + kvWireSize(v);
+  }
+  return n;
+}
+
+function byteLength(s: string): number {
+  // ASCII fast path: one byte per UTF-16 unit when no unit is above 0x7f.
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return utf8.encode(s).length;
+  return s.length;
+}

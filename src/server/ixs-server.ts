@@ -314,7 +314,17 @@ export class IxsServer implements ConnectionHandler {
         this.opts.metrics.commitSeconds.observe((performance.now() - t0) / 1000);
         this.opts.metrics.interactions.set(this.core.interactions.size);
       }
-      for (const p of batch) this.deliver(p);
+      // Cork every connection while the batch goes out: one write per connection instead of one per frame.
+      const corked = new Set<Connection>();
+      for (const st of this.conns.values()) {
+        st.conn.cork();
+        corked.add(st.conn);
+      }
+      try {
+        for (const p of batch) this.deliver(p);
+      } finally {
+        for (const c of corked) c.uncork();
+      }
     };
     this.flushing = run();
     await this.flushing;

@@ -12,6 +12,9 @@ export interface Connection {
   send(message: Message): void;
   /** Closes the connection (pending writes are flushed first). */
   close(): void;
+  /** Buffers writes until uncork() (the server corks every connection while it delivers one batch). */
+  cork(): void;
+  uncork(): void;
 }
 
 /** What a transport reports to the server. */

@@ -161,3 +161,54 @@ export async function clientOver(
   await c.register(clientType, clientName, extra);
   return c;
 }
+
+/** Opens a JSON connection without registering it. */
+export function connect(srv: RunningServer): Promise<JsonClient> {
+  return JsonClient.connect(srv.wsUrl);
+}
+
+/** Resolves true once the client's connection is closed, false if it is still open after `ms`. */
+export function closedWithin(c: JsonClient, ms: number): Promise<boolean> {
+  if (c.closed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      resolve(false);
+    }, ms);
+    c.ws.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+/** Logs an agent in on an agent application client; throws on EventError. */
+export async function loginAgent(
+  c: AnyClient,
+  agentId: string,
+  placeId: string,
+  mediaList: Json = { email: 1, chat: 1 },
+  tenantId = 1,
+): Promise<Json> {
+  const r = await c.request({ message: 'RequestAgentLogin', tenantId, placeId, agentId, mediaList });
+  if (r.message !== 'EventAck') throw new Error(`agent login failed: ${JSON.stringify(r)}`);
+  return r;
+}
+
+/** Sends a request that must be refused; returns the EventError (throws when the reply is anything else). */
+export async function refusedWith(c: AnyClient, req: Json, code: number, ...mentions: string[]): Promise<Json> {
+  const r = await c.request(req);
+  if (r.message !== 'EventError') throw new Error(`expected EventError ${code}, got ${JSON.stringify(r)}`);
+  if (r.errorCode !== code) throw new Error(`expected error code ${code}, got ${JSON.stringify(r)}`);
+  for (const m of mentions) {
+    if (!String(r.errorDescription).includes(m))
+      throw new Error(`error description "${String(r.errorDescription)}" does not name ${m}`);
+  }
+  return r;
+}
+
+/** The next unsolicited message of a client, which must be `name`. */
+export async function expectEvent(c: AnyClient, name: string, timeoutMs = 5000): Promise<Json> {
+  const e = await c.nextEvent(timeoutMs);
+  if (e.message !== name) throw new Error(`expected ${name}, got ${JSON.stringify(e)}`);
+  return e;
+}

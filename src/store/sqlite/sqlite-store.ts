@@ -1,25 +1,49 @@
 /**
  * SQLite adapter (better-sqlite3): WAL journal with synchronous=FULL, so a commit survives power loss and kill -9.
- * Migrations are the numbered .sql files beside this file, applied in order inside one transaction each.
+ * Writes go through a commit worker thread by default (the fsync of one batch overlaps with the handling of the next);
+ * reads use a connection of the main thread, which sees every committed transaction (WAL). An in-memory store, or
+ * `{ worker: false }`, commits inline.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { toJsonObject } from '../../protocol/json-form.ts';
-import { interactionFromJson, interactionToJson } from '../serialize.ts';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { interactionFromJson } from '../serialize.ts';
 import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
-
-const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+import { toRows, type Row } from './rows.ts';
+import { openDatabase, rowWriter } from './schema.ts';
 
 /** Opens (creating if needed) the database `ixs.db` in `dataDir`; ':memory:' for a throwaway store. */
-export function openSqliteStore(dataDir: string): SqliteStore {
-  let file = ':memory:';
-  if (dataDir !== ':memory:') {
-    mkdirSync(dataDir, { recursive: true });
-    file = join(dataDir, 'ixs.db');
+export async function openSqliteStore(dataDir: string, opts: { worker?: boolean } = {}): Promise<SqliteStore> {
+  if (dataDir === ':memory:') return new SqliteStore(openDatabase(':memory:'), undefined);
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'ixs.db');
+  const db = openDatabase(file);
+  const checkpointer = await startWorker('checkpoint-worker', { file, intervalMs: CHECKPOINT_INTERVAL_MS });
+  if (opts.worker === false) {
+    db.pragma('wal_autocheckpoint = 0');
+    return new SqliteStore(db, undefined, checkpointer);
   }
-  return new SqliteStore(new Database(file));
+  return new SqliteStore(db, await CommitWorker.start(file), checkpointer);
+}
+
+/** How often the checkpoint worker copies the WAL back (the WAL grows by at most this much commit traffic). */
+const CHECKPOINT_INTERVAL_MS = 250;
+
+/** Starts one of this folder's workers (through tsx when running from the sources) and waits for its first message. */
+async function startWorker(name: string, data: unknown): Promise<Worker> {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const worker = new Worker(new URL(`./${name}${fromSource ? '-tsx.mjs' : '.js'}`, import.meta.url), {
+    workerData: data,
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => {
+      resolve();
+    });
+    worker.once('error', reject);
+  });
+  return worker;
 }
 
 interface EventRow {
@@ -31,67 +55,63 @@ interface EventRow {
   payload: string;
 }
 
-/** The SQLite Store. */
-export class SqliteStore implements Store {
-  private readonly upsert: Database.Statement;
-  private readonly del: Database.Statement;
-  private readonly insertEvent: Database.Statement;
-  private readonly tx: (ops: readonly StoreOp[]) => void;
+type Reply = { id: number; seqs: number[] } | { id: number; error: string };
 
-  constructor(private readonly db: Database.Database) {
-    db.pragma('journal_mode = WAL');
-    // FULL: every commit is fsynced before it returns; acks are sent only after that (spec §5).
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    this.migrate();
-    this.upsert = db.prepare(
-      `INSERT INTO interactions (id, tenant_id, state, queue, version, data) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, state = excluded.state,
-         queue = excluded.queue, version = excluded.version, data = excluded.data`,
-    );
-    this.del = db.prepare('DELETE FROM interactions WHERE id = ?');
-    this.insertEvent = db.prepare(
-      'INSERT INTO event_log (interaction_id, ixn_seq, name, time, payload) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.tx = db.transaction((ops: readonly StoreOp[]) => {
-      for (const op of ops) {
-        if (op.op === 'upsert') {
-          const ix = op.interaction;
-          this.upsert.run(ix.id, ix.tenantId, ix.state, ix.queue, ix.version, interactionToJson(ix));
-        } else if (op.op === 'delete') {
-          this.del.run(op.id);
-        } else {
-          const e = op.event;
-          const r = this.insertEvent.run(
-            e.interactionId,
-            e.ixnSeq,
-            e.message.name,
-            e.time,
-            JSON.stringify(toJsonObject(e.message)),
-          );
-          e.seq = Number(r.lastInsertRowid);
-        }
+/** The main thread's handle on the commit worker. */
+class CommitWorker {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (seqs: number[]) => void; reject: (e: Error) => void }>();
+  private closed: (() => void) | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: Reply | { closed: true } | { ready: true }) => {
+      if ('closed' in m) {
+        this.closed?.();
+        return;
       }
+      if ('ready' in m) return;
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      if ('error' in m) w?.reject(new Error(m.error));
+      else w?.resolve(m.seqs);
+    });
+    worker.on('error', (e) => {
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
     });
   }
 
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
-    const done = new Set(
-      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-    );
-    const files = readdirSync(MIGRATIONS_DIR)
-      .filter((f) => /^\d+-.*\.sql$/.test(f))
-      .sort();
-    for (const f of files) {
-      const version = Number(f.split('-')[0]);
-      if (done.has(version)) continue;
-      const sql = readFileSync(new URL(f, MIGRATIONS_DIR), 'utf8');
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(version);
-      })();
-    }
+  static async start(file: string): Promise<CommitWorker> {
+    return new CommitWorker(await startWorker('commit-worker', { file }));
+  }
+
+  commit(rows: readonly Row[]): Promise<number[]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, rows });
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.closed = resolve;
+      this.worker.postMessage('close');
+    });
+    await this.worker.terminate();
+  }
+}
+
+/** The SQLite Store. */
+export class SqliteStore implements Store {
+  private readonly write: ((rows: readonly Row[]) => number[]) | undefined;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly worker: CommitWorker | undefined,
+    private readonly checkpointer?: Worker,
+  ) {
+    this.write = worker ? undefined : rowWriter(db);
   }
 
   loadInteractions(): Promise<Interaction[]> {
@@ -99,18 +119,16 @@ export class SqliteStore implements Store {
     return Promise.resolve(rows.map((r) => interactionFromJson(r.data)));
   }
 
-  /** Synchronous commit, for the group-commit loop (one fsync per batch). */
-  commitSync(ops: readonly StoreOp[]): void {
-    this.tx(ops);
+  async commit(ops: readonly StoreOp[]): Promise<void> {
+    const rows = toRows(ops);
+    const seqs = this.worker ? await this.worker.commit(rows) : this.inline(rows);
+    let i = 0;
+    for (const op of ops) if (op.op === 'event') op.event.seq = seqs[i++];
   }
 
-  commit(ops: readonly StoreOp[]): Promise<void> {
-    try {
-      this.tx(ops);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+  private inline(rows: readonly Row[]): number[] {
+    if (!this.write) throw new Error('no writer');
+    return this.write(rows);
   }
 
   readEvents(q: EventQuery = {}): Promise<StoredEvent[]> {
@@ -134,8 +152,24 @@ export class SqliteStore implements Store {
     );
   }
 
+  private closing: Promise<void> | undefined;
+
+  /** Closes the store (idempotent): the worker finishes its current transaction first. */
   close(): Promise<void> {
-    this.db.close();
-    return Promise.resolve();
+    this.closing ??= (async () => {
+      await this.worker?.close();
+      const cp = this.checkpointer;
+      if (cp) {
+        await new Promise<void>((resolve) => {
+          cp.once('message', () => {
+            resolve();
+          });
+          cp.postMessage('close');
+        });
+        await cp.terminate();
+      }
+      this.db.close();
+    })();
+    return this.closing;
   }
 }

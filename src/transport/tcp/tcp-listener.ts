@@ -35,6 +35,12 @@ class TcpConnection implements Connection {
     }
     this.socket.write(encodeIsMessage(message));
   }
+  cork(): void {
+    this.socket.cork();
+  }
+  uncork(): void {
+    this.socket.uncork();
+  }
   close(): void {
     this.socket.end();
     // A peer that does not close its side within 2 s is cut off (no half-open sockets kept).

@@ -4,7 +4,7 @@
  */
 import { messageByName, type MessageDef } from '../../protocol/catalogue.ts';
 import { ProtocolError } from '../../protocol/errors.ts';
-import { attrFromJson, toJsonObject } from '../../protocol/json-form.ts';
+import { attrFromJson, jsonText } from '../../protocol/json-form.ts';
 import type { AttrValue, Message } from '../../protocol/message.ts';
 
 /** Result of decoding one frame. */
@@ -69,5 +69,5 @@ function fail(error: ProtocolError, referenceId?: number): JsonDecodeResult {
 
 /** Encodes a message as one JSON text frame. */
 export function encodeJson(m: Message): string {
-  return JSON.stringify(toJsonObject(m));
+  return jsonText(m);
 }

@@ -4,7 +4,7 @@
  * ws itself (close code 1009) so that one client cannot make the server buffer without bound.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Socket, type AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ProtocolError } from '../../protocol/errors.ts';
 import type { Message } from '../../protocol/message.ts';
@@ -34,6 +34,18 @@ class WsConnection implements Connection {
   close(): void {
     this.ws.close(1000, 'closed by server');
   }
+  cork(): void {
+    socketOf(this.ws)?.cork();
+  }
+  uncork(): void {
+    socketOf(this.ws)?.uncork();
+  }
+}
+
+/** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; absent, corking is skipped). */
+function socketOf(ws: WebSocket): Socket | undefined {
+  const s = (ws as unknown as { _socket?: unknown })._socket;
+  return s instanceof Socket ? s : undefined;
 }
 
 /** A listening WebSocket front door. */

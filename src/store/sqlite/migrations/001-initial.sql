@@ -11,7 +11,7 @@ CREATE INDEX interactions_queue ON interactions (queue, state);
 
 -- The durable reporting event log: every reporting event, in order, numbered per interaction.
 CREATE TABLE event_log (
-  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq            INTEGER PRIMARY KEY, -- rowid: events are never deleted, so seq never repeats
   interaction_id TEXT,
   ixn_seq        INTEGER,
   name           TEXT NOT NULL,
