@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'ixs-data', 'src/protocol/is-messages.generated.ts', 'bin/**', '*.config.js'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      'ixs-data',
+      'src/protocol/is-messages.generated.ts',
+      'bin/**',
+      '*.config.js',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -69,7 +69,6 @@ export function ixsBuildNote(): string {
   return 'ixs serve runs src/ through tsx (as in the e2e tests)';
 }
 
-
 /** Starts the floor: a bare ws + better-sqlite3 server with the same commit discipline (bench/floor.ts). */
 export function startFloor(opts: StartOptions = {}): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ixs-floor-'));

@@ -602,11 +602,14 @@ export class Core {
   private stopProcessing(tx: Tx, s: Session, m: Message): void {
     const d = this.owned(s, m, m.attrs.InteractionId);
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId }));
-    this.stop(tx, s, d, reasonOf(m.attrs), undefined);
+    this.stop(tx, s, d, reasonOf(m.attrs), null);
   }
 
-  /** Stops an interaction: parties removed, revoked or told, reporting, row deleted (reference §2.13). */
-  private stop(tx: Tx, s: Session, d: Draft, reason: Attrs, routeRef: AttrValue | undefined): void {
+  /**
+   * Stops an interaction: parties removed, revoked or told, reporting, row deleted (reference §2.13). `routeRef` is the
+   * ReferenceId of the RequestRouteCall that asked for it (EventRouteUsed stands in for the ack), null otherwise.
+   */
+  private stop(tx: Tx, s: Session, d: Draft, reason: Attrs, routeRef: AttrValue | undefined | null): void {
     const actor = this.actorOf(s, d);
     if (d.invite) {
       const inv = d.invite;
@@ -662,6 +665,7 @@ export class Core {
     if (d.routerName) {
       for (const rs of this.sessionsNamed(d.routerName, 'RoutingEngine')) {
         if (rs.id === s.id) {
+          if (routeRef === null) continue; // RequestStopProcessing: its EventAck was the answer.
           tx.send(
             rs.id,
             tlibMsg('EventRouteUsed', { ReferenceId: routeRef, ConnId: d.id, ThisDN: d.queue, Result: 'stopped' }),
@@ -1032,6 +1036,14 @@ export class Core {
           }),
         );
       }
+    }
+    // Withdrawn (not rejected): the invited desktop, if still connected (agent logout), is told.
+    const invited = this.sessions.get(inv.sessionId);
+    if (result !== 'rejected' && invited) {
+      tx.send(
+        invited.id,
+        isMsg('EventRevoked', { ...this.itxAttrs(d), EventTime: tx.now, Operation: Operation.Timeout }),
+      );
     }
     d.state = InteractionState.Queued;
     delete d.routerName;

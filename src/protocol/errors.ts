@@ -181,6 +181,7 @@ export type ErrorName =
   | 'Error_client_not_logged_in'
   | 'Error_not_an_owner'
   | 'Error_tenancy_violation'
+  | 'Error_itx_manager_internal'
   | 'Error_agent_not_specified'
   | 'Error_unknown_interaction'
   | 'Error_target_is_not_specified'

@@ -9,6 +9,9 @@ import { ProtocolError } from './errors.ts';
 import { Float32, Utf16, isKvList, type KvList, type KvPair, type KvValue } from './kv.ts';
 import { DATE_RE, type AttrValue, type Message } from './message.ts';
 
+/** Deepest nesting of KV lists accepted (the binary parser has the same bound): no recursion without limit. */
+export const MAX_KV_DEPTH = 64;
+
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
@@ -37,18 +40,24 @@ function kvValueToJson(v: KvValue): unknown {
 }
 
 /** JSON object -> KV list, refusing values the store cannot hold (error 65 naming the key). */
-export function kvFromJson(obj: unknown, path: string): KvList {
+export function kvFromJson(obj: unknown, path: string, depth = 0): KvList {
+  if (depth > MAX_KV_DEPTH) {
+    throw new ProtocolError(
+      'Error_invalid_property_type',
+      `${path.slice(0, 200)}: KV lists may be nested at most ${String(MAX_KV_DEPTH)} levels deep`,
+    );
+  }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw new ProtocolError('Error_invalid_property_type', `${path} must be a JSON object (a KV list)`);
   }
   const out: KvPair[] = [];
   for (const [key, v] of Object.entries(obj as Record<string, unknown>)) {
-    out.push({ key, value: kvValueFromJson(v, `${path}.${key}`, key) });
+    out.push({ key, value: kvValueFromJson(v, `${path}.${key}`, key, depth) });
   }
   return out;
 }
 
-function kvValueFromJson(v: unknown, path: string, key: string): KvValue {
+function kvValueFromJson(v: unknown, path: string, key: string, depth: number): KvValue {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) {
@@ -79,7 +88,7 @@ function kvValueFromJson(v: unknown, path: string, key: string): KvValue {
       }
       return new Uint8Array(Buffer.from(b64, 'base64'));
     }
-    return kvFromJson(o, path);
+    return kvFromJson(o, path, depth + 1);
   }
   const what = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
   throw new ProtocolError(

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeFrame } from '../../src/transport/tcp/frame-encoder.ts';
-import type {
-  TcpClient} from './harness.ts';
+import type { TcpClient } from './harness.ts';
 import {
   cleanup,
   clientOver,

@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { storeConformance } from './conformance.ts';
 
-storeConformance('sqlite', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ixs-store-'));
-  return Promise.resolve({
-    open: () => Promise.resolve(openSqliteStore(dir)),
-    destroy: () => {
-      rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    },
+for (const worker of [true, false]) {
+  storeConformance(worker ? 'sqlite (commit worker)' : 'sqlite (inline commits)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ixs-store-'));
+    return Promise.resolve({
+      open: () => openSqliteStore(dir, { worker }),
+      destroy: () => {
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    });
   });
-});
+}

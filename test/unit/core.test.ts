@@ -179,6 +179,28 @@ describe('Core', () => {
     assert.equal(p.out[0]?.message.attrs.ReferenceId, 4);
   });
 
+  it('a routing engine stopping with RequestStopProcessing gets its EventAck only (no EventRouteUsed)', () => {
+    const { core, reg } = setup();
+    const ms = reg(3, 'EmailServer');
+    const urs = reg(5, 'URS');
+    core.handle(
+      ms,
+      isMsg('RequestSubmit', {
+        TenantId: 1,
+        MediaType: 'email',
+        InteractionType: 'Inbound',
+        InteractionSubtype: 'InboundNew',
+        Queue: 'Inbound',
+      }),
+    );
+    const p = core.handle(urs, isMsg('RequestStopProcessing', { ReferenceId: 8, InteractionId: 'IXN-1' }));
+    assert.deepEqual(
+      p.out.filter((o) => o.to === urs.id).map((o) => o.message.name),
+      ['EventAck'],
+    );
+    assert.equal(core.interactions.has('IXN-1'), false);
+  });
+
   it('restored interactions a routing engine held come back queued', () => {
     const { core } = setup();
     core.load([

@@ -93,6 +93,16 @@ describe('JSON codec', () => {
     });
   }
 
+  it('refuses KV lists nested deeper than 64 levels without recursing further', () => {
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    const r = decodeJsonRequest(`{"message":"RequestChangeProperties","changedProperties":${deep}}`);
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.error.code, 65);
+      assert.match(r.error.message, /nested at most 64 levels/);
+    }
+  });
+
   it('echoes the referenceId of a refused but parseable frame', () => {
     const r = decodeJsonRequest('{"message":"RequestFly","referenceId":42}');
     assert.equal(r.ok, false);

@@ -78,6 +78,22 @@ export async function startTcpListener(opts: {
     const parser = new FrameParser({ maxFrameBytes: opts.maxFrameBytes });
     opts.handler.opened(conn);
     let failed = false;
+    const handleFrame = (messageId: number, attrs: Parameters<typeof decodeIsFrame>[1]): void => {
+      const r = decodeIsFrame(messageId, attrs);
+      if (!r.ok) {
+        opts.handler.refused(conn, r.error, r.referenceId);
+      } else if (isMessageById(messageId)?.kind !== 'request') {
+        const ref = r.message.attrs.ReferenceId;
+        const why = `${r.message.name} is an event, not a request a client may send`;
+        opts.handler.refused(
+          conn,
+          new ProtocolError('ErrorUnsupportedProtocolElement', why),
+          typeof ref === 'number' ? ref : undefined,
+        );
+      } else {
+        opts.handler.request(conn, r.message);
+      }
+    };
     socket.on('data', (chunk) => {
       if (failed) return;
       for (const ev of parser.push(chunk)) {
@@ -93,19 +109,16 @@ export async function startTcpListener(opts: {
           socket.destroy();
           return;
         } else {
-          const r = decodeIsFrame(ev.messageId, ev.attrs);
-          if (!r.ok) opts.handler.refused(conn, r.error, r.referenceId);
-          else if (isMessageById(ev.messageId)?.kind !== 'request') {
-            const ref = r.message.attrs.ReferenceId;
+          try {
+            handleFrame(ev.messageId, ev.attrs);
+          } catch (e) {
+            // A server bug must not take the process (and every other client) down: log it, answer, keep serving.
+            opts.logger.error({ conn: conn.id, err: e }, 'internal error handling a request');
             opts.handler.refused(
               conn,
-              new ProtocolError(
-                'ErrorUnsupportedProtocolElement',
-                `${r.message.name} is an event, not a request a client may send`,
-              ),
-              typeof ref === 'number' ? ref : undefined,
+              new ProtocolError('Error_itx_manager_internal', 'internal server error; the request was not applied'),
             );
-          } else opts.handler.request(conn, r.message);
+          }
         }
       }
     });

@@ -95,9 +95,18 @@ export async function startWsListener(opts: {
         );
         return;
       }
-      const r = decodeJsonRequest(buf.toString('utf8'));
-      if (r.ok) opts.handler.request(conn, r.message);
-      else opts.handler.refused(conn, r.error, r.referenceId);
+      try {
+        const r = decodeJsonRequest(buf.toString('utf8'));
+        if (r.ok) opts.handler.request(conn, r.message);
+        else opts.handler.refused(conn, r.error, r.referenceId);
+      } catch (e) {
+        // A server bug must not take the process (and every other client) down: log it, answer, keep serving.
+        opts.logger.error({ conn: conn.id, err: e }, 'internal error handling a request');
+        opts.handler.refused(
+          conn,
+          new ProtocolError('Error_itx_manager_internal', 'internal server error; the request was not applied'),
+        );
+      }
     });
     ws.on('close', () => {
       opts.handler.closed(conn);
