@@ -8,6 +8,11 @@
  * the client shares a 2-core machine with the server and must not become the bottleneck.
  */
 import WebSocket from 'ws';
+import { TcpClient } from '../src/cli/tcp-client.ts';
+import { isMessageById } from '../src/protocol/catalogue.ts';
+import type { KvList } from '../src/protocol/kv.ts';
+import { encodeFrame } from '../src/transport/tcp/frame-encoder.ts';
+import { FrameParser } from '../src/transport/tcp/frame-parser.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -50,10 +55,10 @@ export interface LoadClient {
   close(): Promise<void>;
 }
 
-/** Which client implementation to use; undefined when that front door has no load client yet. */
+/** The client implementation for a URL: `tcp://` speaks the Genesys binary protocol, `ws://` JSON. */
 export function clientFactory(mode: string): ((url: string) => LoadClient) | undefined {
-  if (mode === 'ws') return (url) => new WsLoadClient(url);
-  return undefined;
+  if (mode !== 'ws' && mode !== 'tcp') return undefined;
+  return (url) => (url.startsWith('tcp:') ? new TcpLoadClient(url) : new WsLoadClient(url));
 }
 
 const MESSAGE_TOKEN = Buffer.from('"message":"');
@@ -240,6 +245,123 @@ export class WsLoadClient implements LoadClient {
       // A peer that does not answer the close handshake within 1 s is cut off.
       setTimeout(() => {
         ws.terminate();
+      }, 1000).unref();
+    });
+  }
+}
+
+/** Message ids of the IS binary protocol the hot path looks at (reference §3.1). */
+const ID_ACK = 125;
+const ID_ERROR = 126;
+/** Wire attribute ids (reference Appendix A): ReferenceId, InteractionId, ChangedProperties. */
+const ATTR_REF = 2;
+const ATTR_IXN = 3;
+const ATTR_CHANGED = 23;
+
+/**
+ * The Genesys binary protocol over TCP (`tcp://host:port`), through IXS's own catalogue-driven codec (the one the
+ * vectors verify). Setup requests are given in their JSON form and replies come back in it; the hot path reads the
+ * decoded wire attributes directly.
+ */
+export class TcpLoadClient implements LoadClient {
+  private client: TcpClient | undefined;
+  private readonly parser = new FrameParser({ maxFrameBytes: 16 * 1024 * 1024 });
+  private ackCb: (ack: AckInfo) => void = () => undefined;
+  private eventCb: (ev: ChangeEvent) => void = () => undefined;
+
+  constructor(private readonly url: string) {}
+
+  async connect(): Promise<void> {
+    const u = new URL(this.url);
+    this.client = await TcpClient.connect(u.hostname, Number(u.port));
+  }
+
+  private c(): TcpClient {
+    if (!this.client) throw new Error('not connected');
+    return this.client;
+  }
+
+  register(clientType: string, clientName: string, extra: Json = {}): Promise<Json> {
+    return this.c().register(clientType, clientName, extra);
+  }
+
+  request(msg: Json, timeoutMs = 5000): Promise<Json> {
+    return this.c().request(msg, timeoutMs);
+  }
+
+  nextEvent(timeoutMs = 5000): Promise<Json> {
+    return this.c().nextEvent(timeoutMs);
+  }
+
+  takeEvents(): Json[] {
+    return this.c().pendingEvents();
+  }
+
+  startLoad(): void {
+    const socket = this.c().socket;
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => {
+      for (const ev of this.parser.push(chunk)) {
+        if (ev.kind !== 'frame') continue;
+        const attr = (id: number): unknown => ev.attrs.find((a) => a.id === id)?.value;
+        if (ev.messageId === ID_ACK || ev.messageId === ID_ERROR) {
+          const referenceId = attr(ATTR_REF);
+          this.ackCb({
+            referenceId: typeof referenceId === 'number' ? referenceId : -1,
+            ok: ev.messageId === ID_ACK,
+            bytes: 0,
+            ...(ev.messageId === ID_ERROR ? { error: { errorCode: attr(32), errorDescription: attr(33) } } : {}),
+          });
+          continue;
+        }
+        const changed = attr(ATTR_CHANGED) as KvList | undefined;
+        const counter = changed?.find((p) => p.key === 'Counter')?.value;
+        const id = attr(ATTR_IXN);
+        this.eventCb({
+          name: isMessageById(ev.messageId)?.name ?? String(ev.messageId),
+          interactionId: typeof id === 'string' ? id : undefined,
+          counter: typeof counter === 'number' ? counter : undefined,
+          bytes: 0,
+        });
+      }
+    });
+  }
+
+  sendChange(interactionId: string, counter: number, payload: string): void {
+    this.c().sendRaw(
+      encodeFrame(103, [
+        { id: ATTR_REF, tag: 'i', value: counter },
+        { id: ATTR_IXN, tag: 's', value: interactionId },
+        {
+          id: ATTR_CHANGED,
+          tag: 'b',
+          value: [
+            { key: 'Counter', value: counter },
+            { key: 'Payload', value: payload },
+          ],
+        },
+      ]),
+    );
+  }
+
+  onAck(cb: (ack: AckInfo) => void): void {
+    this.ackCb = cb;
+  }
+
+  onEvent(cb: (ev: ChangeEvent) => void): void {
+    this.eventCb = cb;
+  }
+
+  close(): Promise<void> {
+    const c = this.client;
+    if (!c || c.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      c.socket.once('close', () => {
+        resolve();
+      });
+      c.close();
+      setTimeout(() => {
+        c.socket.destroy();
       }, 1000).unref();
     });
   }

@@ -133,7 +133,13 @@ async function bringUp(name: 'IXS' | 'floor', like: Counts | undefined): Promise
   try {
     const topo =
       name === 'IXS'
-        ? await setupIxs(target.wsUrl, target.configFile!, shape, factory!)
+        ? await setupIxs(
+            args.mode === 'tcp' ? `tcp://127.0.0.1:${String(target.tcpPort)}` : target.wsUrl,
+            target.configFile!,
+            shape,
+            factory!,
+            target.wsUrl,
+          )
         : await setupFloor(target.wsUrl, like ?? defaultCounts(), factory!);
     return { name, target, topo, results: {}, commits: {}, errors: [] };
   } catch (e) {

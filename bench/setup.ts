@@ -58,7 +58,14 @@ function expect(m: Json, name: string, what: string): Json {
 }
 
 /** Sets up the real server, reading the configuration it runs with to pick applications, agents and the queue. */
-export async function setupIxs(url: string, configFile: string, shape: Shape, factory: Factory): Promise<Topology> {
+export async function setupIxs(
+  url: string,
+  configFile: string,
+  shape: Shape,
+  factory: Factory,
+  /** The routing engine speaks the T-Library facade, which has only a JSON (WebSocket) form. */
+  routerUrl: string = url,
+): Promise<Topology> {
   const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as ConfigFile;
   const tenantId = cfg.tenants[0]?.id ?? 1;
   const appsOf = (type: string): string[] => cfg.applications.filter((a) => a.type === type).map((a) => a.name);
@@ -82,7 +89,7 @@ export async function setupIxs(url: string, configFile: string, shape: Shape, fa
 
   const reporting = await open(factory, url);
   await reporting.register('ReportingEngine', reApp);
-  const urs = await open(factory, url);
+  const urs = await open(factory, routerUrl);
   await urs.register('RoutingEngine', rtApp);
   const agents: LoadClient[] = [];
   for (let i = 0; i < agentCount; i++) {

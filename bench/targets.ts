@@ -19,6 +19,8 @@ export interface Target {
   readonly pid: number;
   readonly wsUrl: string;
   readonly httpPort: number;
+  /** The Genesys binary port (IXS only; 0 for the floor). */
+  readonly tcpPort: number;
   /** The configuration file the server runs with (IXS only). */
   readonly configFile?: string;
   readonly dataDir: string;
@@ -128,6 +130,7 @@ export async function startProcess(
     pid: proc.pid ?? -1,
     wsUrl: `ws://127.0.0.1:${String(wsPort)}/`,
     httpPort: typeof ready.httpPort === 'number' ? ready.httpPort : 0,
+    tcpPort: typeof ready.tcpPort === 'number' ? ready.tcpPort : 0,
     ...(configFile ? { configFile } : {}),
     dataDir,
     logs,
