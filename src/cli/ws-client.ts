@@ -7,6 +7,7 @@ export type Json = Record<string, unknown>;
 export class JsonClient {
   private nextRef = 1;
   private readonly waiting = new Map<number, (m: Json) => void>();
+  private readonly failures = new Map<number, (e: Error) => void>();
   private readonly events: Json[] = [];
   private readonly eventWaiters: ((m: Json) => void)[] = [];
   /** Every message received, in order (replies included). */
@@ -36,6 +37,9 @@ export class JsonClient {
     });
     ws.on('close', () => {
       this.closed = true;
+      // Requests still waiting will never be answered.
+      for (const fail of this.failures.values()) fail(new Error('connection closed'));
+      this.failures.clear();
     });
   }
 
@@ -62,6 +66,7 @@ export class JsonClient {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.waiting.delete(referenceId);
+        this.failures.delete(referenceId);
         reject(
           new Error(
             `no reply to ${String(msg.message)} (referenceId ${String(referenceId)}) within ${String(timeoutMs)} ms`,
@@ -70,7 +75,13 @@ export class JsonClient {
       }, timeoutMs);
       this.waiting.set(referenceId, (m) => {
         clearTimeout(t);
+        this.failures.delete(referenceId);
         resolve(m);
+      });
+      this.failures.set(referenceId, (e) => {
+        clearTimeout(t);
+        this.waiting.delete(referenceId);
+        reject(e);
       });
       this.ws.send(JSON.stringify(full));
     });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { after } from 'node:test';
 import { JsonClient, type Json } from '../../src/cli/ws-client.ts';
 import { TcpClient } from '../../src/cli/tcp-client.ts';
 
@@ -29,6 +30,12 @@ export interface RunningServer {
   /** SIGKILL and wait. */
   kill(): Promise<void>;
 }
+
+/** Servers started by this test file and not yet stopped: killed when the file ends, even after a failed test. */
+const live = new Set<ChildProcess>();
+after(() => {
+  for (const p of live) p.kill('SIGKILL');
+});
 
 /** Starts `ixs serve` on port 0. Reuses `dataDir` when given (restart tests). */
 export async function startServer(
@@ -59,6 +66,8 @@ export async function startServer(
   });
   const logs: string[] = [];
   createInterface({ input: proc.stderr }).on('line', (l) => logs.push(l));
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
   const exited = new Promise<number | null>((resolve) =>
     proc.once('exit', (code) => {
       resolve(code);

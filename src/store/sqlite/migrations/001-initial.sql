@@ -7,7 +7,6 @@ CREATE TABLE interactions (
   version   INTEGER NOT NULL,
   data      TEXT NOT NULL
 );
-CREATE INDEX interactions_queue ON interactions (queue, state);
 
 -- The durable reporting event log: every reporting event, in order, numbered per interaction.
 CREATE TABLE event_log (
