@@ -8,18 +8,16 @@ import { toJsonObject } from '../protocol/json-form.ts';
 import { FrameParser } from '../transport/tcp/frame-parser.ts';
 import { decodeIsFrame, encodeIsMessage } from '../transport/tcp/is-codec.ts';
 import { decodeJsonRequest } from '../transport/ws/json-codec.ts';
-import type { Json } from './ws-client.ts';
+import { ReplyMatcher, type Json } from './reply-matcher.ts';
 
 /** Frames above this are refused by the client too (matches the server default). */
 const MAX_FRAME = 16 * 1024 * 1024;
 
 export class TcpClient {
-  private nextRef = 1;
-  private readonly waiting = new Map<number, (m: Json) => void>();
-  private readonly events: Json[] = [];
-  private readonly eventWaiters: ((m: Json) => void)[] = [];
+  private readonly matcher = new ReplyMatcher();
   private readonly parser = new FrameParser({ maxFrameBytes: MAX_FRAME });
-  readonly received: Json[] = [];
+  /** Every message received, in order (replies included). */
+  readonly received = this.matcher.received;
   closed = false;
   /** Set when the server's bytes could not be decoded. */
   decodeError: string | undefined;
@@ -37,29 +35,15 @@ export class TcpClient {
           this.decodeError = r.error.message;
           continue;
         }
-        this.dispatch(toJsonObject(r.message));
+        this.matcher.dispatch(toJsonObject(r.message));
       }
     });
-    socket.on('close', () => {
+    const gone = (): void => {
       this.closed = true;
-    });
-    socket.on('error', () => {
-      this.closed = true;
-    });
-  }
-
-  private dispatch(m: Json): void {
-    this.received.push(m);
-    const ref = m.referenceId;
-    if (typeof ref === 'number' && this.waiting.has(ref)) {
-      const w = this.waiting.get(ref);
-      this.waiting.delete(ref);
-      w?.(m);
-      return;
-    }
-    const ew = this.eventWaiters.shift();
-    if (ew) ew(m);
-    else this.events.push(m);
+      this.matcher.failAll('connection closed');
+    };
+    socket.on('close', gone);
+    socket.on('error', gone);
   }
 
   /** Opens a TCP connection. */
@@ -79,30 +63,21 @@ export class TcpClient {
   static encode(msg: Json): Buffer {
     const r = decodeJsonRequest(JSON.stringify(msg));
     if (!r.ok) throw new Error(`not a valid request: ${r.error.message}`);
-    if (r.message.protocol !== 'is')
+    if (r.message.protocol !== 'is') {
       throw new Error(`${r.message.name} is a T-Library facade message; it has no IS binary form`);
+    }
     return encodeIsMessage(r.message);
   }
 
   /** Sends a request (referenceId added unless given) and waits for its reply. */
   request(msg: Json, timeoutMs = 5000): Promise<Json> {
-    const referenceId = typeof msg.referenceId === 'number' ? msg.referenceId : this.nextRef++;
-    const bytes = TcpClient.encode({ ...msg, referenceId });
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.waiting.delete(referenceId);
-        reject(
-          new Error(
-            `no reply to ${String(msg.message)} (referenceId ${String(referenceId)}) within ${String(timeoutMs)} ms`,
-          ),
-        );
-      }, timeoutMs);
-      this.waiting.set(referenceId, (m) => {
-        clearTimeout(t);
-        resolve(m);
-      });
-      this.socket.write(bytes);
-    });
+    return this.matcher.request(
+      msg,
+      (full) => {
+        this.socket.write(TcpClient.encode(full));
+      },
+      timeoutMs,
+    );
   }
 
   /** Writes raw bytes (for bad-input tests). */
@@ -119,25 +94,12 @@ export class TcpClient {
 
   /** The next unsolicited message (waits up to timeoutMs). */
   nextEvent(timeoutMs = 5000): Promise<Json> {
-    const e = this.events.shift();
-    if (e) return Promise.resolve(e);
-    return new Promise((resolve, reject) => {
-      const w = (m: Json): void => {
-        clearTimeout(t);
-        resolve(m);
-      };
-      const t = setTimeout(() => {
-        const i = this.eventWaiters.indexOf(w);
-        if (i >= 0) this.eventWaiters.splice(i, 1);
-        reject(new Error(`no event within ${String(timeoutMs)} ms`));
-      }, timeoutMs);
-      this.eventWaiters.push(w);
-    });
+    return this.matcher.nextEvent(timeoutMs);
   }
 
   /** Unsolicited messages received and not yet taken. */
   pendingEvents(): Json[] {
-    return this.events.splice(0);
+    return this.matcher.pendingEvents();
   }
 
   close(): void {

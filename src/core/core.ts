@@ -234,52 +234,48 @@ export class Core {
     }
   }
 
+  /** The command of each supported request. */
+  private readonly commands: Readonly<Record<string, (tx: Tx, s: Session, m: Message) => void>> = {
+    RequestSubmit: (tx, s, m) => {
+      this.submit(tx, s, m);
+    },
+    RequestChangeProperties: (tx, s, m) => {
+      this.changeProperties(tx, s, m);
+    },
+    RequestUpdateUserData: (tx, s, m) => {
+      this.tlibUserData(tx, s, m);
+    },
+    RequestDeleteUserData: (tx, s, m) => {
+      this.tlibUserData(tx, s, m);
+    },
+    RequestStopProcessing: (tx, s, m) => {
+      this.stopProcessing(tx, s, m);
+    },
+    RequestGetInteractionProperties: (tx, s, m) => {
+      this.getProperties(tx, s, m);
+    },
+    RequestAgentLogin: (tx, s, m) => {
+      this.agentLogin(tx, s, m);
+    },
+    RequestAgentLogout: (tx, s, m) => {
+      this.agentLogout(tx, s, m);
+    },
+    RequestRouteCall: (tx, s, m) => {
+      this.routeCall(tx, s, m);
+    },
+    RequestAccept: (tx, s, m) => {
+      this.accept(tx, s, m);
+    },
+    RequestReject: (tx, s, m) => {
+      this.reject(tx, s, m);
+    },
+  };
+
   private dispatch(tx: Tx, s: Session, m: Message): void {
-    switch (m.name) {
-      case 'RequestSubmit': {
-        this.submit(tx, s, m);
-        return;
-      }
-      case 'RequestChangeProperties': {
-        this.changeProperties(tx, s, m);
-        return;
-      }
-      case 'RequestUpdateUserData':
-      case 'RequestDeleteUserData': {
-        this.tlibUserData(tx, s, m);
-        return;
-      }
-      case 'RequestStopProcessing': {
-        this.stopProcessing(tx, s, m);
-        return;
-      }
-      case 'RequestGetInteractionProperties': {
-        this.getProperties(tx, s, m);
-        return;
-      }
-      case 'RequestAgentLogin': {
-        this.agentLogin(tx, s, m);
-        return;
-      }
-      case 'RequestAgentLogout': {
-        this.agentLogout(tx, s, m);
-        return;
-      }
-      case 'RequestRouteCall': {
-        this.routeCall(tx, s, m);
-        return;
-      }
-      case 'RequestAccept': {
-        this.accept(tx, s, m);
-        return;
-      }
-      case 'RequestReject': {
-        this.reject(tx, s, m);
-        return;
-      }
-      default:
-        throw new ProtocolError('ErrorUnsupportedProtocolElement', `${m.name} is not supported by this server`);
-    }
+    const command = Object.hasOwn(this.commands, m.name) ? this.commands[m.name] : undefined;
+    if (!command)
+      throw new ProtocolError('ErrorUnsupportedProtocolElement', `${m.name} is not supported by this server`);
+    command(tx, s, m);
   }
 
   // ---------------------------------------------------------------- submit

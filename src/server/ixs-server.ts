@@ -86,40 +86,24 @@ export class IxsServer implements ConnectionHandler {
     const pid = m.attrs.ProxyClientId;
     if (st.session?.clientType === 'Proxy' && typeof pid === 'number' && !st.proxied.has(pid)) {
       this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
-      this.enqueue({
-        store: [],
-        out: [],
-        direct: [
-          {
-            conn: st.conn,
-            message: errorMsg(
-              new ProtocolError(
-                'ErrorUnknownClientId',
-                `ProxyClientId ${String(pid)} names no client registered through this proxy`,
-              ),
-              ref,
-            ),
-          },
-        ],
-      });
+      this.replyError(
+        st.conn,
+        new ProtocolError(
+          'ErrorUnknownClientId',
+          `ProxyClientId ${String(pid)} names no client registered through this proxy`,
+        ),
+        ref,
+      );
       return;
     }
     const session = this.sessionFor(st, m);
     if (!session) {
       this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
-      this.enqueue({
-        store: [],
-        out: [],
-        direct: [
-          {
-            conn: st.conn,
-            message: errorMsg(
-              new ProtocolError('ErrorNotRegistered', `${m.name} before RequestRegisterClient: register first`),
-              ref,
-            ),
-          },
-        ],
-      });
+      this.replyError(
+        st.conn,
+        new ProtocolError('ErrorNotRegistered', `${m.name} before RequestRegisterClient: register first`),
+        ref,
+      );
       this.kickLater(st);
       return;
     }
@@ -140,7 +124,7 @@ export class IxsServer implements ConnectionHandler {
     const st = this.conns.get(conn.id);
     if (!st) return;
     this.opts.metrics.requests.inc({ message: 'invalid', outcome: 'error' });
-    this.enqueue({ store: [], out: [], direct: [{ conn, message: errorMsg(error, referenceId) }] });
+    this.replyError(conn, error, referenceId);
     if (!st.session) this.kickLater(st);
   }
 
@@ -161,42 +145,26 @@ export class IxsServer implements ConnectionHandler {
     let viaProxy: Session | undefined;
     if (st.session) {
       if (st.session.clientType !== 'Proxy') {
-        this.enqueue({
-          store: [],
-          out: [],
-          direct: [
-            {
-              conn: st.conn,
-              message: errorMsg(
-                new ProtocolError(
-                  'Error_invalid_protocol_message',
-                  `this connection is already registered as '${st.session.clientName}'`,
-                ),
-                m.attrs.ReferenceId,
-              ),
-            },
-          ],
-        });
+        this.replyError(
+          st.conn,
+          new ProtocolError(
+            'Error_invalid_protocol_message',
+            `this connection is already registered as '${st.session.clientName}'`,
+          ),
+          m.attrs.ReferenceId,
+        );
         return;
       }
       viaProxy = st.session;
       if (st.proxied.size >= MAX_PROXIED_CLIENTS) {
-        this.enqueue({
-          store: [],
-          out: [],
-          direct: [
-            {
-              conn: st.conn,
-              message: errorMsg(
-                new ProtocolError(
-                  'Error_limit_proxy_clients_reached',
-                  `proxy '${viaProxy.clientName}' already carries ${String(MAX_PROXIED_CLIENTS)} clients`,
-                ),
-                m.attrs.ReferenceId,
-              ),
-            },
-          ],
-        });
+        this.replyError(
+          st.conn,
+          new ProtocolError(
+            'Error_limit_proxy_clients_reached',
+            `proxy '${viaProxy.clientName}' already carries ${String(MAX_PROXIED_CLIENTS)} clients`,
+          ),
+          m.attrs.ReferenceId,
+        );
         return;
       }
     }
@@ -257,6 +225,11 @@ export class IxsServer implements ConnectionHandler {
       this.log.info({ conn: st.conn.id }, 'closing unregistered connection');
       st.conn.close();
     }, this.opts.config.limits.unregisteredGraceMs);
+  }
+
+  /** An EventError to one connection, in order with everything already queued for it. */
+  private replyError(conn: Connection, error: ProtocolError, ref: unknown): void {
+    this.enqueue({ store: [], out: [], direct: [{ conn, message: errorMsg(error, ref) }] });
   }
 
   // ------------------------------------------------------------ group commit

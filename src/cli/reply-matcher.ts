@@ -1,0 +1,91 @@
+/**
+ * What every client of IXS does with what it receives, whatever the front door: a message echoing the ReferenceId of
+ * a waiting request is that request's reply; everything else is an unsolicited event, queued in order.
+ */
+export type Json = Record<string, unknown>;
+
+/** Request/reply matching by referenceId plus an ordered event queue. */
+export class ReplyMatcher {
+  private nextRef = 1;
+  private readonly waiting = new Map<number, { resolve: (m: Json) => void; reject: (e: Error) => void }>();
+  private readonly events: Json[] = [];
+  private readonly eventWaiters: ((m: Json) => void)[] = [];
+  /** Every message received, in order (replies included). */
+  readonly received: Json[] = [];
+
+  /** Routes one received message. */
+  dispatch(m: Json): void {
+    this.received.push(m);
+    const ref = m.referenceId;
+    const w = typeof ref === 'number' ? this.waiting.get(ref) : undefined;
+    if (w && typeof ref === 'number') {
+      this.waiting.delete(ref);
+      w.resolve(m);
+      return;
+    }
+    const ew = this.eventWaiters.shift();
+    if (ew) ew(m);
+    else this.events.push(m);
+  }
+
+  /** Sends a request through `send` (referenceId added unless given) and waits for its reply. */
+  request(msg: Json, send: (full: Json) => void, timeoutMs: number): Promise<Json> {
+    const referenceId = typeof msg.referenceId === 'number' ? msg.referenceId : this.nextRef++;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiting.delete(referenceId);
+        reject(
+          new Error(
+            `no reply to ${String(msg.message)} (referenceId ${String(referenceId)}) within ${String(timeoutMs)} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.waiting.set(referenceId, {
+        resolve: (m) => {
+          clearTimeout(t);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(t);
+          reject(e);
+        },
+      });
+      try {
+        send({ ...msg, referenceId });
+      } catch (e) {
+        this.waiting.delete(referenceId);
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  }
+
+  /** The next unsolicited message (waits up to timeoutMs). */
+  nextEvent(timeoutMs: number): Promise<Json> {
+    const e = this.events.shift();
+    if (e) return Promise.resolve(e);
+    return new Promise((resolve, reject) => {
+      const w = (m: Json): void => {
+        clearTimeout(t);
+        resolve(m);
+      };
+      const t = setTimeout(() => {
+        const i = this.eventWaiters.indexOf(w);
+        if (i >= 0) this.eventWaiters.splice(i, 1);
+        reject(new Error(`no event within ${String(timeoutMs)} ms`));
+      }, timeoutMs);
+      this.eventWaiters.push(w);
+    });
+  }
+
+  /** Unsolicited messages received and not yet taken. */
+  pendingEvents(): Json[] {
+    return this.events.splice(0);
+  }
+
+  /** The connection is gone: every waiting request fails at once. */
+  failAll(why: string): void {
+    for (const w of this.waiting.values()) w.reject(new Error(why));
+    this.waiting.clear();
+  }
+}
