@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { after } from 'node:test';
 import { JsonClient, type Json } from '../../src/cli/ws-client.ts';
 import { TcpClient } from '../../src/cli/tcp-client.ts';
 
@@ -31,9 +31,12 @@ export interface RunningServer {
   kill(): Promise<void>;
 }
 
-/** Servers started by this test file and not yet stopped: killed when the file ends, even after a failed test. */
+/**
+ * Servers started by this test file and not yet stopped: killed when the file's process exits, even after a failed
+ * test. Their handles are unref'd so that a server a failed test left running cannot keep the file from ending.
+ */
 const live = new Set<ChildProcess>();
-after(() => {
+process.once('exit', () => {
   for (const p of live) p.kill('SIGKILL');
 });
 
@@ -67,6 +70,9 @@ export async function startServer(
   const logs: string[] = [];
   createInterface({ input: proc.stderr }).on('line', (l) => logs.push(l));
   live.add(proc);
+  proc.unref();
+  (proc.stdout as Socket).unref();
+  (proc.stderr as Socket).unref();
   proc.once('exit', () => live.delete(proc));
   const exited = new Promise<number | null>((resolve) =>
     proc.once('exit', (code) => {
@@ -99,11 +105,14 @@ export async function startServer(
     dataDir,
     wsUrl: `ws://127.0.0.1:${String(wsPort)}/`,
     logs,
+    // Waiting for the exit holds the event loop (the process handle is unref'd otherwise).
     stop: async () => {
+      proc.ref();
       proc.kill('SIGTERM');
       return exited;
     },
     kill: async () => {
+      proc.ref();
       proc.kill('SIGKILL');
       await exited;
     },
