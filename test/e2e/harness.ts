@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { JsonClient, type Json } from '../../src/cli/ws-client.ts';
 import { TcpClient } from '../../src/cli/tcp-client.ts';
@@ -71,8 +71,8 @@ export async function startServer(
   createInterface({ input: proc.stderr }).on('line', (l) => logs.push(l));
   live.add(proc);
   proc.unref();
-  (proc.stdout as Socket).unref();
-  (proc.stderr as Socket).unref();
+  // The stdio pipes of a spawned child are net.Socket instances.
+  for (const pipe of [proc.stdout, proc.stderr]) if (pipe instanceof Socket) pipe.unref();
   proc.once('exit', () => live.delete(proc));
   const exited = new Promise<number | null>((resolve) =>
     proc.once('exit', (code) => {
