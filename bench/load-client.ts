@@ -253,10 +253,11 @@ export class WsLoadClient implements LoadClient {
 /** Message ids of the IS binary protocol the hot path looks at (reference §3.1). */
 const ID_ACK = 125;
 const ID_ERROR = 126;
-/** Wire attribute ids (reference Appendix A): ReferenceId, InteractionId, ChangedProperties. */
+/** Wire attribute ids (reference Appendix A): ReferenceId, InteractionId, ChangedProperties, AddedProperties. */
 const ATTR_REF = 2;
 const ATTR_IXN = 3;
 const ATTR_CHANGED = 23;
+const ATTR_ADDED = 22;
 
 /**
  * The Genesys binary protocol over TCP (`tcp://host:port`), through IXS's own catalogue-driven codec (the one the
@@ -314,8 +315,9 @@ export class TcpLoadClient implements LoadClient {
           });
           continue;
         }
-        const changed = attr(ATTR_CHANGED) as KvList | undefined;
-        const counter = changed?.find((p) => p.key === 'Counter')?.value;
+        // The first change of Counter on an interaction is reported under AddedProperties.
+        const delta = (attr(ATTR_CHANGED) ?? attr(ATTR_ADDED)) as KvList | undefined;
+        const counter = delta?.find((p) => p.key === 'Counter')?.value;
         const id = attr(ATTR_IXN);
         this.eventCb({
           name: isMessageById(ev.messageId)?.name ?? String(ev.messageId),

@@ -38,41 +38,48 @@ import {
 const MAX_U32 = 0xffffffff;
 
 /** Collects big-endian fields and byte runs, then joins them once. */
+/** An append-only byte writer over one growable buffer (no allocation per field). */
 class Writer {
-  private readonly parts: Uint8Array[] = [];
+  /** Starts at 1 KiB, the size of a typical event; doubles as needed. */
+  private buf = Buffer.allocUnsafe(1024);
   length = 0;
-  private push(b: Uint8Array): void {
-    this.parts.push(b);
-    this.length += b.length;
+  private room(n: number): number {
+    const at = this.length;
+    if (at + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, at + n));
+      this.buf.copy(next, 0, 0, at);
+      this.buf = next;
+    }
+    this.length = at + n;
+    return at;
   }
+  // Each method reserves room first: room() may replace this.buf.
   u8(v: number): void {
-    this.push(Uint8Array.of(v));
+    const at = this.room(1);
+    this.buf[at] = v;
   }
   u16(v: number): void {
-    const b = Buffer.allocUnsafe(2);
-    b.writeUInt16BE(v);
-    this.push(b);
+    const at = this.room(2);
+    this.buf.writeUInt16BE(v, at);
   }
   u32(v: number): void {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(v);
-    this.push(b);
+    const at = this.room(4);
+    this.buf.writeUInt32BE(v, at);
   }
   i32(v: number): void {
-    const b = Buffer.allocUnsafe(4);
-    b.writeInt32BE(v);
-    this.push(b);
+    const at = this.room(4);
+    this.buf.writeInt32BE(v, at);
   }
   i64(v: bigint): void {
-    const b = Buffer.allocUnsafe(8);
-    b.writeBigInt64BE(v);
-    this.push(b);
+    const at = this.room(8);
+    this.buf.writeBigInt64BE(v, at);
   }
   bytes(b: Uint8Array): void {
-    this.push(b);
+    const at = this.room(b.length);
+    this.buf.set(b, at);
   }
   toBuffer(): Buffer {
-    return Buffer.concat(this.parts, this.length);
+    return this.buf.subarray(0, this.length);
   }
 }
 

@@ -274,9 +274,19 @@ export function encodeIsMessageOrdered(m: Message, order: readonly number[]): Bu
   return encodeFrame(messageId, attrs);
 }
 
-/** Encodes an IS message with its attributes in ascending wire-id order. */
+const encoded = new WeakMap<Message, Buffer>();
+
+/**
+ * Encodes an IS message with its attributes in ascending wire-id order. The bytes are kept per message object: one
+ * event sent to several parties (reporting engines, agents, a media server) is encoded once.
+ */
 export function encodeIsMessage(m: Message): Buffer {
-  return encodeIsMessageOrdered(m, []);
+  let b = encoded.get(m);
+  if (b === undefined) {
+    b = encodeIsMessageOrdered(m, []);
+    encoded.set(m, b);
+  }
+  return b;
 }
 
 function describe(v: AttrValue): string {
