@@ -541,7 +541,7 @@ export class Core {
       for (const rs of this.sessionsNamed(d.routerName, 'RoutingEngine')) tell(rs.id, adc);
     }
     for (const ms of this.sessionsNamed(d.submittedBy, 'MediaServer')) if (ms.wantsPropertiesChanged) tell(ms.id, pc);
-    this.put(tx, d);
+    this.put(tx, d, true);
   }
 
   private attachedDataChanged(
@@ -1211,9 +1211,13 @@ export class Core {
     }
   }
 
-  private put(tx: Tx, d: Draft): void {
+  /**
+   * Stores the new state of an interaction. `propertiesOnly`: only user data and version changed, and the change's
+   * reporting event is in the same plan, so the store may keep the new state with that event (see StoreOp).
+   */
+  private put(tx: Tx, d: Draft, propertiesOnly = false): void {
     this.interactions.set(d.id, d);
-    tx.store.push({ op: 'upsert', interaction: d });
+    tx.store.push(propertiesOnly ? { op: 'upsert', interaction: d, propertiesOnly } : { op: 'upsert', interaction: d });
   }
 
   private sessionsNamed(name: string, type: ClientTypeName): Session[] {

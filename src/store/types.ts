@@ -62,6 +62,15 @@ export interface EventRecord {
 
 /** Durable operations of one request, applied in one store transaction. */
 export type StoreOp =
-  | { readonly op: 'upsert'; readonly interaction: Interaction }
+  | {
+      readonly op: 'upsert';
+      readonly interaction: Interaction;
+      /**
+       * Only user data and version changed, and the plan holds this change's reporting event: an adapter may keep the
+       * new state with that event (an append) instead of rewriting the interaction's row, as long as loading returns
+       * the newest state either way.
+       */
+      readonly propertiesOnly?: boolean;
+    }
   | { readonly op: 'delete'; readonly id: string }
   | { readonly op: 'event'; readonly event: EventRecord };

@@ -176,6 +176,43 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
         assert.deepEqual(await s.readEvents(), []);
       }));
 
+    it('a properties-only change is loaded back exactly, however the adapter keeps it', () =>
+      withStore(async (s, f) => {
+        const a1 = ixn('A', { version: 1, eventSeq: 1 });
+        await s.commit([
+          { op: 'event', event: event('A', 1) },
+          { op: 'upsert', interaction: a1 },
+        ]);
+        let last = a1;
+        for (let v = 2; v <= 70; v++) {
+          last = ixn('A', { version: v, eventSeq: v, userData: [{ key: 'n', value: v }] });
+          await s.commit([
+            { op: 'event', event: event('A', v) },
+            { op: 'upsert', interaction: last, propertiesOnly: true },
+          ]);
+        }
+        assert.deepEqual(await s.loadInteractions(), [last]);
+        await s.close();
+        const s2 = await f.open();
+        try {
+          assert.deepEqual(await s2.loadInteractions(), [last]);
+          // A later full write wins over the kept states; a delete removes the interaction whatever was kept.
+          const moved = ixn('A', { version: 71, eventSeq: 71, queue: 'Sales', state: 0 });
+          await s2.commit([
+            { op: 'event', event: event('A', 71) },
+            { op: 'upsert', interaction: moved },
+          ]);
+          assert.deepEqual(await s2.loadInteractions(), [moved]);
+          await s2.commit([
+            { op: 'event', event: event('A', 72) },
+            { op: 'delete', id: 'A' },
+          ]);
+          assert.deepEqual(await s2.loadInteractions(), []);
+        } finally {
+          await s2.close();
+        }
+      }));
+
     it('committed data survives closing and reopening the store', () =>
       withStore(async (s, f) => {
         const a = ixn('A', { version: 7 });

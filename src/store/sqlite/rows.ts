@@ -14,28 +14,56 @@ export type Row =
       name: string,
       time: string,
       payload: string,
+      /** The interaction's whole new state, when its row is not rewritten (a properties-only change). */
+      state: string | null,
     ];
 
-/** Converts operations to rows; an interaction upserted several times in one batch is written once (its last state). */
+/**
+ * A properties-only change still rewrites the interaction's row every this many versions, so that loading never has to
+ * look far back; in between, the new state travels with the change's event row (one sequential append per change
+ * instead of an append plus a rewrite of the interaction's page).
+ */
+export const ROW_REWRITE_EVERY = 64;
+
+/**
+ * Converts operations to rows. An interaction written several times in one batch is written once (its last state).
+ * When that last write is a properties-only change, its state is attached to the interaction's last event row of the
+ * batch instead of rewriting the interaction row (unless the version is a multiple of ROW_REWRITE_EVERY).
+ */
 export function toRows(ops: readonly StoreOp[]): Row[] {
   const lastWrite = new Map<string, number>();
+  const lastEvent = new Map<string, number>();
   ops.forEach((op, i) => {
     if (op.op === 'upsert') lastWrite.set(op.interaction.id, i);
     else if (op.op === 'delete') lastWrite.set(op.id, i);
+    else if (op.event.interactionId !== null) lastEvent.set(op.event.interactionId, i);
   });
+  /** Event op index -> the interaction state it carries. */
+  const stateAt = new Map<number, string>();
   const rows: Row[] = [];
   ops.forEach((op, i) => {
     if (op.op === 'upsert') {
-      if (lastWrite.get(op.interaction.id) !== i) return;
       const ix = op.interaction;
+      if (lastWrite.get(ix.id) !== i) return;
+      const carrier = lastEvent.get(ix.id);
+      const carrierOp = carrier === undefined ? undefined : ops[carrier];
+      // Only the event that numbers this very state may carry it (so that loading restores eventSeq exactly).
+      const fits = carrierOp?.op === 'event' && carrierOp.event.ixnSeq === ix.eventSeq;
+      if (op.propertiesOnly && carrier !== undefined && fits && ix.version % ROW_REWRITE_EVERY !== 0) {
+        stateAt.set(carrier, interactionToJson(ix));
+        return;
+      }
       rows.push(['u', ix.id, ix.tenantId, ix.state, ix.queue, ix.version, interactionToJson(ix)]);
     } else if (op.op === 'delete') {
       if (lastWrite.get(op.id) !== i) return;
       rows.push(['d', op.id]);
-    } else {
-      const e = op.event;
-      rows.push(['e', e.interactionId, e.ixnSeq, e.message.name, e.time, jsonText(e.message)]);
     }
+  });
+  // Events in order, after the rows (one transaction: the order inside it does not matter for what is durable).
+  ops.forEach((op, i) => {
+    if (op.op !== 'event') return;
+    const e = op.event;
+    rows.push(['e', e.interactionId, e.ixnSeq, e.message.name, e.time, jsonText(e.message), stateAt.get(i) ?? null]);
   });
   return rows;
 }

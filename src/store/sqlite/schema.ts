@@ -42,14 +42,14 @@ export function rowWriter(db: Database.Database): (rows: readonly Row[]) => numb
   );
   const del = db.prepare('DELETE FROM interactions WHERE id = ?');
   const insertEvent = db.prepare(
-    'INSERT INTO event_log (interaction_id, ixn_seq, name, time, payload) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO event_log (interaction_id, ixn_seq, name, time, payload, state) VALUES (?, ?, ?, ?, ?, ?)',
   );
   return db.transaction((rows: readonly Row[]) => {
     const seqs: number[] = [];
     for (const r of rows) {
       if (r[0] === 'u') upsert.run(r[1], r[2], r[3], r[4], r[5], r[6]);
       else if (r[0] === 'd') del.run(r[1]);
-      else seqs.push(Number(insertEvent.run(r[1], r[2], r[3], r[4], r[5]).lastInsertRowid));
+      else seqs.push(Number(insertEvent.run(r[1], r[2], r[3], r[4], r[5], r[6]).lastInsertRowid));
     }
     return seqs;
   });

@@ -114,9 +114,20 @@ export class SqliteStore implements Store {
     this.write = worker ? undefined : rowWriter(db);
   }
 
+  /** Every interaction: its row, or the newer state a later properties-only change kept with its event (rows.ts). */
   loadInteractions(): Promise<Interaction[]> {
     const rows = this.db.prepare('SELECT data FROM interactions ORDER BY rowid').all() as { data: string }[];
-    return Promise.resolve(rows.map((r) => interactionFromJson(r.data)));
+    const newer = this.db.prepare(
+      `SELECT state FROM event_log WHERE interaction_id = ? AND ixn_seq > ? AND state IS NOT NULL
+       ORDER BY ixn_seq DESC LIMIT 1`,
+    );
+    return Promise.resolve(
+      rows.map((r) => {
+        const ix = interactionFromJson(r.data);
+        const later = newer.get(ix.id, ix.eventSeq) as { state: string } | undefined;
+        return later ? interactionFromJson(later.state) : ix;
+      }),
+    );
   }
 
   async commit(ops: readonly StoreOp[]): Promise<void> {
