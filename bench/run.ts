@@ -276,7 +276,7 @@ function report(live: readonly Live[], started: Date, probe: CommitProbe): strin
   const floor = live.find((l) => l.name === 'floor');
   const out: string[] = [
     `IXS hot-path bench (${args.mode}), ${started.toISOString()}, ${String(cpus().length)} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
-    'server: ixs serve --config bench/ixs-bench.config.json (sources through tsx); floor: bench/floor.ts',
+    'server: ixs serve --config bench/ixs-bench.config.json (compiled, dist/); floor: bench/floor.ts',
   ];
   const build = ixs ? ixsBuildNote() : undefined;
   out.push(`sources: ${sourceVersion()}${build ? `; ${build}` : ''}`);

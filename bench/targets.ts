@@ -2,7 +2,7 @@
  * Starts the processes under test, each on port 0 with a fresh temp data dir: the real IXS server (as
  * test/e2e/harness.ts does) and the floor (bench/floor.ts). Both print one JSON ready line with their wsPort.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,13 +42,20 @@ export interface StartOptions {
   readonly nodeFlags?: readonly string[];
 }
 
-/** Starts IXS: `ixs serve` from the sources (through tsx, like the e2e tests) with the bench configuration. */
+let built = false;
+
+/**
+ * Starts IXS as users run it: `npm run build` once per bench run (so the build is never stale), then the compiled
+ * `ixs serve` (dist/) with the bench configuration.
+ */
 export function startIxs(opts: StartOptions = {}): Promise<Target> {
+  if (!built) {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT.pathname, stdio: 'ignore' });
+    built = true;
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'ixs-bench-'));
   const args = [
-    '--import',
-    'tsx',
-    new URL('src/cli/main.ts', ROOT).pathname,
+    new URL('dist/cli/main.js', ROOT).pathname,
     'serve',
     '--config',
     BENCH_CONFIG,
@@ -68,7 +75,7 @@ export function startIxs(opts: StartOptions = {}): Promise<Target> {
 
 /** What runs as IXS. */
 export function ixsBuildNote(): string {
-  return 'ixs serve runs src/ through tsx (as in the e2e tests)';
+  return 'ixs serve runs the compiled build (npm run build at the start of the bench)';
 }
 
 /** Starts the floor: a bare ws + better-sqlite3 server with the same commit discipline (bench/floor.ts). */
