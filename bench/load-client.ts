@@ -8,6 +8,7 @@
  * the client shares a 2-core machine with the server and must not become the bottleneck.
  */
 import WebSocket from 'ws';
+import { ReplyMatcher } from '../src/cli/reply-matcher.ts';
 import { TcpClient } from '../src/cli/tcp-client.ts';
 import { isMessageById } from '../src/protocol/catalogue.ts';
 import type { KvList } from '../src/protocol/kv.ts';
@@ -100,11 +101,8 @@ function startsAt(buf: Buffer, at: number, what: Buffer): boolean {
 /** JSON over WebSocket (spec §3.2), raw `ws`. */
 export class WsLoadClient implements LoadClient {
   private ws: WebSocket | undefined;
-  private nextRef = 1_000_000_000;
   private loading = false;
-  private readonly waiting = new Map<number, (m: Json) => void>();
-  private readonly events: Json[] = [];
-  private readonly eventWaiters: ((m: Json) => void)[] = [];
+  private readonly matcher = new ReplyMatcher();
   private ackCb: (ack: AckInfo) => void = () => undefined;
   private eventCb: (ev: ChangeEvent) => void = () => undefined;
 
@@ -126,19 +124,7 @@ export class WsLoadClient implements LoadClient {
   }
 
   private slow(data: Buffer): void {
-    const m = JSON.parse(data.toString('utf8')) as Json;
-    const ref = m.referenceId;
-    if (typeof ref === 'number') {
-      const w = this.waiting.get(ref);
-      if (w) {
-        this.waiting.delete(ref);
-        w(m);
-        return;
-      }
-    }
-    const ew = this.eventWaiters.shift();
-    if (ew) ew(m);
-    else this.events.push(m);
+    this.matcher.dispatch(JSON.parse(data.toString('utf8')) as Json);
   }
 
   private hot(buf: Buffer): void {
@@ -179,39 +165,21 @@ export class WsLoadClient implements LoadClient {
   }
 
   request(msg: Json, timeoutMs = 5000): Promise<Json> {
-    const referenceId = this.nextRef++;
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.waiting.delete(referenceId);
-        reject(new Error(`no reply to ${String(msg.message)} within ${String(timeoutMs)} ms`));
-      }, timeoutMs);
-      this.waiting.set(referenceId, (m) => {
-        clearTimeout(t);
-        resolve(m);
-      });
-      this.socket().send(JSON.stringify({ ...msg, referenceId }));
-    });
+    return this.matcher.request(
+      msg,
+      (full) => {
+        this.socket().send(JSON.stringify(full));
+      },
+      timeoutMs,
+    );
   }
 
   nextEvent(timeoutMs = 5000): Promise<Json> {
-    const e = this.events.shift();
-    if (e) return Promise.resolve(e);
-    return new Promise((resolve, reject) => {
-      const w = (m: Json): void => {
-        clearTimeout(t);
-        resolve(m);
-      };
-      const t = setTimeout(() => {
-        const i = this.eventWaiters.indexOf(w);
-        if (i >= 0) this.eventWaiters.splice(i, 1);
-        reject(new Error(`no event within ${String(timeoutMs)} ms`));
-      }, timeoutMs);
-      this.eventWaiters.push(w);
-    });
+    return this.matcher.nextEvent(timeoutMs);
   }
 
   takeEvents(): Json[] {
-    return this.events.splice(0);
+    return this.matcher.pendingEvents();
   }
 
   startLoad(): void {

@@ -89,3 +89,41 @@ export class ReplyMatcher {
     this.waiting.clear();
   }
 }
+
+/** What the JSON and the binary client share: requests matched to replies, events queued, registration. */
+export abstract class MatchingClient {
+  protected readonly matcher = new ReplyMatcher();
+  /** Every message received, in order (replies included). */
+  readonly received: Json[] = this.matcher.received;
+
+  /** Writes one request (its JSON form, referenceId included) in the client's encoding. */
+  protected abstract write(full: Json): void;
+
+  /** Sends a request (referenceId added unless given) and waits for its reply. */
+  request(msg: Json, timeoutMs = 5000): Promise<Json> {
+    return this.matcher.request(
+      msg,
+      (full) => {
+        this.write(full);
+      },
+      timeoutMs,
+    );
+  }
+
+  /** Registers; throws on EventError. */
+  async register(clientType: string, clientName: string, extra: Json = {}): Promise<Json> {
+    const r = await this.request({ message: 'RequestRegisterClient', clientType, clientName, ...extra });
+    if (r.message !== 'EventAck') throw new Error(`registration failed: ${JSON.stringify(r)}`);
+    return r;
+  }
+
+  /** The next unsolicited message (waits up to timeoutMs). */
+  nextEvent(timeoutMs = 5000): Promise<Json> {
+    return this.matcher.nextEvent(timeoutMs);
+  }
+
+  /** Unsolicited messages received and not yet taken. */
+  pendingEvents(): Json[] {
+    return this.matcher.pendingEvents();
+  }
+}

@@ -8,21 +8,19 @@ import { toJsonObject } from '../protocol/json-form.ts';
 import { FrameParser } from '../transport/tcp/frame-parser.ts';
 import { decodeIsFrame, encodeIsMessage } from '../transport/tcp/is-codec.ts';
 import { decodeJsonRequest } from '../transport/ws/json-codec.ts';
-import { ReplyMatcher, type Json } from './reply-matcher.ts';
+import { MatchingClient, type Json } from './reply-matcher.ts';
 
 /** Frames above this are refused by the client too (matches the server default). */
 const MAX_FRAME = 16 * 1024 * 1024;
 
-export class TcpClient {
-  private readonly matcher = new ReplyMatcher();
+export class TcpClient extends MatchingClient {
   private readonly parser = new FrameParser({ maxFrameBytes: MAX_FRAME });
-  /** Every message received, in order (replies included). */
-  readonly received = this.matcher.received;
   closed = false;
   /** Set when the server's bytes could not be decoded. */
   decodeError: string | undefined;
 
   private constructor(readonly socket: Socket) {
+    super();
     socket.on('data', (chunk) => {
       for (const ev of this.parser.push(chunk)) {
         if (ev.kind === 'fatal') {
@@ -69,37 +67,13 @@ export class TcpClient {
     return encodeIsMessage(r.message);
   }
 
-  /** Sends a request (referenceId added unless given) and waits for its reply. */
-  request(msg: Json, timeoutMs = 5000): Promise<Json> {
-    return this.matcher.request(
-      msg,
-      (full) => {
-        this.socket.write(TcpClient.encode(full));
-      },
-      timeoutMs,
-    );
+  protected write(full: Json): void {
+    this.socket.write(TcpClient.encode(full));
   }
 
   /** Writes raw bytes (for bad-input tests). */
   sendRaw(bytes: Uint8Array): void {
     this.socket.write(bytes);
-  }
-
-  /** Registers; throws on EventError. */
-  async register(clientType: string, clientName: string, extra: Json = {}): Promise<Json> {
-    const r = await this.request({ message: 'RequestRegisterClient', clientType, clientName, ...extra });
-    if (r.message !== 'EventAck') throw new Error(`registration failed: ${JSON.stringify(r)}`);
-    return r;
-  }
-
-  /** The next unsolicited message (waits up to timeoutMs). */
-  nextEvent(timeoutMs = 5000): Promise<Json> {
-    return this.matcher.nextEvent(timeoutMs);
-  }
-
-  /** Unsolicited messages received and not yet taken. */
-  pendingEvents(): Json[] {
-    return this.matcher.pendingEvents();
   }
 
   close(): void {
