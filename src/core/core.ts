@@ -209,13 +209,7 @@ export class Core {
       }
       this.offerAll(tx);
     }
-    // An invitation to an agent who left is withdrawn; the interaction goes back to its queue.
-    for (const ix of [...this.interactions.values()]) {
-      if (ix.invite?.sessionId !== sessionId) continue;
-      const d: Draft = { ...ix };
-      this.cancelInvite(tx, d, 'timeout');
-      this.put(tx, d);
-    }
+    this.withdrawInvitesTo(tx, sessionId);
     if (s.agent) this.offerAll(tx);
     return tx.plan();
   }
@@ -526,8 +520,7 @@ export class Core {
     const eventAttrs = { ...this.actorOf(s, d), ...delta, Version: d.version };
     // The same message object for reporting engines, agents and the media server: it is encoded only once.
     const pc = tx.report(d, 'EventPropertiesChanged', eventAttrs);
-    const told = new Set<number>([s.id]);
-    for (const r of this.sessions.values()) if (r.clientType === 'ReportingEngine') told.add(r.id);
+    const told = this.requesterAndReporting(s);
     const tell = (id: number, msg: Message): void => {
       if (told.has(id)) return;
       told.add(id);
@@ -641,8 +634,7 @@ export class Core {
     }
     tx.report(d, 'EventProcessingStopped', { ...actor, ...reason });
     const stopped = isMsg('EventProcessingStopped', { ...this.itxAttrs(d), EventTime: tx.now, ...actor, ...reason });
-    const told = new Set<number>([s.id]);
-    for (const r of this.sessions.values()) if (r.clientType === 'ReportingEngine') told.add(r.id);
+    const told = this.requesterAndReporting(s);
     if (d.state === InteractionState.Handling) {
       const revoked = isMsg('EventRevoked', {
         ...this.itxAttrs(d),
@@ -763,14 +755,25 @@ export class Core {
       );
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId }));
     this.reportAgentLogout(tx, s, login);
-    // As when the session ends: an invitation to the agent who left is withdrawn and the interaction offered again.
+    this.withdrawInvitesTo(tx, s.id);
+    this.offerAll(tx);
+  }
+
+  /** Sessions that already hear of a change: the requester (its reply) and every reporting engine (the event). */
+  private requesterAndReporting(s: Session): Set<number> {
+    const told = new Set<number>([s.id]);
+    for (const r of this.sessions.values()) if (r.clientType === 'ReportingEngine') told.add(r.id);
+    return told;
+  }
+
+  /** Invitations to a session whose agent left (logout, lost connection) are withdrawn: back to the queue. */
+  private withdrawInvitesTo(tx: Tx, sessionId: number): void {
     for (const ix of [...this.interactions.values()]) {
-      if (ix.invite?.sessionId !== s.id) continue;
+      if (ix.invite?.sessionId !== sessionId) continue;
       const d: Draft = { ...ix };
       this.cancelInvite(tx, d, 'timeout');
       this.put(tx, d);
     }
-    this.offerAll(tx);
   }
 
   private reportAgentLogout(tx: Tx, s: Session, login: AgentLogin): void {

@@ -31,6 +31,18 @@ interface Route {
 /** Logical clients one proxy connection may carry (error 86 beyond); bounds the memory one connection can claim. */
 const MAX_PROXIED_CLIENTS = 10_000;
 
+/** A registered session as HTTP /api/sessions lists it. */
+export interface SessionInfo {
+  readonly id: number;
+  readonly clientType: string;
+  readonly clientName: string;
+  readonly transport: string;
+  readonly remote: string;
+  /** The proxy session it is registered through. */
+  readonly proxy?: number;
+  readonly agentId?: string;
+}
+
 /** Lifecycle of the server (STYLE.md). */
 export type Lifecycle = 'starting' | 'ready' | 'draining' | 'closed';
 
@@ -325,24 +337,8 @@ export class IxsServer implements ConnectionHandler {
   }
 
   /** Registered sessions with their connection (HTTP /api/sessions). */
-  listSessions(): {
-    id: number;
-    clientType: string;
-    clientName: string;
-    transport: string;
-    remote: string;
-    proxy?: number;
-    agentId?: string;
-  }[] {
-    const out: {
-      id: number;
-      clientType: string;
-      clientName: string;
-      transport: string;
-      remote: string;
-      proxy?: number;
-      agentId?: string;
-    }[] = [];
+  listSessions(): SessionInfo[] {
+    const out: SessionInfo[] = [];
     for (const st of this.conns.values()) {
       const add = (s: Session, proxy?: number): void => {
         out.push({
