@@ -108,10 +108,11 @@ async function commitStats(t: Target): Promise<CommitStats | undefined> {
   if (!t.httpPort) return undefined;
   const text = await (await fetch(`http://127.0.0.1:${String(t.httpPort)}/metrics`)).text();
   const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  // Per store transaction (group commits that queued up behind a running one share a transaction and its fsync).
   return {
-    commits: metric('ixs_commit_batch_requests_count'),
+    commits: metric('ixs_store_transaction_seconds_count'),
     requests: metric('ixs_commit_batch_requests_sum'),
-    commitMs: metric('ixs_commit_seconds_sum') * 1000,
+    commitMs: metric('ixs_store_transaction_seconds_sum') * 1000,
   };
 }
 

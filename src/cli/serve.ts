@@ -22,8 +22,13 @@ export async function serve(o: ServeOptions): Promise<void> {
   const logger = createLogger();
   const config = loadConfig(o.config);
   // IXS_COMMIT_WORKER=0 commits on the main thread (for measurements); the default is the commit worker.
-  const store = await openSqliteStore(o.dataDir, { worker: process.env.IXS_COMMIT_WORKER !== '0' });
   const metrics = new Metrics();
+  const store = await openSqliteStore(o.dataDir, {
+    worker: process.env.IXS_COMMIT_WORKER !== '0',
+    onTransaction: (t) => {
+      metrics.transactionSeconds.observe(t.ms / 1000);
+    },
+  });
   const server = new IxsServer({ config, store, logger, metrics });
   await server.load();
   const ws = await startWsListener({

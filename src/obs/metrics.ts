@@ -12,7 +12,7 @@ export class Metrics {
   });
   readonly commits = new Counter({
     name: 'ixs_commits_total',
-    help: 'Store transactions committed',
+    help: 'Group commits handed to the store (one per event-loop turn with durable changes)',
     registers: [this.registry],
   });
   readonly batchSize = new Histogram({
@@ -23,8 +23,14 @@ export class Metrics {
   });
   readonly commitSeconds = new Histogram({
     name: 'ixs_commit_seconds',
-    help: 'Time of one store commit',
+    help: 'Time from handing a group commit to the store until it is durable (includes waiting behind earlier ones)',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+    registers: [this.registry],
+  });
+  readonly transactionSeconds = new Histogram({
+    name: 'ixs_store_transaction_seconds',
+    help: 'Time of one store transaction, including its fsync (group commits queued together share one)',
+    buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
     registers: [this.registry],
   });
   readonly connections = new Gauge({

@@ -43,6 +43,9 @@ export interface SessionInfo {
   readonly agentId?: string;
 }
 
+/** A plan with what the server adds: messages to a connection without a session, and a step after delivery. */
+type Outgoing = Plan & { direct?: { conn: Connection; message: Message }[]; after?: () => void };
+
 /** Lifecycle of the server (STYLE.md). */
 export type Lifecycle = 'starting' | 'ready' | 'draining' | 'closed';
 
@@ -60,10 +63,13 @@ export class IxsServer implements ConnectionHandler {
   lifecycle: Lifecycle = 'starting';
   private readonly conns = new Map<number, ConnState>();
   private readonly routes = new Map<number, Route>();
-  private pending: Plan[] = [];
+  private pending: Outgoing[] = [];
   private pendingRequests = 0;
   private flushScheduled = false;
-  private flushing: Promise<void> | undefined;
+  /** Batches handed to the store whose messages are not sent yet. */
+  private inFlight = 0;
+  /** Settles when the last batch handed to the store has been delivered. */
+  private delivered: Promise<void> = Promise.resolve();
   private readonly log: Logger;
 
   constructor(private readonly opts: IxsServerOptions) {
@@ -250,90 +256,87 @@ export class IxsServer implements ConnectionHandler {
    * Queues a plan. Plans with durable operations wait for the group commit at the end of this event-loop turn; plans
    * without are sent at once when nothing is waiting (otherwise they queue too, so each connection keeps its order).
    */
-  private enqueue(plan: Plan & { direct?: { conn: Connection; message: Message }[]; after?: () => void }): void {
-    if (plan.store.length === 0 && this.pending.length === 0 && !this.flushing) {
-      this.deliver(plan);
+  private enqueue(plan: Outgoing): void {
+    if (plan.store.length === 0 && this.pending.length === 0 && this.inFlight === 0) {
+      this.deliverBatch([plan]);
       return;
     }
     this.pending.push(plan);
     if (plan.store.length) this.pendingRequests++;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => {
-        void this.flush();
-      });
+      setImmediate(this.flush);
     }
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Hands this turn's plans to the store as one commit and queues their delivery behind every earlier batch. The store
+   * gets the commit at once, even while earlier ones are still running (it applies them in order, several in one
+   * transaction when they queue up); each batch's messages go out only once its commit is durable, in batch order.
+   */
+  private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.flushing) {
-      await this.flushing;
-      if (this.pending.length && !this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => {
-          void this.flush();
-        });
-      }
-      return;
-    }
     const batch = this.pending;
     const requests = this.pendingRequests;
     this.pending = [];
     this.pendingRequests = 0;
     if (!batch.length) return;
     const ops = batch.flatMap((p) => p.store);
-    const run = async (): Promise<void> => {
-      if (ops.length) {
-        const t0 = performance.now();
-        try {
-          await this.opts.store.commit(ops);
-        } catch (e) {
+    let durable: Promise<void> | undefined;
+    if (ops.length) {
+      const t0 = performance.now();
+      durable = this.opts.store.commit(ops).then(
+        () => {
+          this.opts.metrics.commits.inc();
+          this.opts.metrics.batchSize.observe(requests);
+          this.opts.metrics.commitSeconds.observe((performance.now() - t0) / 1000);
+        },
+        (e: unknown) => {
           // Memory is ahead of disk and nothing of this batch was acknowledged: stop rather than serve a state that
           // was never made durable. A restart reloads the last committed state.
           this.log.fatal({ err: e }, 'store commit failed; exiting without acknowledging the batch');
           process.exit(70);
-        }
-        this.opts.metrics.commits.inc();
-        this.opts.metrics.batchSize.observe(requests);
-        this.opts.metrics.commitSeconds.observe((performance.now() - t0) / 1000);
+        },
+      );
+    }
+    this.inFlight++;
+    this.delivered = this.delivered
+      .then(() => durable)
+      .then(() => {
+        this.inFlight--;
         this.opts.metrics.interactions.set(this.core.interactions.size);
-      }
-      // Cork every connection while the batch goes out: one write per connection instead of one per frame.
-      const corked = new Set<Connection>();
-      for (const st of this.conns.values()) {
-        st.conn.cork();
-        corked.add(st.conn);
-      }
-      try {
-        for (const p of batch) this.deliver(p);
-      } finally {
-        for (const c of corked) c.uncork();
-      }
-    };
-    this.flushing = run();
-    await this.flushing;
-    this.flushing = undefined;
-    if (this.pending.length && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        void this.flush();
+        this.deliverBatch(batch);
       });
-    }
-  }
+  };
 
-  private deliver(plan: Plan & { direct?: { conn: Connection; message: Message }[]; after?: () => void }): void {
-    for (const d of plan.direct ?? []) d.conn.send(d.message);
-    for (const o of plan.out) {
-      const r = this.routes.get(o.to);
-      if (!r) continue;
-      const msg =
-        r.proxyClientId === undefined
-          ? o.message
-          : { ...o.message, attrs: { ...o.message.attrs, ProxyClientId: r.proxyClientId } };
-      r.state.conn.send(msg);
+  /** Sends the batch's messages, corking each receiving connection so that it gets one write for all of them. */
+  private deliverBatch(batch: readonly Outgoing[]): void {
+    const corked = new Set<Connection>();
+    const send = (conn: Connection, m: Message): void => {
+      if (!corked.has(conn)) {
+        conn.cork();
+        corked.add(conn);
+      }
+      conn.send(m);
+    };
+    try {
+      for (const plan of batch) {
+        for (const d of plan.direct ?? []) send(d.conn, d.message);
+        for (const o of plan.out) {
+          const r = this.routes.get(o.to);
+          if (!r) continue;
+          send(
+            r.state.conn,
+            r.proxyClientId === undefined
+              ? o.message
+              : { ...o.message, attrs: { ...o.message.attrs, ProxyClientId: r.proxyClientId } },
+          );
+        }
+        plan.after?.();
+      }
+    } finally {
+      for (const c of corked) c.uncork();
     }
-    plan.after?.();
   }
 
   /** Registered sessions with their connection (HTTP /api/sessions). */
@@ -387,8 +390,8 @@ export class IxsServer implements ConnectionHandler {
 
   /** Waits until every queued plan is committed and sent (used when draining). */
   async drain(): Promise<void> {
-    while (this.pending.length || this.flushing || this.flushScheduled) {
-      if (this.flushing) await this.flushing;
+    while (this.pending.length || this.inFlight || this.flushScheduled) {
+      if (this.inFlight) await this.delivered;
       else await new Promise((r) => setImmediate(r));
     }
   }

@@ -31,7 +31,11 @@ export interface EventQuery {
 export interface Store {
   /** Every live interaction, as last committed. */
   loadInteractions(): Promise<Interaction[]>;
-  /** Applies the operations in one transaction; resolves once they are durable. */
+  /**
+   * Applies the operations in one transaction; resolves once they are durable. A caller may issue the next commit
+   * before this one resolves: commits are applied, and resolve, in the order they were issued (an adapter may make
+   * several of them durable in one transaction).
+   */
   commit(ops: readonly StoreOp[]): Promise<void>;
   readEvents(q?: EventQuery): Promise<StoredEvent[]>;
   close(): Promise<void>;

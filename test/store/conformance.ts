@@ -158,6 +158,61 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
         assert.equal((await s.readEvents({ limit: 1 })).length, 1);
       }));
 
+    it('commits issued before the previous one resolves are applied and resolve in issue order', () =>
+      withStore(async (s, f) => {
+        const order: number[] = [];
+        const events: EventRecord[] = [];
+        const commits: Promise<void>[] = [];
+        for (let v = 1; v <= 40; v++) {
+          const e = event('A', v);
+          events.push(e);
+          const ops =
+            v === 1
+              ? [
+                  { op: 'event' as const, event: e },
+                  { op: 'upsert' as const, interaction: ixn('A', { version: v, eventSeq: v }) },
+                ]
+              : [
+                  { op: 'event' as const, event: e },
+                  {
+                    op: 'upsert' as const,
+                    interaction: ixn('A', { version: v, eventSeq: v, userData: [{ key: 'n', value: v }] }),
+                    propertiesOnly: true,
+                  },
+                ];
+          commits.push(
+            s.commit(ops).then(() => {
+              order.push(v);
+            }),
+          );
+        }
+        await Promise.all(commits);
+        assert.deepEqual(
+          order,
+          Array.from({ length: 40 }, (_, i) => i + 1),
+        );
+        const seqs = events.map((e) => e.seq ?? 0);
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((a, b) => a - b),
+          'event seqs follow the commit order',
+        );
+        assert.equal(new Set(seqs).size, 40);
+        const last = ixn('A', { version: 40, eventSeq: 40, userData: [{ key: 'n', value: 40 }] });
+        assert.deepEqual(await s.loadInteractions(), [last]);
+        await s.close();
+        const s2 = await f.open();
+        try {
+          assert.deepEqual(await s2.loadInteractions(), [last]);
+          assert.deepEqual(
+            (await s2.readEvents({ interactionId: 'A' })).map((e) => e.ixnSeq),
+            Array.from({ length: 40 }, (_, i) => i + 1),
+          );
+        } finally {
+          await s2.close();
+        }
+      }));
+
     it('a batch is atomic: when one operation fails nothing of the batch is stored', () =>
       withStore(async (s) => {
         await s.commit([{ op: 'upsert', interaction: ixn('A') }]);

@@ -11,21 +11,36 @@ import type Database from 'better-sqlite3';
 import { interactionFromJson } from '../serialize.ts';
 import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
+import type { CommitReply } from './commit-worker.ts';
 import { toRows, type Row } from './rows.ts';
 import { openDatabase, rowWriter } from './schema.ts';
 
+/** One transaction as the store ran it: how many commit() calls it made durable, and how long it took. */
+export interface TransactionInfo {
+  readonly commits: number;
+  readonly ms: number;
+}
+
+export interface SqliteStoreOptions {
+  /** Commit through the commit worker thread (default) or inline on the calling thread. */
+  readonly worker?: boolean;
+  /** Called after every transaction (metrics). */
+  readonly onTransaction?: (t: TransactionInfo) => void;
+}
+
 /** Opens (creating if needed) the database `ixs.db` in `dataDir`; ':memory:' for a throwaway store. */
-export async function openSqliteStore(dataDir: string, opts: { worker?: boolean } = {}): Promise<SqliteStore> {
-  if (dataDir === ':memory:') return new SqliteStore(openDatabase(':memory:'), undefined);
+export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  const observe = opts.onTransaction;
+  if (dataDir === ':memory:') return new SqliteStore(openDatabase(':memory:'), undefined, undefined, observe);
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'ixs.db');
   const db = openDatabase(file);
   const checkpointer = await startWorker('checkpoint-worker', { file, intervalMs: CHECKPOINT_INTERVAL_MS });
   if (opts.worker === false) {
     db.pragma('wal_autocheckpoint = 0');
-    return new SqliteStore(db, undefined, checkpointer);
+    return new SqliteStore(db, undefined, checkpointer, observe);
   }
-  return new SqliteStore(db, await CommitWorker.start(file), checkpointer);
+  return new SqliteStore(db, await CommitWorker.start(file, observe), checkpointer, observe);
 }
 
 /** How often the checkpoint worker copies the WAL back (the WAL grows by at most this much commit traffic). */
@@ -55,25 +70,32 @@ interface EventRow {
   payload: string;
 }
 
-type Reply = { id: number; seqs: number[] } | { id: number; error: string };
-
-/** The main thread's handle on the commit worker. */
+/**
+ * The main thread's handle on the commit worker. Commits may be issued while earlier ones are still running: the
+ * worker applies them in order (several queued ones in one transaction) and they resolve in order.
+ */
 class CommitWorker {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (seqs: number[]) => void; reject: (e: Error) => void }>();
   private closed: (() => void) | undefined;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (m: Reply | { closed: true } | { ready: true }) => {
+  private constructor(
+    private readonly worker: Worker,
+    observe: ((t: TransactionInfo) => void) | undefined,
+  ) {
+    worker.on('message', (m: CommitReply | { closed: true } | { ready: true }) => {
       if ('closed' in m) {
         this.closed?.();
         return;
       }
       if ('ready' in m) return;
-      const w = this.waiting.get(m.id);
-      this.waiting.delete(m.id);
-      if ('error' in m) w?.reject(new Error(m.error));
-      else w?.resolve(m.seqs);
+      observe?.({ commits: m.ids.length, ms: m.ms });
+      m.ids.forEach((id, i) => {
+        const w = this.waiting.get(id);
+        this.waiting.delete(id);
+        if (m.error !== undefined) w?.reject(new Error(m.error));
+        else w?.resolve(m.seqs[i] ?? []);
+      });
     });
     worker.on('error', (e) => {
       for (const w of this.waiting.values()) w.reject(e);
@@ -81,8 +103,8 @@ class CommitWorker {
     });
   }
 
-  static async start(file: string): Promise<CommitWorker> {
-    return new CommitWorker(await startWorker('commit-worker', { file }));
+  static async start(file: string, observe?: (t: TransactionInfo) => void): Promise<CommitWorker> {
+    return new CommitWorker(await startWorker('commit-worker', { file }), observe);
   }
 
   commit(rows: readonly Row[]): Promise<number[]> {
@@ -110,6 +132,7 @@ export class SqliteStore implements Store {
     private readonly db: Database.Database,
     private readonly worker: CommitWorker | undefined,
     private readonly checkpointer?: Worker,
+    private readonly observe?: (t: TransactionInfo) => void,
   ) {
     this.write = worker ? undefined : rowWriter(db);
   }
@@ -139,7 +162,10 @@ export class SqliteStore implements Store {
 
   private inline(rows: readonly Row[]): number[] {
     if (!this.write) throw new Error('no writer');
-    return this.write(rows);
+    const t0 = performance.now();
+    const seqs = this.write(rows);
+    this.observe?.({ commits: 1, ms: performance.now() - t0 });
+    return seqs;
   }
 
   readEvents(q: EventQuery = {}): Promise<StoredEvent[]> {
