@@ -29,6 +29,8 @@ type Attrs = Record<string, AttrValue | undefined>;
 
 const SERVER_VERSION = 'IXS 0.1.0';
 
+const NO_SESSIONS: ReadonlySet<Session> = new Set();
+
 /** Builds a command's plan while it runs. */
 class Tx {
   readonly store: StoreOp[] = [];
@@ -42,7 +44,14 @@ class Tx {
   }
   /** A reporting event: durable in the event log and sent to every reporting engine. */
   report(d: Draft | null, name: string, attrs: Attrs): Message {
-    const message = isMsg(name, { ...(d ? this.core.itxAttrs(d) : {}), EventTime: this.now, ...attrs });
+    // Built in place (the hottest allocation of a change): the interaction's attributes, EventTime, then attrs.
+    const all: Record<string, AttrValue> = d ? this.core.itxAttrs(d) : {};
+    all.EventTime = this.now;
+    for (const k in attrs) {
+      const v = attrs[k];
+      if (v !== undefined) all[k] = v;
+    }
+    const message: Message = { protocol: 'is', name, attrs: all };
     let ixnSeq: number | null = null;
     if (d) {
       d.eventSeq += 1;
@@ -50,7 +59,7 @@ class Tx {
     }
     const event: EventRecord = { interactionId: d ? d.id : null, ixnSeq, time: this.now, message };
     this.store.push({ op: 'event', event });
-    for (const s of this.core.sessions.values()) if (s.clientType === 'ReportingEngine') this.send(s.id, message);
+    for (const s of this.core.sessionsOfType('ReportingEngine')) this.send(s.id, message);
     return message;
   }
   plan(): Plan {
@@ -62,6 +71,9 @@ class Tx {
 export class Core {
   readonly interactions = new Map<string, Interaction>();
   readonly sessions = new Map<number, Session>();
+  /** Sessions by client type, and by the agent logged in on them (the fan-out looks them up on every change). */
+  private readonly byType = new Map<ClientTypeName, Set<Session>>();
+  private readonly byAgent = new Map<string, Set<Session>>();
   private readonly cfg: Config;
   private readonly clock: () => number;
   private readonly newId: () => string;
@@ -164,7 +176,7 @@ export class Core {
         wantsPropertiesChanged: flag('event_properties_changed'),
         wantsProcessingStopped: flag('event_processing_stopped'),
       };
-      this.sessions.set(session.id, session);
+      this.addSession(session);
       tx.send(
         session.id,
         isMsg('EventAck', {
@@ -186,7 +198,7 @@ export class Core {
     const s = this.sessions.get(sessionId);
     const tx = new Tx(this, formatDate(this.clock()));
     if (!s) return tx.plan();
-    this.sessions.delete(sessionId);
+    this.removeSession(s);
     if (s.agent) this.reportAgentLogout(tx, s, s.agent);
     if (s.clientType === 'RoutingEngine' && !this.sessionsNamed(s.clientName, 'RoutingEngine').length) {
       // The interactions it held go back to their queues and are offered again (issue #2).
@@ -731,7 +743,7 @@ export class Core {
       media.set(p.key, p.value);
     }
     const login: AgentLogin = { tenantId, agentId, placeId, media, loggedInAt: tx.now };
-    s.agent = login;
+    this.setAgent(s, login);
     tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
     tx.report(null, 'EventAgentLogin', {
       ...agentDescription(login),
@@ -762,7 +774,7 @@ export class Core {
   /** Sessions that already hear of a change: the requester (its reply) and every reporting engine (the event). */
   private requesterAndReporting(s: Session): Set<number> {
     const told = new Set<number>([s.id]);
-    for (const r of this.sessions.values()) if (r.clientType === 'ReportingEngine') told.add(r.id);
+    for (const r of this.sessionsOfType('ReportingEngine')) told.add(r.id);
     return told;
   }
 
@@ -777,7 +789,7 @@ export class Core {
   }
 
   private reportAgentLogout(tx: Tx, s: Session, login: AgentLogin): void {
-    delete s.agent;
+    this.setAgent(s, undefined);
     tx.report(null, 'EventAgentLogout', {
       ...agentDescription(login),
       ActorType: 2,
@@ -1085,7 +1097,7 @@ export class Core {
         continue;
       }
       if (q.routing === 'external') {
-        const engines = [...this.sessions.values()].filter((x) => x.clientType === 'RoutingEngine');
+        const engines = [...this.sessionsOfType('RoutingEngine')];
         if (!engines.length) continue;
         const engine = engines[this.routerTurn++ % engines.length] as Session;
         const d: Draft = { ...ix, state: InteractionState.Routing, routerName: engine.clientName };
@@ -1223,21 +1235,61 @@ export class Core {
     tx.store.push(propertiesOnly ? { op: 'upsert', interaction: d, propertiesOnly } : { op: 'upsert', interaction: d });
   }
 
+  private addSession(s: Session): void {
+    this.sessions.set(s.id, s);
+    let set = this.byType.get(s.clientType);
+    if (!set) this.byType.set(s.clientType, (set = new Set()));
+    set.add(s);
+    if (s.agent) this.setAgent(s, s.agent);
+  }
+
+  private removeSession(s: Session): void {
+    this.sessions.delete(s.id);
+    this.byType.get(s.clientType)?.delete(s);
+    // s.agent stays: the caller still reports the logout.
+    const set = s.agent && this.byAgent.get(s.agent.agentId);
+    if (set) {
+      set.delete(s);
+      if (set.size === 0 && s.agent) this.byAgent.delete(s.agent.agentId);
+    }
+  }
+
+  /** Logs an agent in on a session (or out, with undefined), keeping the agent index. */
+  private setAgent(s: Session, login: AgentLogin | undefined): void {
+    if (s.agent) {
+      const set = this.byAgent.get(s.agent.agentId);
+      set?.delete(s);
+      if (set?.size === 0) this.byAgent.delete(s.agent.agentId);
+    }
+    if (!login) {
+      delete s.agent;
+      return;
+    }
+    s.agent = login;
+    let set = this.byAgent.get(login.agentId);
+    if (!set) this.byAgent.set(login.agentId, (set = new Set()));
+    set.add(s);
+  }
+
+  /** The live sessions of one client type. */
+  sessionsOfType(type: ClientTypeName): ReadonlySet<Session> {
+    return this.byType.get(type) ?? NO_SESSIONS;
+  }
+
   private sessionsNamed(name: string, type: ClientTypeName): Session[] {
     const out: Session[] = [];
-    for (const s of this.sessions.values()) if (s.clientName === name && s.clientType === type) out.push(s);
+    for (const s of this.sessionsOfType(type)) if (s.clientName === name) out.push(s);
     return out;
   }
 
   private agentSessions(agentId: string): Session[] {
-    const out: Session[] = [];
-    for (const s of this.sessions.values()) if (s.agent?.agentId === agentId) out.push(s);
-    return out;
+    const set = this.byAgent.get(agentId);
+    return set ? [...set] : [];
   }
 
-  /** The flattened InteractionProperties of an interaction (reference §3.2). */
-  itxAttrs(ix: Interaction): Attrs {
-    return {
+  /** The flattened InteractionProperties of an interaction (reference §3.2); absent values are left out. */
+  itxAttrs(ix: Interaction): Record<string, AttrValue> {
+    const a: Record<string, AttrValue> = {
       InteractionId: ix.id,
       InteractionType: ix.type,
       InteractionSubtype: ix.subtype,
@@ -1251,14 +1303,17 @@ export class Core {
       InteractionIsOnline: ix.isOnline,
       InteractionIsLocked: false,
       InteractionUserData: ix.userData,
-      InteractionParentInteractionId: ix.parentId,
-      InteractionDeliveredAt: ix.deliveredAt,
-      InteractionPlacedInQueueAt: ix.placedInQueueAt,
-      InteractionMovedToQueueAt: ix.movedToQueueAt,
-      InteractionWorkbinTypeId: ix.workbin?.name,
-      InteractionAgentId: ix.workbin?.agentId,
-      InteractionPlaceId: ix.workbin?.placeId,
     };
+    if (ix.parentId !== undefined) a.InteractionParentInteractionId = ix.parentId;
+    if (ix.deliveredAt !== undefined) a.InteractionDeliveredAt = ix.deliveredAt;
+    if (ix.placedInQueueAt !== undefined) a.InteractionPlacedInQueueAt = ix.placedInQueueAt;
+    if (ix.movedToQueueAt !== undefined) a.InteractionMovedToQueueAt = ix.movedToQueueAt;
+    if (ix.workbin) {
+      a.InteractionWorkbinTypeId = ix.workbin.name;
+      if (ix.workbin.agentId !== undefined) a.InteractionAgentId = ix.workbin.agentId;
+      if (ix.workbin.placeId !== undefined) a.InteractionPlaceId = ix.workbin.placeId;
+    }
+    return a;
   }
 
   /** ActorInfo of the requester (reference §3.2). */

@@ -48,4 +48,17 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  private readonly requestCounters = new Map<string, { inc(): void }>();
+
+  /** Counts one request (the labelled child is looked up once per message name and outcome). */
+  countRequest(message: string, outcome: 'ok' | 'error'): void {
+    const key = `${message}\u0000${outcome}`;
+    let c = this.requestCounters.get(key);
+    if (!c) {
+      c = this.requests.labels(message, outcome);
+      this.requestCounters.set(key, c);
+    }
+    c.inc();
+  }
 }

@@ -7,7 +7,7 @@ import { ENUMS, enumValueByName, enumValueName } from './enums.ts';
 import { messageByName, type AttrDef, type MessageDef } from './catalogue.ts';
 import { ProtocolError } from './errors.ts';
 import { Float32, Utf16, isKvList, type KvList, type KvPair, type KvValue } from './kv.ts';
-import { DATE_RE, type AttrValue, type Message } from './message.ts';
+import { DATE_RE, memo, type AttrValue, type Message } from './message.ts';
 
 /** Deepest nesting of KV lists accepted (the binary parser has the same bound): no recursion without limit. */
 export const MAX_KV_DEPTH = 64;
@@ -180,17 +180,12 @@ export function toJsonObject(m: Message): Record<string, unknown> {
   return out;
 }
 
-const encoded = new WeakMap<Message, string>();
+const JSON_TEXT = Symbol('jsonText');
 
 /**
  * The JSON text of a message, computed once per message object: the same event goes to every reporting engine, to
  * other parties and into the durable event log, and is serialised only once.
  */
 export function jsonText(m: Message): string {
-  let t = encoded.get(m);
-  if (t === undefined) {
-    t = JSON.stringify(toJsonObject(m));
-    encoded.set(m, t);
-  }
-  return t;
+  return memo(m, JSON_TEXT, (x) => JSON.stringify(toJsonObject(x)));
 }

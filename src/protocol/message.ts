@@ -27,9 +27,30 @@ function compact(attrs: Record<string, AttrValue | undefined>): Record<string, A
   return out;
 }
 
+/**
+ * A value derived from a message (its JSON text, its binary frame), computed once per message object: one event goes
+ * to several parties and into the event log. Kept in a non-enumerable property, so spreads, equality checks and JSON
+ * never see it (a spread copy, such as a proxied copy with another ProxyClientId, computes its own).
+ */
+export function memo<T>(m: Message, key: symbol, make: (m: Message) => T): T {
+  const kept = (m as unknown as Record<symbol, T | undefined>)[key];
+  if (kept !== undefined) return kept;
+  const v = make(m);
+  Object.defineProperty(m, key, { value: v });
+  return v;
+}
+
+let lastSecond = NaN;
+let lastText = '';
+
 /** Formats a time as the protocol's UTC date text (yyyy-MM-ddTHH:mm:ssZ, milliseconds dropped as the SDK does). */
 export function formatDate(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** Accepted date forms: yyyy-MM-ddTHH:mm:ssZ with optional fraction. */

@@ -103,7 +103,7 @@ export class IxsServer implements ConnectionHandler {
     }
     const pid = m.attrs.ProxyClientId;
     if (st.session?.clientType === 'Proxy' && typeof pid === 'number' && !st.proxied.has(pid)) {
-      this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
+      this.opts.metrics.countRequest(m.name, 'error');
       this.replyError(
         st.conn,
         new ProtocolError(
@@ -116,7 +116,7 @@ export class IxsServer implements ConnectionHandler {
     }
     const session = this.sessionFor(st, m);
     if (!session) {
-      this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
+      this.opts.metrics.countRequest(m.name, 'error');
       this.replyError(
         st.conn,
         new ProtocolError('ErrorNotRegistered', `${m.name} before RequestRegisterClient: register first`),
@@ -131,17 +131,17 @@ export class IxsServer implements ConnectionHandler {
       return;
     }
     const plan = this.core.handle(session, m);
-    this.opts.metrics.requests.inc({
-      message: m.name,
-      outcome: plan.out.some((o) => o.to === session.id && o.message.name === 'EventError') ? 'error' : 'ok',
-    });
+    this.opts.metrics.countRequest(
+      m.name,
+      plan.out.some((o) => o.to === session.id && o.message.name === 'EventError') ? 'error' : 'ok',
+    );
     this.enqueue(plan);
   }
 
   refused(conn: Connection, error: ProtocolError, referenceId?: number): void {
     const st = this.conns.get(conn.id);
     if (!st) return;
-    this.opts.metrics.requests.inc({ message: 'invalid', outcome: 'error' });
+    this.opts.metrics.countRequest('invalid', 'error');
     this.replyError(conn, error, referenceId);
     if (!st.session) this.kickLater(st);
   }
@@ -188,7 +188,7 @@ export class IxsServer implements ConnectionHandler {
     }
     const r = this.core.register(m, viaProxy);
     if (!r.session) {
-      this.opts.metrics.requests.inc({ message: m.name, outcome: 'error' });
+      this.opts.metrics.countRequest(m.name, 'error');
       if (r.error) this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: r.error }] });
       if (!viaProxy) this.kickLater(st);
       return;
@@ -204,7 +204,7 @@ export class IxsServer implements ConnectionHandler {
       st.session = r.session;
       this.routes.set(r.session.id, { state: st });
     }
-    this.opts.metrics.requests.inc({ message: m.name, outcome: 'ok' });
+    this.opts.metrics.countRequest(m.name, 'ok');
     this.log.info(
       { conn: st.conn.id, session: r.session.id, type: r.session.clientType, name: r.session.clientName },
       'client registered',

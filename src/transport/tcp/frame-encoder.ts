@@ -37,13 +37,18 @@ import {
 /** Largest value of a u32 length field. */
 const MAX_U32 = 0xffffffff;
 
-/** Collects big-endian fields and byte runs, then joins them once. */
-/** An append-only byte writer over one growable buffer (no allocation per field). */
+const SCRATCH_START_BYTES = 16 * 1024;
+const SCRATCH_KEEP_BYTES = 1024 * 1024;
+
+/**
+ * An append-only byte writer over one growable buffer. Length fields are reserved and patched once their content is
+ * written, so a frame is built in place with no intermediate buffer per string, list or pair.
+ */
 class Writer {
-  /** Starts at 1 KiB, the size of a typical event; doubles as needed. */
-  private buf = Buffer.allocUnsafe(1024);
+  buf = Buffer.allocUnsafe(SCRATCH_START_BYTES);
   length = 0;
-  private room(n: number): number {
+  /** Makes room for n more bytes and returns where they start. */
+  room(n: number): number {
     const at = this.length;
     if (at + n > this.buf.length) {
       const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, at + n));
@@ -78,10 +83,31 @@ class Writer {
     const at = this.room(b.length);
     this.buf.set(b, at);
   }
-  toBuffer(): Buffer {
-    return this.buf.subarray(0, this.length);
+  /** Writes a string's UTF-8 bytes and returns their number. */
+  utf8(s: string): number {
+    const at = this.length;
+    // At most 3 bytes per UTF-16 unit; exact size only for very long strings.
+    const max = s.length <= 0x5555 ? s.length * 3 : Buffer.byteLength(s, 'utf8');
+    this.room(max);
+    const n = this.buf.write(s, at, 'utf8');
+    this.length = at + n;
+    return n;
+  }
+  /** Moves the bytes from `from` to the end `by` bytes further (to widen a length field already written). */
+  shift(from: number, by: number): void {
+    const end = this.length;
+    this.room(by);
+    this.buf.copyWithin(from + by, from, end);
+  }
+  copyOut(from: number): Buffer {
+    const out = Buffer.allocUnsafe(this.length - from);
+    this.buf.copy(out, 0, from, this.length);
+    return out;
   }
 }
+
+/** The writer every encode call uses (encoding is synchronous, so one is enough); reset at the start of each call. */
+const scratch = new Writer();
 
 /**
  * Encodes one frame. Attributes are written in the given order. Strings are 's' up to 65 535 UTF-8 bytes, else 'S';
@@ -92,23 +118,28 @@ export function encodeFrame(messageId: number, attrs: readonly WireAttr[]): Buff
   if (attrs.length > MAX_ATTRS)
     throw new RangeError(`a frame holds at most ${MAX_ATTRS} attributes, got ${attrs.length}`);
   checkU32(messageId, 'message id');
-  const w = new Writer();
+  const w = scratch;
+  w.length = 0;
+  w.u32(0); // the plain frame's length, patched below
   w.u8(attrs.length);
   w.u32(messageId);
   for (const a of attrs) writeAttr(w, a);
-  return frameBody(w.toBuffer());
+  const body = w.length - 4;
+  let out: Buffer;
+  if (body <= MAX_PLAIN_LENGTH) {
+    w.buf.writeUInt32BE(body, 0);
+    out = w.copyOut(0);
+  } else {
+    out = extendedFrame(w.buf.subarray(4, w.length));
+  }
+  // Do not keep the memory of one exceptionally large frame.
+  if (w.buf.length > SCRATCH_KEEP_BYTES) w.buf = Buffer.allocUnsafe(SCRATCH_START_BYTES);
+  return out;
 }
 
-/** Wraps a frame body: plain when it fits one 16 384-byte frame, else the extended chunked layout. */
-function frameBody(body: Buffer): Buffer {
-  if (body.length <= MAX_PLAIN_LENGTH) {
-    const out = Buffer.allocUnsafe(4 + body.length);
-    out.writeUInt32BE(body.length, 0);
-    body.copy(out, 4);
-    return out;
-  }
+/** The extended chunked layout for a body over 16 380 bytes: u32 28 | marker | u32 body length | chunks. */
+function extendedFrame(body: Buffer): Buffer {
   const chunks = Math.ceil(body.length / MAX_PLAIN_LENGTH);
-  // u32 28 | 24-byte marker | u32 body length, then per chunk a u32 length and the bytes.
   const out = Buffer.allocUnsafe(4 + EXT_HEADER_LENGTH + chunks * 4 + body.length);
   let at = out.writeUInt32BE(EXT_HEADER_LENGTH, 0);
   at += out.write(EXT_MARKER, at, 'latin1');
@@ -144,38 +175,43 @@ function writeAttr(w: Writer, a: WireAttr): void {
     case 'S': {
       if (typeof v !== 'string')
         throw new TypeError(`attribute ${a.id}: '${a.tag}' needs a string, got ${describe(v)}`);
-      const b = Buffer.from(v, 'utf8');
-      if (b.length <= MAX_U16) {
-        w.u8(TAG_STRING);
-        w.u16(b.length);
+      // 's' with a u16 length; widened to 'S' with a u32 length when the bytes do not fit.
+      const tagAt = w.room(3);
+      w.buf[tagAt] = TAG_STRING;
+      const n = w.utf8(v);
+      if (n <= MAX_U16) {
+        w.buf.writeUInt16BE(n, tagAt + 1);
       } else {
-        checkU32(b.length, `length of string attribute ${a.id}`);
-        w.u8(TAG_LONG_STRING);
-        w.u32(b.length);
+        checkU32(n, `length of string attribute ${a.id}`);
+        w.shift(tagAt + 3, 2);
+        w.buf[tagAt] = TAG_LONG_STRING;
+        w.buf.writeUInt32BE(n, tagAt + 1);
       }
-      w.bytes(b);
       return;
     }
     case 'b':
     case 'B': {
       if (!Array.isArray(v)) throw new TypeError(`attribute ${a.id}: '${a.tag}' needs a KV list, got ${describe(v)}`);
-      const list = encodeKvList(v as KvList, `attribute ${a.id}`);
-      if (list.length <= MAX_SHORT_KV) {
+      const tagAt = w.room(3);
+      writeKvList(w, v as KvList, `attribute ${a.id}`);
+      const n = w.length - tagAt - 3;
+      if (n <= MAX_SHORT_KV) {
         // 'b': the u16 length counts its own 2 bytes.
-        w.u8(TAG_KV);
-        w.u16(list.length + KV_SELF_LENGTH);
-      } else if (list.length <= MAX_U16) {
+        w.buf[tagAt] = TAG_KV;
+        w.buf.writeUInt16BE(n + KV_SELF_LENGTH, tagAt + 1);
+      } else if (n <= MAX_U16) {
         // 65 534 and 65 535: 'B' with the plain list length and no size prefix.
-        w.u8(TAG_LONG_KV);
-        w.u32(list.length);
+        w.shift(tagAt + 3, 2);
+        w.buf[tagAt] = TAG_LONG_KV;
+        w.buf.writeUInt32BE(n, tagAt + 1);
       } else {
         // Above 65 535: 'B' counting a u16 size prefix of 0 (the size does not fit), which the reader skips.
-        checkU32(list.length + KV_SELF_LENGTH, `length of KV attribute ${a.id}`);
-        w.u8(TAG_LONG_KV);
-        w.u32(list.length + KV_SELF_LENGTH);
-        w.u16(0);
+        checkU32(n + KV_SELF_LENGTH, `length of KV attribute ${a.id}`);
+        w.shift(tagAt + 3, 4);
+        w.buf[tagAt] = TAG_LONG_KV;
+        w.buf.writeUInt32BE(n + KV_SELF_LENGTH, tagAt + 1);
+        w.buf.writeUInt16BE(0, tagAt + 5);
       }
-      w.bytes(list);
       return;
     }
   }
@@ -183,61 +219,75 @@ function writeAttr(w: Writer, a: WireAttr): void {
 
 /** Encodes a KV list body L: u16 pair count, then the pairs. */
 export function encodeKvList(list: KvList, what = 'KV list'): Buffer {
-  if (list.length > MAX_U16) throw new RangeError(`${what}: at most ${MAX_U16} pairs, got ${list.length}`);
   const w = new Writer();
-  w.u16(list.length);
-  for (const p of list) {
-    const key = Buffer.from(p.key, 'utf8');
-    if (key.length > MAX_U16) throw new RangeError(`${what}: key of ${key.length} bytes is too long`);
-    const [type, value] = encodeKvValue(p.value, `${what}.${p.key}`);
-    const huge = value.length > MAX_U16;
-    w.u8(huge ? type | KV_HUGE_FLAG : type);
-    w.u16(key.length);
-    w.bytes(key);
-    if (huge) {
-      checkU32(value.length, `${what}.${p.key} value length`);
-      w.u32(value.length);
-    } else {
-      w.u16(value.length);
-    }
-    w.bytes(value);
-  }
-  return w.toBuffer();
+  writeKvList(w, list, what);
+  return w.copyOut(0);
 }
 
-function encodeKvValue(v: KvValue, what: string): [type: number, bytes: Uint8Array] {
-  if (typeof v === 'string') return [KV_STRING, Buffer.from(v, 'utf8')];
+function writeKvList(w: Writer, list: KvList, what: string): void {
+  if (list.length > MAX_U16) throw new RangeError(`${what}: at most ${MAX_U16} pairs, got ${list.length}`);
+  w.u16(list.length);
+  for (const p of list) {
+    // type | u16 key length | key | u16 value length (u32 with the huge flag) | value
+    const typeAt = w.room(3);
+    const keyBytes = w.utf8(p.key);
+    if (keyBytes > MAX_U16) throw new RangeError(`${what}: key of ${keyBytes} bytes is too long`);
+    w.buf.writeUInt16BE(keyBytes, typeAt + 1);
+    const lenAt = w.room(2);
+    const type = writeKvValue(w, p.value, what, p.key);
+    const n = w.length - lenAt - 2;
+    if (n > MAX_U16) {
+      checkU32(n, `${what}.${p.key} value length`);
+      w.shift(lenAt + 2, 2);
+      w.buf[typeAt] = type | KV_HUGE_FLAG;
+      w.buf.writeUInt32BE(n, lenAt);
+    } else {
+      w.buf[typeAt] = type;
+      w.buf.writeUInt16BE(n, lenAt);
+    }
+  }
+}
+
+/** Writes one KV value's bytes and returns its type. */
+function writeKvValue(w: Writer, v: KvValue, what: string, key: string): number {
+  if (typeof v === 'string') {
+    w.utf8(v);
+    return KV_STRING;
+  }
   if (typeof v === 'number') {
     if (Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX) {
-      const b = Buffer.allocUnsafe(4);
-      b.writeInt32BE(v);
-      return [KV_INT, b];
+      w.i32(v);
+      return KV_INT;
     }
     // Integers beyond int32 keep their exact value as int64 (they decode back as bigint).
-    if (Number.isSafeInteger(v)) return encodeKvValue(BigInt(v), what);
-    throw new RangeError(`${what}: ${v} is not an integer (use Float32 for a float value)`);
+    if (Number.isSafeInteger(v)) return writeKvValue(w, BigInt(v), what, key);
+    throw new RangeError(`${what}.${key}: ${v} is not an integer (use Float32 for a float value)`);
   }
   if (typeof v === 'bigint') {
-    if (BigInt.asIntN(64, v) !== v) throw new RangeError(`${what}: ${v} is outside int64`);
-    const b = Buffer.allocUnsafe(8);
-    b.writeBigInt64BE(v);
-    return [KV_INT64, b];
+    if (BigInt.asIntN(64, v) !== v) throw new RangeError(`${what}.${key}: ${v} is outside int64`);
+    w.i64(v);
+    return KV_INT64;
   }
-  if (v instanceof Uint8Array) return [KV_BINARY, v];
-  if (v instanceof Utf16) return [KV_UTF16, Buffer.from(v.value, 'utf16le').swap16()];
+  if (v instanceof Uint8Array) {
+    w.bytes(v);
+    return KV_BINARY;
+  }
+  if (v instanceof Utf16) {
+    w.bytes(Buffer.from(v.value, 'utf16le').swap16());
+    return KV_UTF16;
+  }
   if (v instanceof Float32) {
-    const b = Buffer.allocUnsafe(4);
-    b.writeFloatBE(v.value);
-    return [KV_FLOAT, b];
+    const at = w.room(4);
+    w.buf.writeFloatBE(v.value, at);
+    return KV_FLOAT;
   }
-  if (!Array.isArray(v)) throw new TypeError(`${what}: not a KV value: ${describe(v)}`);
+  if (!Array.isArray(v)) throw new TypeError(`${what}.${key}: not a KV value: ${describe(v)}`);
   // Nested list: u16 size (len(L)+2, or 0 when that does not fit in a u16), then L.
-  const list = encodeKvList(v, what);
-  const size = list.length + KV_SELF_LENGTH;
-  const out = Buffer.allocUnsafe(size);
-  out.writeUInt16BE(size <= MAX_U16 ? size : 0, 0);
-  list.copy(out, KV_SELF_LENGTH);
-  return [KV_LIST, out];
+  const sizeAt = w.room(2);
+  writeKvList(w, v, `${what}.${key}`);
+  const size = w.length - sizeAt;
+  w.buf.writeUInt16BE(size <= MAX_U16 ? size : 0, sizeAt);
+  return KV_LIST;
 }
 
 /**

@@ -10,7 +10,7 @@
 import { isMessageById, messageByName, type AttrDef, type MessageDef } from '../../protocol/catalogue.ts';
 import { ProtocolError } from '../../protocol/errors.ts';
 import { Utf16, isKvList, type KvPair, type KvValue } from '../../protocol/kv.ts';
-import { DATE_RE, type AttrValue, type Message } from '../../protocol/message.ts';
+import { DATE_RE, memo, type AttrValue, type Message } from '../../protocol/message.ts';
 import { encodeFrame } from './frame-encoder.ts';
 import { INT32_MAX, INT32_MIN, type WireAttr } from './wire.ts';
 
@@ -189,30 +189,68 @@ export function isMessageToWire(m: Message, order: readonly number[] = []): { me
   if (m.protocol !== 'is') throw new Error(`the IS binary codec cannot encode ${m.protocol} message ${m.name}`);
   const def = messageByName(m.name, 'is');
   if (!def) throw new Error(`message ${m.name} is not in the IS catalogue`);
+  const layout = layoutOf(def);
   const wire: WireAttr[] = [];
-  const extra: KvPair[] = [];
-  for (const [name, value] of Object.entries(m.attrs)) {
-    const a = def.byName.get(name);
-    if (!a) throw new Error(`attribute ${name} is not an attribute of ${def.name}`);
-    if (a.extensionKey !== undefined || name === EXTENSION) continue;
-    if (a.wireId === undefined) throw new Error(`attribute ${name} of ${def.name} has no wire id`);
-    wire.push(toWire(def, a, a.wireId, value));
+  let used = 0;
+  let extra: KvPair[] | undefined;
+  for (const a of layout.extensionKeys) {
+    const v = m.attrs[a.name];
+    if (v === undefined) continue;
+    used++;
+    (extra ??= []).push({ key: a.extensionKey ?? a.name, value: toKv(def, a, v) });
   }
-  for (const a of def.attrs) {
-    if (a.extensionKey === undefined || !Object.hasOwn(m.attrs, a.name)) continue;
-    extra.push({ key: a.extensionKey, value: toKv(def, a, m.attrs[a.name]!) });
+  for (const a of layout.wire) {
+    const v = m.attrs[a.name];
+    if (a.name === EXTENSION) {
+      if (v === undefined && !extra) continue;
+      if (v !== undefined) used++;
+      if (v !== undefined && !isKvList(v)) throw new TypeError(`${EXTENSION} of ${def.name} must be a KV list`);
+      wire.push({ id: a.wireId ?? 0, tag: 'b', value: extra ? [...(v ?? []), ...extra] : (v ?? []) });
+      extra = undefined;
+      continue;
+    }
+    if (v === undefined) continue;
+    used++;
+    wire.push(toWire(def, a, a.wireId ?? 0, v));
   }
-  const ext = m.attrs[EXTENSION];
-  if (ext !== undefined || extra.length > 0) {
-    const a = def.byName.get(EXTENSION);
-    if (a?.wireId === undefined) throw new Error(`${def.name} has no ${EXTENSION} attribute`);
-    if (ext !== undefined && !isKvList(ext)) throw new TypeError(`${EXTENSION} of ${def.name} must be a KV list`);
-    wire.push({ id: a.wireId, tag: 'b', value: [...(ext ?? []), ...extra] });
+  if (extra) throw new Error(`${def.name} has no ${EXTENSION} attribute`);
+  if (used !== Object.keys(m.attrs).length) {
+    for (const name of Object.keys(m.attrs)) {
+      const a = def.byName.get(name);
+      if (!a) throw new Error(`attribute ${name} is not an attribute of ${def.name}`);
+      if (a.wireId === undefined && a.extensionKey === undefined) {
+        throw new Error(`attribute ${name} of ${def.name} has no wire id`);
+      }
+    }
   }
-  const rank = new Map(order.map((id, i) => [id, i]));
-  const key = (id: number): number => rank.get(id) ?? order.length;
-  wire.sort((x, y) => key(x.id) - key(y.id) || x.id - y.id);
+  if (order.length) {
+    const rank = new Map(order.map((id, i) => [id, i]));
+    const key = (id: number): number => rank.get(id) ?? order.length;
+    wire.sort((x, y) => key(x.id) - key(y.id) || x.id - y.id);
+  }
   return { messageId: def.id, attrs: wire };
+}
+
+/** A message's attributes in wire order: the wire attributes by ascending id, and the extension-key ones. */
+interface Layout {
+  readonly wire: readonly AttrDef[];
+  readonly extensionKeys: readonly AttrDef[];
+}
+
+const layouts = new WeakMap<MessageDef, Layout>();
+
+function layoutOf(def: MessageDef): Layout {
+  let l = layouts.get(def);
+  if (!l) {
+    l = {
+      wire: def.attrs
+        .filter((a) => a.extensionKey === undefined && a.wireId !== undefined)
+        .sort((x, y) => (x.wireId ?? 0) - (y.wireId ?? 0)),
+      extensionKeys: def.attrs.filter((a) => a.extensionKey !== undefined),
+    };
+    layouts.set(def, l);
+  }
+  return l;
 }
 
 function toWire(def: MessageDef, a: AttrDef, id: number, v: AttrValue): WireAttr {
@@ -274,19 +312,14 @@ export function encodeIsMessageOrdered(m: Message, order: readonly number[]): Bu
   return encodeFrame(messageId, attrs);
 }
 
-const encoded = new WeakMap<Message, Buffer>();
+const FRAME = Symbol('isFrame');
 
 /**
  * Encodes an IS message with its attributes in ascending wire-id order. The bytes are kept per message object: one
  * event sent to several parties (reporting engines, agents, a media server) is encoded once.
  */
 export function encodeIsMessage(m: Message): Buffer {
-  let b = encoded.get(m);
-  if (b === undefined) {
-    b = encodeIsMessageOrdered(m, []);
-    encoded.set(m, b);
-  }
-  return b;
+  return memo(m, FRAME, (x) => encodeIsMessageOrdered(x, []));
 }
 
 function describe(v: AttrValue): string {

@@ -5,7 +5,7 @@
 import { messageByName, type MessageDef } from '../../protocol/catalogue.ts';
 import { ProtocolError } from '../../protocol/errors.ts';
 import { attrFromJson, jsonText } from '../../protocol/json-form.ts';
-import type { AttrValue, Message } from '../../protocol/message.ts';
+import { memo, type AttrValue, type Message } from '../../protocol/message.ts';
 
 /** Result of decoding one frame. */
 export type JsonDecodeResult =
@@ -70,4 +70,11 @@ function fail(error: ProtocolError, referenceId?: number): JsonDecodeResult {
 /** Encodes a message as one JSON text frame. */
 export function encodeJson(m: Message): string {
   return jsonText(m);
+}
+
+const JSON_BYTES = Symbol('jsonBytes');
+
+/** The UTF-8 bytes of a message's JSON text frame, computed once per message object. */
+export function encodeJsonBytes(m: Message): Buffer {
+  return memo(m, JSON_BYTES, (x) => Buffer.from(jsonText(x), 'utf8'));
 }

@@ -10,7 +10,9 @@ import { ProtocolError } from '../../protocol/errors.ts';
 import type { Message } from '../../protocol/message.ts';
 import type { Logger } from '../../obs/logger.ts';
 import type { Connection, ConnectionHandler } from '../connection.ts';
-import { decodeJsonRequest, encodeJson } from './json-codec.ts';
+import { decodeJsonRequest, encodeJsonBytes } from './json-codec.ts';
+
+const TEXT = { binary: false } as const;
 
 /** Hard ceiling relative to the frame cap: above it ws closes the connection instead of buffering. */
 const HARD_LIMIT_FACTOR = 4;
@@ -29,7 +31,8 @@ class WsConnection implements Connection {
     private readonly ws: WebSocket,
   ) {}
   send(message: Message): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeJson(message));
+    // The UTF-8 bytes, encoded once per message however many parties get it; sent as a text frame.
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeJsonBytes(message), TEXT);
   }
   close(): void {
     this.ws.close(1000, 'closed by server');
@@ -74,7 +77,7 @@ export async function startWsListener(opts: {
     );
     opts.handler.opened(conn);
     ws.on('message', (data, isBinary) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       if (isBinary) {
         opts.handler.refused(
           conn,
