@@ -11,7 +11,6 @@ import WebSocket from 'ws';
 import { ReplyMatcher } from '../src/cli/reply-matcher.ts';
 import { TcpClient } from '../src/cli/tcp-client.ts';
 import { isMessageById } from '../src/protocol/catalogue.ts';
-import type { KvList } from '../src/protocol/kv.ts';
 import { encodeFrame } from '../src/transport/tcp/frame-encoder.ts';
 import { FrameParser } from '../src/transport/tcp/frame-parser.ts';
 
@@ -234,7 +233,6 @@ const ATTR_ADDED = 22;
  */
 export class TcpLoadClient implements LoadClient {
   private client: TcpClient | undefined;
-  private readonly parser = new FrameParser({ maxFrameBytes: 16 * 1024 * 1024 });
   private ackCb: (ack: AckInfo) => void = () => undefined;
   private eventCb: (ev: ChangeEvent) => void = () => undefined;
 
@@ -269,31 +267,89 @@ export class TcpLoadClient implements LoadClient {
   startLoad(): void {
     const socket = this.c().socket;
     socket.removeAllListeners('data');
+    // Setup ends with every reply received in full: the hot path starts at a frame boundary.
+    let pending: Buffer | undefined;
     socket.on('data', (chunk: Buffer) => {
-      for (const ev of this.parser.push(chunk)) {
-        if (ev.kind !== 'frame') continue;
-        const attr = (id: number): unknown => ev.attrs.find((a) => a.id === id)?.value;
-        if (ev.messageId === ID_ACK || ev.messageId === ID_ERROR) {
-          const referenceId = attr(ATTR_REF);
-          this.ackCb({
-            referenceId: typeof referenceId === 'number' ? referenceId : -1,
-            ok: ev.messageId === ID_ACK,
-            bytes: 0,
-            ...(ev.messageId === ID_ERROR ? { error: { errorCode: attr(32), errorDescription: attr(33) } } : {}),
-          });
-          continue;
-        }
-        // The first change of Counter on an interaction is reported under AddedProperties.
-        const delta = (attr(ATTR_CHANGED) ?? attr(ATTR_ADDED)) as KvList | undefined;
-        const counter = delta?.find((p) => p.key === 'Counter')?.value;
-        const id = attr(ATTR_IXN);
-        this.eventCb({
-          name: isMessageById(ev.messageId)?.name ?? String(ev.messageId),
-          interactionId: typeof id === 'string' ? id : undefined,
-          counter: typeof counter === 'number' ? counter : undefined,
-          bytes: 0,
-        });
+      const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+      let at = 0;
+      while (buf.length - at >= 4) {
+        const len = buf.readUInt32BE(at);
+        if (len === EXT_HEADER) throw new Error('bench: an extended frame on the hot path (events are ~1 KB)');
+        if (buf.length - at - 4 < len) break;
+        this.hotFrame(buf, at + 4, at + 4 + len);
+        at += 4 + len;
       }
+      pending = at < buf.length ? buf.subarray(at) : undefined;
+    });
+  }
+
+  /**
+   * Reads the few fields the bench needs straight from a plain frame's bytes (vectors README §1-§3: u8 attribute
+   * count, u32 message id, then u32 id | tag | value per attribute), skipping everything else, as the WebSocket client
+   * does with its JSON text. An EventError is decoded in full.
+   */
+  private hotFrame(b: Buffer, start: number, end: number): void {
+    const count = b[start] ?? 0;
+    const messageId = b.readUInt32BE(start + 1);
+    if (messageId === ID_ERROR) {
+      const ev = [...new FrameParser({ maxFrameBytes: 1 << 24 }).push(b.subarray(start - 4, end))][0];
+      const attrs = ev?.kind === 'frame' ? ev.attrs : [];
+      const attr = (id: number): unknown => attrs.find((a) => a.id === id)?.value;
+      const ref = attr(ATTR_REF);
+      this.ackCb({
+        referenceId: typeof ref === 'number' ? ref : -1,
+        ok: false,
+        bytes: end - start + 4,
+        error: { errorCode: attr(32), errorDescription: attr(33) },
+      });
+      return;
+    }
+    let p = start + 5;
+    let ref = -1;
+    let interactionId: string | undefined;
+    let counter: number | undefined;
+    for (let i = 0; i < count && p < end; i++) {
+      const id = b.readUInt32BE(p);
+      const tag = b[p + 4];
+      p += 5;
+      switch (tag) {
+        case 0x69: // 'i'
+          if (id === ATTR_REF) ref = b.readInt32BE(p);
+          p += 4;
+          break;
+        case 0x6c: // 'l'
+          p += 8;
+          break;
+        case 0x73: {
+          // 's'
+          const n = b.readUInt16BE(p);
+          if (id === ATTR_IXN) interactionId = b.toString('utf8', p + 2, p + 2 + n);
+          p += 2 + n;
+          break;
+        }
+        case 0x53: // 'S'
+          p += 4 + b.readUInt32BE(p);
+          break;
+        case 0x62: {
+          // 'b': the u16 length counts itself
+          const n = b.readUInt16BE(p);
+          if (id === ATTR_CHANGED || id === ATTR_ADDED) counter ??= kvInt(b, p + 2, p + n, COUNTER_KEY);
+          p += n;
+          break;
+        }
+        default:
+          throw new Error(`bench: unexpected tag ${String(tag)} on the hot path`);
+      }
+    }
+    if (messageId === ID_ACK) {
+      this.ackCb({ referenceId: ref, ok: true, bytes: end - start + 4 });
+      return;
+    }
+    this.eventCb({
+      name: isMessageById(messageId)?.name ?? String(messageId),
+      interactionId,
+      counter,
+      bytes: end - start + 4,
     });
   }
 
@@ -335,4 +391,28 @@ export class TcpLoadClient implements LoadClient {
       }, 1000).unref();
     });
   }
+}
+
+/** Length field of an extended frame (its 28-byte header follows). */
+const EXT_HEADER = 28;
+const COUNTER_KEY = Buffer.from('Counter');
+
+/** The int value of one key of a KV list body [from, to), without decoding the rest. */
+function kvInt(b: Buffer, from: number, to: number, key: Buffer): number | undefined {
+  const pairs = b.readUInt16BE(from);
+  let p = from + 2;
+  for (let i = 0; i < pairs && p < to; i++) {
+    const type = b[p] ?? 0;
+    const keyLen = b.readUInt16BE(p + 1);
+    const keyAt = p + 3;
+    p = keyAt + keyLen;
+    const huge = (type & 0x80) !== 0;
+    const valLen = huge ? b.readUInt32BE(p) : b.readUInt16BE(p);
+    p += huge ? 4 : 2;
+    if ((type & 0x7f) === 1 && keyLen === key.length && b.compare(key, 0, key.length, keyAt, keyAt + keyLen) === 0) {
+      return b.readInt32BE(p);
+    }
+    p += valLen;
+  }
+  return undefined;
 }

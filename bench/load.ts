@@ -35,6 +35,8 @@ export interface ModeResult {
   readonly clientCpu: number;
   /** Open loop: the latest the generator sent a change after its scheduled time (ms); > 1 ms means the client lagged. */
   readonly maxSendLagMs?: number;
+  /** Open loop: how late (µs) each change of the measured window left the generator; counted in the latencies. */
+  readonly sendLag?: Histogram;
   /** Everything that went wrong: EventError, missing or unexpected frames, timeouts. */
   readonly errors: readonly string[];
 }
@@ -306,6 +308,7 @@ export async function openLoop(topo: Topology, rate: number, o: LoadOptions): Pr
   const total = Math.round(((run.measureEnd - t0) / 1000) * rate);
   let k = 0;
   let maxLag = 0;
+  const sendLag = histogram();
   let cpuStarted = false;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
@@ -317,7 +320,10 @@ export async function openLoop(topo: Topology, rate: number, o: LoadOptions): Pr
       while (k < total) {
         const due = t0 + k * interval;
         if (due > now) break;
-        if (due >= run.measureStart) maxLag = Math.max(maxLag, now - due);
+        if (due >= run.measureStart && due < run.measureEnd) {
+          maxLag = Math.max(maxLag, now - due);
+          sendLag.recordValue(Math.max(1, Math.round((now - due) * 1000)));
+        }
         const m = k % n;
         const mine = run.idsOf[m] ?? [];
         const ix = mine[Math.floor(k / n) % mine.length] as number;
@@ -349,6 +355,7 @@ export async function openLoop(topo: Topology, rate: number, o: LoadOptions): Pr
     serverCpu: usage.server,
     clientCpu: usage.client,
     maxSendLagMs: maxLag,
+    sendLag,
     errors: run.allErrors(),
   };
 }
@@ -367,6 +374,12 @@ export function mergeResults(a: ModeResult, b: ModeResult): ModeResult {
     reporting.add(r.reporting);
   }
   const lag = Math.max(a.maxSendLagMs ?? -1, b.maxSendLagMs ?? -1);
+  let sendLag: Histogram | undefined;
+  if (a.sendLag && b.sendLag) {
+    sendLag = histogram();
+    sendLag.add(a.sendLag);
+    sendLag.add(b.sendLag);
+  }
   return {
     mode: a.mode,
     ...(a.rate !== undefined ? { rate: a.rate } : {}),
@@ -378,6 +391,7 @@ export function mergeResults(a: ModeResult, b: ModeResult): ModeResult {
     serverCpu: weighted(a.serverCpu, b.serverCpu),
     clientCpu: weighted(a.clientCpu, b.clientCpu) ?? 0,
     ...(lag >= 0 ? { maxSendLagMs: lag } : {}),
+    ...(sendLag ? { sendLag } : {}),
     errors: [...a.errors, ...b.errors],
   };
 }

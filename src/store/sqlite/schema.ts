@@ -33,24 +33,47 @@ function migrate(db: Database.Database): void {
   }
 }
 
-/** A function that writes a batch of rows in one transaction and returns the seq of every event row, in order. */
+/**
+ * A function that writes a batch of rows in one transaction and returns the seq of every event row, in order. A row
+ * write records the log position it was written at (written_seq); an 's' row records that every state kept on an
+ * event row up to the current position is in the rows (store_meta settled_seq).
+ */
 export function rowWriter(db: Database.Database): (rows: readonly Row[]) => number[] {
   const upsert = db.prepare(
-    `INSERT INTO interactions (id, tenant_id, state, queue, version, data) VALUES (?, ?, ?, ?, ?, ?)
+    `INSERT INTO interactions (id, tenant_id, state, queue, version, data, written_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, state = excluded.state,
-       queue = excluded.queue, version = excluded.version, data = excluded.data`,
+       queue = excluded.queue, version = excluded.version, data = excluded.data, written_seq = excluded.written_seq`,
   );
   const del = db.prepare('DELETE FROM interactions WHERE id = ?');
   const insertEvent = db.prepare(
     'INSERT INTO event_log (interaction_id, ixn_seq, name, time, payload, state) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  return db.transaction((rows: readonly Row[]) => {
+  const settle = db.prepare("UPDATE store_meta SET value = ? WHERE key = 'settled_seq'");
+  const maxSeq = (): number => (db.prepare('SELECT max(seq) AS m FROM event_log').get() as { m: number | null }).m ?? 0;
+  // This connection is the only writer: it tracks the log position itself. A failed transaction re-reads it.
+  let lastSeq = maxSeq();
+  const tx = db.transaction((rows: readonly Row[]) => {
     const seqs: number[] = [];
     for (const r of rows) {
-      if (r[0] === 'u') upsert.run(r[1], r[2], r[3], r[4], r[5], r[6]);
-      else if (r[0] === 'd') del.run(r[1]);
-      else seqs.push(Number(insertEvent.run(r[1], r[2], r[3], r[4], r[5], r[6]).lastInsertRowid));
+      if (r[0] === 'e') {
+        lastSeq = Number(insertEvent.run(r[1], r[2], r[3], r[4], r[5], r[6]).lastInsertRowid);
+        seqs.push(lastSeq);
+      } else if (r[0] === 'u') {
+        upsert.run(r[1], r[2], r[3], r[4], r[5], r[6], lastSeq);
+      } else if (r[0] === 'd') {
+        del.run(r[1]);
+      } else {
+        settle.run(lastSeq);
+      }
     }
     return seqs;
   });
+  return (rows) => {
+    try {
+      return tx(rows);
+    } catch (e) {
+      lastSeq = maxSeq();
+      throw e;
+    }
+  };
 }

@@ -12,7 +12,7 @@ import { interactionFromJson } from '../serialize.ts';
 import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
 import type { CommitReply } from './commit-worker.ts';
-import { toRows, type Row } from './rows.ts';
+import { RowPlanner, type Row } from './rows.ts';
 import { openDatabase, rowWriter } from './schema.ts';
 
 /** One transaction as the store ran it: how many commit() calls it made durable, and how long it took. */
@@ -26,21 +26,24 @@ export interface SqliteStoreOptions {
   readonly worker?: boolean;
   /** Called after every transaction (metrics). */
   readonly onTransaction?: (t: TransactionInfo) => void;
+  /** How often interaction rows catch up with the states kept on event rows (rows.ts; tests shorten it). */
+  readonly settleIntervalMs?: number;
 }
 
 /** Opens (creating if needed) the database `ixs.db` in `dataDir`; ':memory:' for a throwaway store. */
 export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const observe = opts.onTransaction;
-  if (dataDir === ':memory:') return new SqliteStore(openDatabase(':memory:'), undefined, undefined, observe);
+  const planner = new RowPlanner(undefined, opts.settleIntervalMs);
+  if (dataDir === ':memory:') return new SqliteStore(openDatabase(':memory:'), planner, undefined, undefined, observe);
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'ixs.db');
   const db = openDatabase(file);
   const checkpointer = await startWorker('checkpoint-worker', { file, intervalMs: CHECKPOINT_INTERVAL_MS });
   if (opts.worker === false) {
     db.pragma('wal_autocheckpoint = 0');
-    return new SqliteStore(db, undefined, checkpointer, observe);
+    return new SqliteStore(db, planner, undefined, checkpointer, observe);
   }
-  return new SqliteStore(db, await CommitWorker.start(file, observe), checkpointer, observe);
+  return new SqliteStore(db, planner, await CommitWorker.start(file, observe), checkpointer, observe);
 }
 
 /** How often the checkpoint worker copies the WAL back (the WAL grows by at most this much commit traffic). */
@@ -130,6 +133,7 @@ export class SqliteStore implements Store {
 
   constructor(
     private readonly db: Database.Database,
+    private readonly planner: RowPlanner,
     private readonly worker: CommitWorker | undefined,
     private readonly checkpointer?: Worker,
     private readonly observe?: (t: TransactionInfo) => void,
@@ -137,24 +141,46 @@ export class SqliteStore implements Store {
     this.write = worker ? undefined : rowWriter(db);
   }
 
-  /** Every interaction: its row, or the newer state a later properties-only change kept with its event (rows.ts). */
+  /**
+   * Every interaction: its row, or the newer state a later properties-only change kept with its event (rows.ts). Only
+   * the log after the settled position is read (rowid order, no index): every kept state before it is in the rows.
+   */
   loadInteractions(): Promise<Interaction[]> {
-    const rows = this.db.prepare('SELECT data FROM interactions ORDER BY rowid').all() as { data: string }[];
-    const newer = this.db.prepare(
-      `SELECT state FROM event_log WHERE interaction_id = ? AND ixn_seq > ? AND state IS NOT NULL
-       ORDER BY ixn_seq DESC LIMIT 1`,
-    );
-    return Promise.resolve(
-      rows.map((r) => {
-        const ix = interactionFromJson(r.data);
-        const later = newer.get(ix.id, ix.eventSeq) as { state: string } | undefined;
-        return later ? interactionFromJson(later.state) : ix;
-      }),
-    );
+    const rows = this.db.prepare('SELECT data, written_seq FROM interactions ORDER BY rowid').all() as {
+      data: string;
+      written_seq: number;
+    }[];
+    const settled = (
+      this.db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'").get() as { value: number }
+    ).value;
+    const byId = new Map<string, { ix: Interaction; writtenSeq: number; kept: boolean }>();
+    for (const r of rows) {
+      const ix = interactionFromJson(r.data);
+      byId.set(ix.id, { ix, writtenSeq: r.written_seq, kept: false });
+    }
+    const kept = this.db
+      .prepare(
+        'SELECT seq, interaction_id, ixn_seq, state FROM event_log WHERE seq > ? AND state IS NOT NULL ORDER BY seq',
+      )
+      .iterate(settled) as IterableIterator<{ seq: number; interaction_id: string; ixn_seq: number; state: string }>;
+    for (const k of kept) {
+      const cur = byId.get(k.interaction_id);
+      // A state older than the row (or of an earlier interaction with the same id) does not apply.
+      if (!cur || k.seq <= cur.writtenSeq || k.ixn_seq <= cur.ix.eventSeq) continue;
+      cur.ix = interactionFromJson(k.state);
+      cur.kept = true;
+    }
+    const out: Interaction[] = [];
+    for (const c of byId.values()) {
+      // Its row is behind: the next settle writes it (the settled position must not pass it first).
+      if (c.kept) this.planner.adopt(c.ix);
+      out.push(c.ix);
+    }
+    return Promise.resolve(out);
   }
 
   async commit(ops: readonly StoreOp[]): Promise<void> {
-    const rows = toRows(ops);
+    const rows = this.planner.toRows(ops);
     const seqs = this.worker ? await this.worker.commit(rows) : this.inline(rows);
     let i = 0;
     for (const op of ops) if (op.op === 'event') op.event.seq = seqs[i++];
@@ -194,6 +220,14 @@ export class SqliteStore implements Store {
   /** Closes the store (idempotent): the worker finishes its current transaction first. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // Bring the interaction rows up to date, so that the next start reads nothing of the log.
+      try {
+        const rows = this.planner.toRows([], true);
+        if (this.worker) await this.worker.commit(rows);
+        else this.inline(rows);
+      } catch {
+        // Left as it is: loading still finds the kept states after the settled position.
+      }
       await this.worker?.close();
       const cp = this.checkpointer;
       if (cp) {
