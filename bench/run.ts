@@ -11,7 +11,7 @@
  *
  * Options: --quick (1 s warm-up + 3 s per mode, one round), --warmup S, --duration S (measured, per mode and
  * target), --rounds N, --rate N, --conns N, --window N (outstanding per media-server connection), --agents N,
- * --interactions N, --target ixs|floor|both, --mode ws|tcp, --profile DIR (server CPU profiles), --json FILE.
+ * --interactions N, --target ixs|floor|both, --modes closed,open, --mode ws|tcp, --profile DIR (server CPU profiles), --json FILE.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     interactions: { type: 'string', default: '64' },
     rounds: { type: 'string' },
     target: { type: 'string', default: 'both' },
+    modes: { type: 'string', default: 'closed,open' },
     mode: { type: 'string', default: 'ws' },
     profile: { type: 'string' },
     json: { type: 'string' },
@@ -66,6 +67,10 @@ const shape = {
   interactions: num('interactions', args.interactions, 64),
 };
 const which = args.target;
+const modes = args.modes.split(',').map((m) => m.trim()) as Mode[];
+if (!modes.length || !modes.every((m) => m === 'closed' || m === 'open')) {
+  throw new Error('--modes must list closed and/or open, comma-separated');
+}
 if (!['ixs', 'floor', 'both'].includes(which)) throw new Error('--target must be ixs, floor or both');
 
 if (!['ws', 'tcp'].includes(args.mode)) throw new Error('--mode must be ws or tcp');
@@ -387,8 +392,7 @@ async function main(): Promise<number> {
     if (which !== 'floor') live.push(await bringUp('IXS', undefined));
     const ixsTopo = live[0]?.topo;
     if (which !== 'ixs') live.push(await bringUp('floor', ixsTopo ? countsOf(ixsTopo) : undefined));
-    await runMode('closed', live);
-    await runMode('open', live);
+    for (const mode of modes) await runMode(mode, live);
   } finally {
     for (const l of live) await bringDown(l);
   }
