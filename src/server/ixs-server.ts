@@ -317,7 +317,12 @@ export class IxsServer implements ConnectionHandler {
         conn.cork();
         corked.add(conn);
       }
-      conn.send(m);
+      try {
+        conn.send(m);
+      } catch (e) {
+        // A message that cannot be encoded is a server bug: log it and keep delivering to everyone else.
+        this.log.error({ err: e, conn: conn.id, message: m.name }, 'internal error sending a message');
+      }
     };
     try {
       for (const plan of batch) {

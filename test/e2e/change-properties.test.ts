@@ -167,6 +167,62 @@ for (const [modeName, mode] of Object.entries(MODES)) {
         assert.equal(after.version, v0 + 1);
       });
 
+      it('A: a burst sent without waiting: acks in order with consecutive versions, every event in order, a read behind them sees the last', async () => {
+        const before = await ms.request({ message: 'RequestGetInteractionProperties', interactionId: handled });
+        const v0 = before.version as number;
+        const n = 40;
+        const order: number[] = [];
+        // Sent about 1 ms apart without waiting for replies: they reach the server in different event-loop turns, so
+        // several group commits are in flight together (a commit takes about that long).
+        const acks: Promise<Json>[] = [];
+        for (let i = 0; i < n; i++) {
+          acks.push(
+            ms
+              .request({ message: 'RequestChangeProperties', interactionId: handled, changedProperties: { Burst: i } })
+              .then((a) => {
+                order.push(i);
+                return a;
+              }),
+          );
+          await new Promise((r) => setTimeout(r, i % 2));
+        }
+        const read = ms.request({ message: 'RequestGetInteractionProperties', interactionId: handled }).then((r) => {
+          order.push(n);
+          return r;
+        });
+        const replies = await Promise.all(acks);
+        const last = await read;
+        assert.deepEqual(
+          order,
+          Array.from({ length: n + 1 }, (_, i) => i),
+          'replies in request order',
+        );
+        replies.forEach((a, i) => {
+          assert.equal(a.message, 'EventAck');
+          assert.equal(a.version, v0 + 1 + i);
+        });
+        assert.equal(last.version, v0 + n);
+        assert.equal((last.interactionUserData as Json).Burst, n - 1);
+        const [gMs, gMs2, gUrs, gAgent, gRe] = await quiet(all);
+        assert.deepEqual(gMs, [], 'no echo to the requester');
+        assert.deepEqual(gMs2, []);
+        assert.deepEqual(gUrs, []);
+        for (const [who, got] of [
+          ['agent', gAgent],
+          ['reporting', gRe],
+        ] as const) {
+          assert.deepEqual(
+            got?.map((e) => [
+              e.message,
+              e.version,
+              ((e.addedProperties ?? e.changedProperties) as Json | undefined)?.Burst,
+            ]),
+            Array.from({ length: n }, (_, i) => ['EventPropertiesChanged', v0 + 1 + i, i]),
+            `${who}: every change, in order`,
+          );
+        }
+      });
+
       it('A: the handling agent changes it; media server (opted in) and reporting are told, the agent gets only its ack', async () => {
         const v0 = (await re.request({ message: 'RequestGetInteractionProperties', interactionId: handled }))
           .version as number;
