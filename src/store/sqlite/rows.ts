@@ -20,7 +20,7 @@ export type Row =
   /** Every state kept on an event row so far is now in the interaction rows: record the log position. */
   | readonly [op: 's'];
 
-/** Interaction rows catch up with the states kept on event rows at least this often (while commits happen). */
+/** The first commit this long after the last settle settles again (interaction rows catch up with kept states). */
 export const SETTLE_INTERVAL_MS = 1000;
 /** ... or as soon as this many interactions have a newer state than their row (bounds memory and loading). */
 export const SETTLE_MAX_PENDING = 4096;
@@ -28,8 +28,8 @@ export const SETTLE_MAX_PENDING = 4096;
 /**
  * Turns operations into rows, keeping the hot path append-only. A properties-only change (the commonest write) does
  * not rewrite the interaction's row: its new state travels with the change's event row, one sequential append. The
- * planner remembers those interactions ("unsettled") and, at most every SETTLE_INTERVAL_MS, appends to a commit one row
- * write for each of them and an 's' row that records the log position they are settled up to. Loading then needs only
+ * planner remembers those interactions ("unsettled") and, in the first commit SETTLE_INTERVAL_MS after the last settle,
+ * appends one row write for each of them and an 's' row that records the log position they are settled up to. Loading then needs only
  * the rows plus the kept states after that position (sqlite-store.ts).
  */
 export class RowPlanner {
@@ -46,11 +46,6 @@ export class RowPlanner {
   /** An interaction loaded from a kept state: its row is behind, so the next settle writes it. */
   adopt(ix: Interaction): void {
     this.unsettled.set(ix.id, ix);
-  }
-
-  /** Interactions whose row is behind their newest state. */
-  get pending(): number {
-    return this.unsettled.size;
   }
 
   /**
@@ -81,7 +76,7 @@ export class RowPlanner {
           return;
         }
         this.unsettled.delete(ix.id);
-        rows.push(['u', ix.id, ix.tenantId, ix.state, ix.queue, ix.version, interactionToJson(ix)]);
+        rows.push(interactionRow(ix));
       } else if (op.op === 'delete') {
         if (lastWrite.get(op.id) !== i) return;
         this.unsettled.delete(op.id);
@@ -97,13 +92,16 @@ export class RowPlanner {
     // Also when nothing is unsettled: the recorded position moves on, so loading never scans far.
     const now = this.now();
     if (settle || this.unsettled.size >= SETTLE_MAX_PENDING || now - this.lastSettle >= this.intervalMs) {
-      for (const ix of this.unsettled.values()) {
-        rows.push(['u', ix.id, ix.tenantId, ix.state, ix.queue, ix.version, interactionToJson(ix)]);
-      }
+      for (const ix of this.unsettled.values()) rows.push(interactionRow(ix));
       rows.push(['s']);
       this.unsettled.clear();
       this.lastSettle = now;
     }
     return rows;
   }
+}
+
+/** The row write of an interaction's whole state. */
+function interactionRow(ix: Interaction): Row {
+  return ['u', ix.id, ix.tenantId, ix.state, ix.queue, ix.version, interactionToJson(ix)];
 }

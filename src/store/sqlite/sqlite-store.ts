@@ -180,13 +180,14 @@ export class SqliteStore implements Store {
   }
 
   async commit(ops: readonly StoreOp[]): Promise<void> {
-    const rows = this.planner.toRows(ops);
-    const seqs = this.worker ? await this.worker.commit(rows) : this.inline(rows);
+    const seqs = await this.writeRows(this.planner.toRows(ops));
     let i = 0;
     for (const op of ops) if (op.op === 'event') op.event.seq = seqs[i++];
   }
 
-  private inline(rows: readonly Row[]): number[] {
+  /** One transaction: through the commit worker, or inline on this thread. */
+  private async writeRows(rows: readonly Row[]): Promise<number[]> {
+    if (this.worker) return this.worker.commit(rows);
     if (!this.write) throw new Error('no writer');
     const t0 = performance.now();
     const seqs = this.write(rows);
@@ -222,9 +223,7 @@ export class SqliteStore implements Store {
     this.closing ??= (async () => {
       // Bring the interaction rows up to date, so that the next start reads nothing of the log.
       try {
-        const rows = this.planner.toRows([], true);
-        if (this.worker) await this.worker.commit(rows);
-        else this.inline(rows);
+        await this.writeRows(this.planner.toRows([], true));
       } catch {
         // Left as it is: loading still finds the kept states after the settled position.
       }
