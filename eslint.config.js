@@ -9,7 +9,7 @@ export default tseslint.config(
       'node_modules',
       'dist',
       'ixs-data',
-      'src/protocol/is-messages.generated.ts',
+      'src/protocol/is-message-rows.ts',
       'bin/**',
       '*.config.js',
       '**/*.mjs',

@@ -448,7 +448,7 @@ export function renderBinarySection(): string {
   });
   return `## Binary protocol (TCP, port 7120)
 
-The Genesys Interaction Server protocol as the Platform SDK speaks it, confirmed byte for byte by \`../shared/vectors/\`
+The Genesys Interaction Server protocol as the Platform SDK speaks it, confirmed byte for byte by \`test/fixtures/vectors/\`
 (every vector round-trips through our codec in \`test/unit/tcp-vectors.test.ts\`). A binary client and a JSON client
 see the same interactions and the same events: both codecs are driven by the same catalogue.
 

@@ -1,11 +1,11 @@
 /**
  * The message catalogue: the single source of truth for both codecs (binary TCP and JSON), request validation and
- * the generated docs/protocol.md. Built from the reference's Appendix A (is-messages.generated.ts), the embedded
- * structures of §3.2, the attribute types confirmed by ../shared/vectors, the T-Library facade of spec §3.2 and the
+ * the generated docs/protocol.md. Built from the Interaction Server message rows (is-message-rows.ts), the embedded
+ * structures of §3.2, the attribute types confirmed by test/fixtures/vectors, the T-Library facade of spec §3.2 and the
  * IXS additions of spec §2 (version / expected version, carried in Extension keys on the binary wire).
  */
 import type { EnumName } from './enums.ts';
-import { IS_MESSAGE_ROWS } from './is-messages.generated.ts';
+import { IS_MESSAGE_ROWS } from './is-message-rows.ts';
 
 /** Value types of attributes. */
 export type AttrType = 'int' | 'long' | 'string' | 'bool' | 'date' | 'enum' | 'kvlist' | 'stringList';
@@ -356,7 +356,7 @@ function buildIs(): MessageDef[] {
 
 /**
  * The T-Library facade for routing engines (spec §3.2). Ids and attribute ids are the T-Library ones of
- * ../shared/vectors/tlib.json; the JSON names are the spec's. The interaction id travels as connId.
+ * test/fixtures/vectors/tlib.json; the JSON names are the spec's. The interaction id travels as connId.
  */
 function buildTlib(): MessageDef[] {
   const t = (name: string, wireId: number | undefined, type: AttrType, extra: Partial<AttrDef> = {}): AttrDef => ({

@@ -1,6 +1,6 @@
 /**
  * The message catalogue against the reference facts (genesys-reference.md Appendix A, spec §3.2) and the byte-exact
- * vectors of ../shared/vectors, which the Genesys Platform SDK produced or accepted.
+ * vectors of test/fixtures/vectors, which the Genesys Platform SDK produced or accepted.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import {
 } from '../../src/protocol/catalogue.ts';
 import { ENUMS } from '../../src/protocol/enums.ts';
 
-/** One attribute of a vector (shared/vectors/README.md "Vector format"). */
+/** One attribute of a vector (test/fixtures/vectors/README.md "Vector format"). */
 interface VectorAttr {
   readonly id: number;
   readonly name: string;
@@ -39,7 +39,7 @@ interface VectorFile {
 }
 
 function loadVectors(file: string): readonly Vector[] {
-  const url = new URL(`../../../shared/vectors/${file}`, import.meta.url);
+  const url = new URL(`../fixtures/vectors/${file}`, import.meta.url);
   return (JSON.parse(readFileSync(url, 'utf8')) as VectorFile).vectors;
 }
 
@@ -291,7 +291,7 @@ describe('catalogue: T-Library facade (spec §3.2)', () => {
     assert.equal(def('RequestDeleteUserData', 'tlib').byJsonName.get('keys')?.type, 'stringList');
   });
 
-  test('the T-Library wire ids match ../shared/vectors/tlib.json (names compared case-insensitively)', () => {
+  test('the T-Library wire ids match test/fixtures/vectors/tlib.json (names compared case-insensitively)', () => {
     const seen = new Map<string, Map<number, string>>();
     for (const v of loadVectors('tlib.json')) {
       const m = messageByName(v.message, 'tlib');
@@ -329,7 +329,7 @@ describe('catalogue: supported requests', () => {
 });
 
 for (const file of ['interaction-server.json', 'interaction-server-large.json']) {
-  describe(`catalogue vs ../shared/vectors/${file}`, () => {
+  describe(`catalogue vs test/fixtures/vectors/${file}`, () => {
     for (const v of loadVectors(file)) {
       test(v.name, () => {
         const m = messageByName(v.message, 'is');

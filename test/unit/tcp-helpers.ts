@@ -1,4 +1,4 @@
-/** Shared helpers of the TCP codec tests: the wire vectors of ../shared/vectors and their expected messages. */
+/** Shared helpers of the TCP codec tests: the wire vectors of test/fixtures/vectors and their expected messages. */
 import { readFileSync } from 'node:fs';
 import { isMessageById } from '../../src/protocol/catalogue.ts';
 import { Utf16, type KvList, type KvPair } from '../../src/protocol/kv.ts';
@@ -35,7 +35,7 @@ export interface Vector {
 }
 
 function load(file: string): Vector[] {
-  const text = readFileSync(new URL(`../../../shared/vectors/${file}`, import.meta.url), 'utf8');
+  const text = readFileSync(new URL(`../fixtures/vectors/${file}`, import.meta.url), 'utf8');
   return (JSON.parse(text) as { vectors: Vector[] }).vectors;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The IS wire vectors of ../shared/vectors: every vector decodes to the vector's attributes and re-encodes byte for
+ * The IS wire vectors of test/fixtures/vectors: every vector decodes to the vector's attributes and re-encodes byte for
  * byte, at any TCP fragmentation, alone or in one stream with ADDP packets between frames.
  */
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
  * Constants and types of the Genesys binary wire format shared by the frame parser and the frame encoder. Every
- * number here is confirmed by ../shared/vectors (README §1 frame layout, §2 KV lists, §3 ADDP).
+ * number here is confirmed by test/fixtures/vectors (README §1 frame layout, §2 KV lists, §3 ADDP).
  */
 import type { KvList } from '../../protocol/kv.ts';
 
