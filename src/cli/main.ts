@@ -20,7 +20,10 @@ program
   .option('--tcp-port <n>', 'Genesys binary protocol port', port, 7120)
   .option('--ws-port <n>', 'JSON over WebSocket port', port, 7121)
   .option('--http-port <n>', 'HTTP port', port, 7122)
-  .option('--host <h>', 'address to listen on', '0.0.0.0')
+  .option(
+    '--host <h>',
+    "address to listen on (default: the configuration's listen.host, else 127.0.0.1; 0.0.0.0 = all interfaces)",
+  )
   .action(
     async (o: {
       config?: string;
@@ -28,7 +31,7 @@ program
       tcpPort: number;
       wsPort: number;
       httpPort: number;
-      host: string;
+      host?: string;
     }) => {
       try {
         await serve(o);

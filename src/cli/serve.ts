@@ -14,13 +14,15 @@ export interface ServeOptions {
   readonly tcpPort: number;
   readonly wsPort: number;
   readonly httpPort: number;
-  readonly host: string;
+  /** Listen address; default: the configuration's `listen.host`, else loopback only. */
+  readonly host?: string;
 }
 
 /** Starts every listener, prints the ready line, and drains on SIGTERM. */
 export async function serve(o: ServeOptions): Promise<void> {
   const logger = createLogger();
   const config = loadConfig(o.config);
+  const host = o.host ?? config.listen.host;
   // IXS_COMMIT_WORKER=0 commits on the main thread (for measurements); the default is the commit worker.
   const metrics = new Metrics();
   const store = await openSqliteStore(o.dataDir, {
@@ -32,23 +34,28 @@ export async function serve(o: ServeOptions): Promise<void> {
   const server = new IxsServer({ config, store, logger, metrics });
   await server.load();
   const ws = await startWsListener({
-    host: o.host,
+    host,
     port: o.wsPort,
     maxFrameBytes: config.limits.maxFrameBytes,
     handler: server,
     logger,
   });
   const tcp = await startTcpListener({
-    host: o.host,
+    host,
     port: o.tcpPort,
     maxFrameBytes: config.limits.maxFrameBytes,
     handler: server,
     logger,
   });
-  const http = await startHttp(buildHttpApp({ server, store, metrics }), o.host, o.httpPort);
+  const http = await startHttp(buildHttpApp({ server, store, metrics }), host, o.httpPort);
   server.lifecycle = 'ready';
   process.stdout.write(`${JSON.stringify({ ready: true, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port })}\n`);
-  logger.info({ tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port, dataDir: o.dataDir }, 'ready');
+  logger.info({ host, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port, dataDir: o.dataDir }, 'ready');
+  if (!isLoopback(host))
+    logger.warn(
+      { host },
+      'listening beyond loopback: the HTTP API has no authentication yet (anyone who reaches it can read every event and force clients off)',
+    );
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -68,4 +75,9 @@ export async function serve(o: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Whether an address only accepts connections from this machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -56,6 +56,16 @@ export const ConfigSchema = z
           .strict(),
       )
       .default([]),
+    listen: z
+      .object({
+        /**
+         * Address every door listens on unless `--host` says otherwise. Loopback by default: the HTTP API has no
+         * authentication yet, so reaching beyond this machine must be a deliberate choice.
+         */
+        host: z.string().min(1).default('127.0.0.1'),
+      })
+      .strict()
+      .default({ host: '127.0.0.1' }),
     limits: z
       .object({
         /** Largest accepted frame, either front door; 1 MiB (issue #2). */

@@ -59,8 +59,7 @@ export async function startServer(
     '0',
     '--http-port',
     '0',
-    '--host',
-    '127.0.0.1',
+    // No --host: every test runs on the default listen address (loopback), as a user's server does.
     ...(opts.extraArgs ?? []),
   ];
   const proc = spawn(process.execPath, args, {
