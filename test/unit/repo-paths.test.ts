@@ -4,7 +4,7 @@
  * `new URL(path, import.meta.url)` or a Markdown link is); absolute paths into a workspace are refused outright.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
@@ -57,6 +57,16 @@ describe('the repository names no path outside itself', () => {
       `README.md:1: ${sibling}/README.md`,
     ]);
     assert.equal(outsidePaths('docs/a.md', 'ok: [b](../README.md), import x from "../src/a.ts"').length, 0);
+  });
+
+  it('no file of the repository mentions the reference folder that used to sit beside it', () => {
+    const mention = ['..', 'shared'].join('/');
+    // git grep exits 1 when nothing matches; --untracked also reads new files not yet committed.
+    const r = spawnSync('git', ['grep', '--untracked', '-l', '-F', mention, '--', '.'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1, `files mentioning ${mention}:\n${r.stdout}`);
   });
 
   it('src, test, scripts, bench, docs, README, package.json and .ci stay inside', () => {
