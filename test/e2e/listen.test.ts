@@ -42,10 +42,13 @@ function doors(srv: RunningServer): number[] {
   return [srv.tcpPort, srv.wsPort, srv.httpPort];
 }
 
-async function withServer(opts: Parameters<typeof startServer>[0], check: (srv: RunningServer) => void): Promise<void> {
+async function withServer(
+  opts: Parameters<typeof startServer>[0],
+  check: (srv: RunningServer) => unknown,
+): Promise<void> {
   const srv = await startServer(opts);
   try {
-    check(srv);
+    await check(srv);
   } finally {
     assert.equal(await srv.stop(), 0);
     cleanup(srv.dataDir);
