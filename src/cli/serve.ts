@@ -63,10 +63,12 @@ export async function serve(o: ServeOptions): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'draining');
     server.lifecycle = 'draining';
-    await Promise.all([tcp.stopAccepting(), ws.close(), http.close()]);
+    // Stop taking connections but keep the open ones until the drain has answered every request they sent.
+    ws.stopAccepting();
+    await Promise.all([tcp.stopAccepting(), http.close()]);
     await server.drain();
     server.closeAll();
-    await tcp.close();
+    await Promise.all([tcp.close(), ws.close()]);
     await store.close();
     server.lifecycle = 'closed';
     logger.info('closed');

@@ -54,6 +54,8 @@ function socketOf(ws: WebSocket): Socket | undefined {
 /** A listening WebSocket front door. */
 export interface WsListener {
   readonly port: number;
+  /** Stops taking new connections; open ones keep being served (so a drain can answer them). */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
@@ -125,16 +127,26 @@ export async function startWsListener(opts: {
     });
   });
   const port = (http.address() as AddressInfo).port;
+  let stopped: Promise<void> | undefined;
+  const stopAccepting = (): void => {
+    stopped ??= new Promise<void>((resolve) => {
+      http.close(() => {
+        resolve();
+      });
+    });
+  };
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate();
+    stopAccepting,
+    close: async () => {
+      stopAccepting();
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => {
         wss.close(() => {
-          http.close(() => {
-            resolve();
-          });
+          resolve();
         });
-      }),
+      });
+      await stopped;
+    },
   };
 }
