@@ -1,6 +1,6 @@
 /**
  * The one-way layering of STYLE.md and docs/architecture.md: no import cycles anywhere in src/, and each layer
- * imports only the layers above it (protocol <- store <- core <- transport <- server/http/cli/obs/config).
+ * imports only the layers above it (protocol <- store <- core <- transport <- server/http/cli/obs/config; condition, the condition language, is used by core and config).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,9 +30,10 @@ const layerOf = (f: string): string => relative(SRC, f).split('/')[0]!;
 const ALLOWED: Record<string, string[]> = {
   protocol: ['protocol'],
   store: ['protocol', 'store'],
-  core: ['protocol', 'store', 'core', 'config'],
+  condition: ['condition'],
+  core: ['protocol', 'store', 'core', 'config', 'condition'],
   transport: ['protocol', 'transport', 'obs'],
-  config: ['config'],
+  config: ['config', 'condition'],
   obs: ['obs'],
   server: ['protocol', 'store', 'core', 'transport', 'config', 'obs', 'server'],
   http: ['protocol', 'store', 'core', 'server', 'obs', 'http'],
