@@ -3,6 +3,7 @@
  * queues and workbins, plus IXS limits. JSON or YAML; validated with zod so that every error names the bad field.
  */
 import { z } from 'zod';
+import { parseCondition, parseOrder, parseSkillExpression } from '../condition/index.ts';
 
 const clientTypes = [
   'Proxy',
@@ -30,9 +31,17 @@ export const ConfigSchema = z
             tenant: z.number().int(),
             /** media -> capacity (how many interactions of that media at once). */
             media: z.record(z.string(), z.number().int().min(0)).default({}),
+            /** skill -> level, read by the built-in router's skill expressions. */
+            skills: z.record(z.string(), z.number()).default({}),
           })
           .strict(),
       )
+      .default([]),
+    agentGroups: z
+      .array(z.object({ name: z.string().min(1), tenant: z.number().int(), agents: z.array(z.string()) }).strict())
+      .default([]),
+    placeGroups: z
+      .array(z.object({ name: z.string().min(1), tenant: z.number().int(), places: z.array(z.string()) }).strict())
       .default([]),
     queues: z
       .array(
@@ -40,7 +49,30 @@ export const ConfigSchema = z
           .object({
             name: z.string().min(1),
             tenant: z.number().int(),
-            routing: z.union([z.literal('external'), z.object({ agents: z.array(z.string()) }).strict()]).optional(),
+            routing: z
+              .union([
+                z.literal('external'),
+                z
+                  .object({
+                    agents: z.array(z.string()).default([]),
+                    agentGroups: z.array(z.string()).default([]),
+                    /** A skill expression (the condition language over the agent's skills). */
+                    skill: z.string().min(1).optional(),
+                  })
+                  .strict(),
+              ])
+              .optional(),
+            views: z
+              .array(
+                z
+                  .object({
+                    name: z.string().min(1),
+                    condition: z.string().min(1).optional(),
+                    order: z.string().min(1).optional(),
+                  })
+                  .strict(),
+              )
+              .default([]),
           })
           .strict(),
       )
@@ -56,6 +88,13 @@ export const ConfigSchema = z
           .strict(),
       )
       .default([]),
+    settings: z
+      .object({
+        /** A second login of a logged-in agent: allowed, refused, or the older connection is closed. */
+        allowMultipleAgentConnections: z.enum(['true', 'false', 'force-logout']).default('true'),
+      })
+      .strict()
+      .default({ allowMultipleAgentConnections: 'true' }),
     listen: z
       .object({
         /**
@@ -102,18 +141,56 @@ export const ConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['agents', i, 'media', m], message: `unknown media type '${m}'` });
       }
     });
+    const agentIds = new Set(c.agents.map((a) => a.id));
+    const placeIds = new Set(c.places.map((p) => p.id));
+    const groupNames = new Set(c.agentGroups.map((g) => g.name));
+    c.agentGroups.forEach((g, i) => {
+      check(g.tenant, ['agentGroups', i, 'tenant']);
+      g.agents.forEach((a, j) => {
+        if (!agentIds.has(a))
+          ctx.addIssue({ code: 'custom', path: ['agentGroups', i, 'agents', j], message: `unknown agent '${a}'` });
+      });
+    });
+    c.placeGroups.forEach((g, i) => {
+      check(g.tenant, ['placeGroups', i, 'tenant']);
+      g.places.forEach((p, j) => {
+        if (!placeIds.has(p))
+          ctx.addIssue({ code: 'custom', path: ['placeGroups', i, 'places', j], message: `unknown place '${p}'` });
+      });
+    });
+    const parses = (text: string, parse: (t: string) => unknown, path: (string | number)[]): void => {
+      try {
+        parse(text);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path, message: (e as Error).message });
+      }
+    };
     c.queues.forEach((q, i) => {
       check(q.tenant, ['queues', i, 'tenant']);
       if (q.routing && q.routing !== 'external') {
         q.routing.agents.forEach((a, j) => {
-          if (!c.agents.some((x) => x.id === a))
+          if (!agentIds.has(a))
             ctx.addIssue({
               code: 'custom',
               path: ['queues', i, 'routing', 'agents', j],
               message: `unknown agent '${a}'`,
             });
         });
+        q.routing.agentGroups.forEach((g, j) => {
+          if (!groupNames.has(g))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['queues', i, 'routing', 'agentGroups', j],
+              message: `unknown agent group '${g}'`,
+            });
+        });
+        if (q.routing.skill !== undefined)
+          parses(q.routing.skill, parseSkillExpression, ['queues', i, 'routing', 'skill']);
       }
+      q.views.forEach((v, j) => {
+        if (v.condition !== undefined) parses(v.condition, parseCondition, ['queues', i, 'views', j, 'condition']);
+        if (v.order !== undefined) parses(v.order, parseOrder, ['queues', i, 'views', j, 'order']);
+      });
     });
     c.workbins.forEach((w, i) => {
       check(w.tenant, ['workbins', i, 'tenant']);

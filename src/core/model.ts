@@ -1,20 +1,16 @@
-/** The core's data model: interactions, sessions and the fan-out plan. No I/O here. */
+/** The core's data model: interactions, sessions, agents and the fan-out plan. No I/O here. */
 import type { ClientTypeName } from '../protocol/enums.ts';
-import type { Message } from '../protocol/message.ts';
+import type { AttrValue, Message } from '../protocol/message.ts';
 
 import type { StoreOp } from '../store/types.ts';
 
 export type { Interaction, Invite, IxnState, EventRecord, StoreOp } from '../store/types.ts';
 
-/** A logged-in agent on a session. */
-export interface AgentLogin {
-  readonly tenantId: number;
-  readonly agentId: string;
-  readonly placeId: string;
-  /** media -> ready (non-zero) or not ready (0). */
-  readonly media: ReadonlyMap<string, number>;
-  readonly loggedInAt: string;
-}
+/**
+ * What a session's door can carry, fixed at registration: every door carries the Interaction Server messages; only
+ * the JSON door carries IXS's T-Library facade (EventRouteRequest, EventRouteUsed, ...) that routing engines use.
+ */
+export type Dialect = 'is' | 'is+tlib';
 
 /** A registered logical client (a connection, or one client behind a proxy). */
 export interface Session {
@@ -22,13 +18,31 @@ export interface Session {
   readonly id: number;
   readonly clientType: ClientTypeName;
   readonly clientName: string;
+  readonly dialect: Dialect;
   readonly mediaType?: string;
   /** Extension event_properties_changed non-zero. */
   readonly wantsPropertiesChanged: boolean;
   /** Extension event_processing_stopped non-zero. */
   readonly wantsProcessingStopped: boolean;
-  agent?: AgentLogin;
+  /** The agent logged in on this session (changed only by the core's apply). */
+  agentId?: string;
 }
+
+/** A logged-in agent: its place, sessions and per-media state. Replaced whole on every change. */
+export interface AgentState {
+  readonly id: string;
+  readonly tenantId: number;
+  readonly placeId: string;
+  /** Sessions logged in as this agent, oldest first; invitations go to the first. */
+  readonly sessions: readonly number[];
+  /** Media in the agent's list -> ready (login value non-zero and not NotReadyForMedia). */
+  readonly media: ReadonlyMap<string, boolean>;
+  readonly dnd: boolean;
+  readonly loggedInAt: string;
+}
+
+/** Attributes being assembled for a message (undefined values are left out). */
+export type Attrs = Record<string, AttrValue | undefined>;
 
 /** One message for one session. */
 export interface Outbound {
@@ -40,4 +54,6 @@ export interface Outbound {
 export interface Plan {
   readonly store: StoreOp[];
   readonly out: Outbound[];
+  /** Sessions the server must end after delivering the plan (an agent forced off by a newer login). */
+  readonly close?: readonly number[];
 }

@@ -1,40 +1,203 @@
 /**
- * System properties (reference §5.2): maintained by the server and read-only for clients, except ExternalId and
- * ParentId. Changing their value and adding a key with their name are both refused (error 66).
+ * Change Properties (the seed scenario) and its T-Library twins RequestUpdateUserData / RequestDeleteUserData, and
+ * RequestGetInteractionProperties.
  */
-export const SYSTEM_PROPERTIES: ReadonlySet<string> = new Set([
-  'AbandonedAt',
-  'AgentGroupId',
-  'AgentId',
-  'AssignedAt',
-  'AssignedTo',
-  'CompletedAt',
-  'DeliveredAt',
-  'FlexibleProperties',
-  'HeldAt',
-  'InQueues',
-  'InteractionId',
-  'InteractionState',
-  'InteractionSubtype',
-  'InteractionType',
-  'IsHeld',
-  'IsLocked',
-  'IsOnline',
-  'MediaType',
-  'MovedToQueueAt',
-  'OutQueues',
-  'PlaceGroupId',
-  'PlaceId',
-  'PlacedInQueueAt',
-  'Queue',
-  'ReceivedAt',
-  'ScheduledAt',
-  'SubmittedAt',
-  'SubmittedBy',
-  'SubmittedToRouterAt',
-  'TenantId',
-  'WorkbinTypeId',
-]);
+import { InteractionState } from '../protocol/enums.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { kvGet, type KvList, type KvPair, type KvValue } from '../protocol/kv.ts';
+import { isMsg, type Message } from '../protocol/message.ts';
+import {
+  actor,
+  checkTenant,
+  checkUserDataSize,
+  checkVersion,
+  checkWritable,
+  firstDuplicateKey,
+  owned,
+  requesterAndReporting,
+  type Ctx,
+} from './context.ts';
+import type { Interaction } from './model.ts';
+import type { Draft } from './plan.ts';
+import { attachedDataChanged, itxAttrs } from './render.ts';
+import { SYSTEM_PROPERTIES } from './system-properties.ts';
 
-/** The two system properties clients may change. */
-export const WRITABLE_SYSTEM_PROPERTIES: ReadonlySet<string> = new Set(['ExternalId', 'ParentId']);
+export function changeProperties(ctx: Ctx): void {
+  const a = ctx.m.attrs;
+  const d = owned(ctx, a.InteractionId);
+  checkVersion(d, a.ExpectedVersion);
+  const added = (a.AddedProperties as KvList | undefined) ?? [];
+  const changed = (a.ChangedProperties as KvList | undefined) ?? [];
+  const deleted = (a.DeletedProperties as KvList | undefined) ?? [];
+  const seen = new Map<string, string>();
+  for (const [list, label] of [
+    [added, 'AddedProperties'],
+    [changed, 'ChangedProperties'],
+    [deleted, 'DeletedProperties'],
+  ] as const) {
+    for (const p of list) {
+      const prev = seen.get(p.key);
+      if (prev !== undefined) {
+        throw new ProtocolError(
+          'Error_duplicated_properties',
+          prev === label
+            ? `key '${p.key}' appears twice in ${label}`
+            : `key '${p.key}' appears in both ${prev} and ${label}`,
+        );
+      }
+      seen.set(p.key, label);
+    }
+  }
+  for (const p of [...added, ...changed, ...deleted]) checkWritable(p.key);
+  for (const p of added) {
+    if (kvGet(d.userData, p.key) !== undefined) {
+      throw new ProtocolError(
+        'Error_duplicated_properties',
+        `AddedProperties key '${p.key}' already exists; use ChangedProperties to replace it`,
+      );
+    }
+  }
+  for (const p of deleted) {
+    if (kvGet(d.userData, p.key) === undefined) {
+      throw new ProtocolError(
+        'Error_invalid_interaction_data',
+        `DeletedProperties key '${p.key}' does not exist in interaction '${d.id}'`,
+      );
+    }
+  }
+  applyChange(
+    ctx,
+    d,
+    added,
+    changed,
+    deleted.map((p) => p.key),
+  );
+}
+
+/** T-Library RequestUpdateUserData (merge) and RequestDeleteUserData (keys, or all keys). */
+export function tlibUserData(ctx: Ctx): void {
+  const a = ctx.m.attrs;
+  const d = owned(ctx, a.ConnId);
+  checkVersion(d, a.ExpectedVersion);
+  if (ctx.m.name === 'RequestUpdateUserData') {
+    const ud = a.UserData as KvList | undefined;
+    if (!ud) throw new ProtocolError('Error_invalid_protocol_message', 'RequestUpdateUserData needs userData');
+    const dupe = firstDuplicateKey(ud);
+    if (dupe !== undefined) throw new ProtocolError('Error_duplicated_properties', `userData has key '${dupe}' twice`);
+    for (const p of ud) checkWritable(p.key);
+    applyChange(ctx, d, [], ud, []);
+    return;
+  }
+  const keys = a.Keys as readonly string[] | undefined;
+  let del: string[];
+  if (keys === undefined) {
+    del = d.userData.map((p) => p.key).filter((k) => !SYSTEM_PROPERTIES.has(k));
+  } else {
+    const dupe = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (dupe !== undefined) throw new ProtocolError('Error_duplicated_properties', `keys names '${dupe}' twice`);
+    for (const k of keys) checkWritable(k);
+    for (const k of keys) {
+      if (kvGet(d.userData, k) === undefined) {
+        throw new ProtocolError('Error_invalid_interaction_data', `key '${k}' does not exist in interaction '${d.id}'`);
+      }
+    }
+    del = [...keys];
+  }
+  applyChange(ctx, d, [], [], del);
+}
+
+/**
+ * Applies a validated change and plans its fan-out: the requester's ack, EventPropertiesChanged to reporting engines,
+ * the handling agents and an opted-in submitting media server, EventAttachedDataChanged to the routing engine holding
+ * it. Nobody gets its own change echoed, and nobody gets it twice.
+ */
+function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted: readonly string[]): void {
+  const { tx, s, m, core } = ctx;
+  const next = new Map<string, KvValue>(d.userData.map((p) => [p.key, p.value]));
+  const evAdded: KvPair[] = [...added];
+  const evChanged: KvPair[] = [];
+  for (const p of changed) {
+    if (next.has(p.key)) evChanged.push(p);
+    else evAdded.push(p);
+  }
+  for (const p of added) next.set(p.key, p.value);
+  for (const p of changed) next.set(p.key, p.value);
+  for (const k of deleted) next.delete(k);
+  const userData: KvList = [...next].map(([key, value]) => ({ key, value }));
+  const evDeleted: KvPair[] = deleted.map((key) => ({ key, value: '' }));
+  const noChange = evAdded.length + evChanged.length + evDeleted.length === 0;
+  if (!noChange) {
+    checkUserDataSize(ctx, userData, `the user data of interaction '${d.id}' after this change`);
+    d.userData = userData;
+    d.version += 1;
+    const pk = userData.find((p) => p.key === 'ParentId');
+    if (pk && typeof pk.value === 'string') d.parentId = pk.value;
+  }
+  // The requester: its ack (EventAttachedDataChanged stands in for EventAck on the T-Library facade).
+  if (m.protocol === 'tlib') {
+    tx.send(s.id, attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted));
+  } else {
+    tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId, Version: d.version }));
+  }
+  if (noChange) return;
+  const delta = {
+    ...(evAdded.length ? { AddedProperties: evAdded } : {}),
+    ...(evChanged.length ? { ChangedProperties: evChanged } : {}),
+    ...(evDeleted.length ? { DeletedProperties: evDeleted } : {}),
+  };
+  // The same message object for reporting engines, agents and the media server: it is encoded only once.
+  const pc = tx.report(d, 'EventPropertiesChanged', { ...actor(ctx, d), ...delta, Version: d.version });
+  const told = requesterAndReporting(ctx);
+  const tell = (id: number, msg: Message): void => {
+    if (told.has(id)) return;
+    told.add(id);
+    tx.send(id, msg);
+  };
+  const state = core.state;
+  if (d.state === InteractionState.Handling) {
+    for (const agentId of d.agents) for (const sid of tx.agent(agentId)?.sessions ?? []) tell(sid, pc);
+  }
+  if (d.routerName) {
+    const adc = attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted);
+    for (const rs of state.sessionsOfType('RoutingEngine')) if (rs.clientName === d.routerName) tell(rs.id, adc);
+  }
+  for (const ms of state.sessionsOfType('MediaServer')) {
+    if (ms.clientName === d.submittedBy && ms.wantsPropertiesChanged) tell(ms.id, pc);
+  }
+  tx.put(d, true);
+}
+
+export function getProperties(ctx: Ctx): void {
+  const { m, tx, core } = ctx;
+  const key = m.attrs.InteractionId;
+  if (typeof key !== 'string' || !key) {
+    throw new ProtocolError(
+      'Error_interaction_id_not_specified',
+      'RequestGetInteractionProperties needs InteractionId',
+    );
+  }
+  let ix: Interaction | undefined;
+  if (m.attrs.SearchByExternalId === true) {
+    // The most recently created of those carrying it (ExternalId is not required to be unique).
+    for (const id of core.state.withExternalId(key)) {
+      const x = tx.get(id);
+      if (x && (!ix || x.submittedAt >= ix.submittedAt)) ix = x;
+    }
+  } else {
+    ix = tx.get(key);
+  }
+  if (!ix) {
+    const what = m.attrs.SearchByExternalId === true ? `with ExternalId '${key}'` : `'${key}'`;
+    throw new ProtocolError('Error_unknown_interaction', `there is no interaction ${what}`);
+  }
+  checkTenant(ctx, ix);
+  tx.send(
+    ctx.s.id,
+    isMsg('EventInteractionProperties', {
+      ReferenceId: m.attrs.ReferenceId,
+      ...itxAttrs(ix),
+      SubmittedToRouterAt: ix.submittedToRouterAt,
+      Version: ix.version,
+    }),
+  );
+}

@@ -325,6 +325,14 @@ export const SUPPORTED_REQUESTS = new Set([
   'RequestRouteCall',
   'RequestUpdateUserData',
   'RequestDeleteUserData',
+  'RequestNotReadyForMedia',
+  'RequestCancelNotReadyForMedia',
+  'RequestDoNotDisturbOn',
+  'RequestDoNotDisturbOff',
+  'RequestAddMedia',
+  'RequestRemoveMedia',
+  'RequestChangeMediaStateReason',
+  'RequestChangeAgentStateReason',
 ]);
 
 function buildIs(): MessageDef[] {

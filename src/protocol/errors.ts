@@ -11,7 +11,7 @@ export interface ErrorDef {
 }
 
 /** code -> [PSDK name, meaning] */
-const TABLE: readonly (readonly [number, string, string])[] = [
+const TABLE = [
   [0, 'NoError', 'No error.'],
   [
     1,
@@ -137,7 +137,7 @@ const TABLE: readonly (readonly [number, string, string])[] = [
   [98, 'Error_custom_eventid_out_of_range', 'The custom event id is out of range.'],
   [99, 'Error_interaction_cached_not_available', 'The cached interaction is not available.'],
   [100, 'Error_already_in_the_same_queue', 'The interaction is already in that queue.'],
-];
+] as const satisfies readonly (readonly [number, string, string])[];
 
 /** Every error, in code order. */
 export const ERRORS: readonly ErrorDef[] = TABLE.map(([code, name, meaning]) => ({ code, name, meaning }));
@@ -151,52 +151,8 @@ export function errorCode(name: ErrorName): number {
   return c;
 }
 
-/** Error names used by the server (a typo is a compile error). */
-export type ErrorName =
-  | 'ErrorNotRegistered'
-  | 'ErrorUnknownClientType'
-  | 'ErrorUnknownClientId'
-  | 'ErrorUnsupportedProtocolElement'
-  | 'Error_proxy_through_proxy'
-  | 'Error_tenant_not_specified'
-  | 'Error_unknown_tenant_in_request'
-  | 'Error_place_not_specified'
-  | 'Error_unknown_place_in_request'
-  | 'Error_unknown_agent_in_request'
-  | 'Error_place_occupied'
-  | 'Error_already_logged_in'
-  | 'Error_incorrect_media_list'
-  | 'Error_unsupported_media_type'
-  | 'Error_interaction_id_not_specified'
-  | 'Error_queue_not_specified'
-  | 'Error_unknown_queue_in_request'
-  | 'Error_media_type_not_specified'
-  | 'Error_interaction_type_not_specified'
-  | 'Error_interaction_subtype_not_specified'
-  | 'Error_unsupported_interaction_type'
-  | 'Error_unsupported_interaction_subtype'
-  | 'Error_database_failed'
-  | 'Error_invalid_time_format'
-  | 'Error_workbin_not_specified'
-  | 'Error_client_not_logged_in'
-  | 'Error_not_an_owner'
-  | 'Error_tenancy_violation'
-  | 'Error_itx_manager_internal'
-  | 'Error_agent_not_specified'
-  | 'Error_unknown_interaction'
-  | 'Error_target_is_not_specified'
-  | 'Error_not_invited'
-  | 'Error_routing_target_invalid'
-  | 'Error_invalid_property_type'
-  | 'Error_read_only_property'
-  | 'Error_invalid_protocol_message'
-  | 'Error_invalid_interaction_data'
-  | 'Error_duplicated_interaction_id'
-  | 'Error_not_implemented'
-  | 'Error_duplicated_properties'
-  | 'Error_limit_proxy_clients_reached'
-  | 'Error_invalid_interaction_state'
-  | 'Error_already_in_the_same_queue';
+/** Every registered error name (a typo is a compile error). */
+export type ErrorName = (typeof TABLE)[number][1];
 
 /** A protocol error raised by validation or by a core command: becomes one EventError. */
 export class ProtocolError extends Error {

@@ -73,7 +73,13 @@ export class IxsServer implements ConnectionHandler {
   private readonly log: Logger;
 
   constructor(private readonly opts: IxsServerOptions) {
-    this.core = new Core({ config: opts.config, clock: opts.clock ?? Date.now });
+    this.core = new Core({
+      config: opts.config,
+      clock: opts.clock ?? Date.now,
+      onInternalError: (err) => {
+        opts.logger.error({ err }, 'internal error while offering interactions; the rest waits for the next event');
+      },
+    });
     this.log = opts.logger;
   }
 
@@ -136,6 +142,14 @@ export class IxsServer implements ConnectionHandler {
       plan.out.some((o) => o.to === session.id && o.message.name === 'EventError') ? 'error' : 'ok',
     );
     this.enqueue(plan);
+    const close = plan.close;
+    if (close?.length) {
+      // Sessions the core forced off (an agent's newer login) are closed once the plan has gone out.
+      const after = (): void => {
+        for (const id of close) this.forceDisconnect(id, 'the agent logged in on another connection');
+      };
+      this.enqueue({ store: [], out: [], after });
+    }
   }
 
   refused(conn: Connection, error: ProtocolError, referenceId?: number): void {
@@ -186,7 +200,8 @@ export class IxsServer implements ConnectionHandler {
         return;
       }
     }
-    const r = this.core.register(m, viaProxy);
+    // The JSON door carries the T-Library facade routing engines use; the binary door only the IS messages for now.
+    const r = this.core.register(m, viaProxy, st.conn.transport === 'ws' ? 'is+tlib' : 'is');
     if (!r.session) {
       this.opts.metrics.countRequest(m.name, 'error');
       if (r.error) this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: r.error }] });
@@ -356,7 +371,7 @@ export class IxsServer implements ConnectionHandler {
           transport: st.conn.transport,
           remote: st.conn.remote,
           ...(proxy === undefined ? {} : { proxy }),
-          ...(s.agent ? { agentId: s.agent.agentId } : {}),
+          ...(s.agentId !== undefined ? { agentId: s.agentId } : {}),
         });
       };
       if (st.session) add(st.session);

@@ -42,6 +42,8 @@ export interface Interaction {
   /** Routing engine application holding it (state Routing). */
   readonly routerName?: string;
   readonly invite?: Invite;
+  /** The agent that last rejected it: offered it again only when no other candidate is available. */
+  readonly lastRejectedBy?: string;
   readonly workbin?: { readonly name: string; readonly agentId?: string; readonly placeId?: string };
   readonly submittedToRouterAt?: string;
   readonly deliveredAt?: string;

@@ -49,7 +49,7 @@ describe('Core', () => {
     assert.equal(r.session, undefined);
     assert.equal(r.error?.attrs.ErrorCode, 2);
     assert.match(String(r.error?.attrs.ErrorDescription), /EmailServer.*MediaServer/);
-    assert.equal(core.sessions.size, 0);
+    assert.equal(core.state.sessions.size, 0);
   });
 
   it('submit: ack after the durable ops, reporting event numbered 1, times from the injected clock', () => {

@@ -1,0 +1,75 @@
+/**
+ * The command table: every request the core handles, who may send it, whether an agent application must be logged in
+ * first, and its handler. Dispatch applies those checks, so handlers start from a permitted request. Find the handler
+ * of a message here by its name.
+ */
+import type { ClientTypeName } from '../protocol/enums.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { Message } from '../protocol/message.ts';
+import {
+  addMedia,
+  agentLogin,
+  agentLogout,
+  changeAgentStateReason,
+  changeMediaStateReason,
+  removeMedia,
+  setDnd,
+  setReady,
+} from './agents.ts';
+import { notAllowed, type Ctx } from './context.ts';
+import { accept, reject } from './delivery.ts';
+import type { Session } from './model.ts';
+import type { PlanBuilder } from './plan.ts';
+import { changeProperties, getProperties, tlibUserData } from './properties.ts';
+import { routeCall } from './routing-engine.ts';
+import { stopProcessing } from './stop.ts';
+import { submit } from './submit.ts';
+
+/** One entry of the table. */
+export interface Command {
+  /** Client types that may send it; undefined: any. */
+  readonly clients?: readonly ClientTypeName[];
+  /** An agent application must have logged an agent in first. */
+  readonly login?: boolean;
+  readonly run: (ctx: Ctx) => void;
+}
+
+const AGENT: readonly ClientTypeName[] = ['AgentApplication'];
+const agentCommand = (run: (ctx: Ctx) => void): Command => ({ clients: AGENT, login: true, run });
+
+/** Request name -> command. */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  // submit and properties (submit.ts, properties.ts)
+  RequestSubmit: { clients: ['MediaServer', 'AgentApplication'], login: true, run: submit },
+  RequestChangeProperties: { run: changeProperties },
+  RequestGetInteractionProperties: { run: getProperties },
+  RequestStopProcessing: { run: stopProcessing },
+  // routing engines over the T-Library facade (routing-engine.ts, properties.ts)
+  RequestRouteCall: { clients: ['RoutingEngine'], run: routeCall },
+  RequestUpdateUserData: { clients: ['RoutingEngine'], run: tlibUserData },
+  RequestDeleteUserData: { clients: ['RoutingEngine'], run: tlibUserData },
+  // agents (agents.ts) and delivery (delivery.ts)
+  RequestAgentLogin: { clients: AGENT, run: agentLogin },
+  RequestAgentLogout: agentCommand(agentLogout),
+  RequestNotReadyForMedia: agentCommand(setReady(false)),
+  RequestCancelNotReadyForMedia: agentCommand(setReady(true)),
+  RequestDoNotDisturbOn: agentCommand(setDnd(true)),
+  RequestDoNotDisturbOff: agentCommand(setDnd(false)),
+  RequestAddMedia: agentCommand(addMedia),
+  RequestRemoveMedia: agentCommand(removeMedia),
+  RequestChangeMediaStateReason: agentCommand(changeMediaStateReason),
+  RequestChangeAgentStateReason: agentCommand(changeAgentStateReason),
+  RequestAccept: agentCommand(accept),
+  RequestReject: agentCommand(reject),
+};
+
+/** The command of a request, after the table's checks (unsupported, wrong client type, not logged in). */
+export function checkCommand(s: Session, m: Message, tx: PlanBuilder): Command {
+  const command = Object.hasOwn(COMMANDS, m.name) ? COMMANDS[m.name] : undefined;
+  if (!command) throw new ProtocolError('ErrorUnsupportedProtocolElement', `${m.name} is not supported by this server`);
+  if (command.clients && !command.clients.includes(s.clientType)) throw notAllowed(m, s);
+  if (command.login && s.clientType === 'AgentApplication' && (s.agentId === undefined || !tx.agent(s.agentId))) {
+    throw new ProtocolError('Error_client_not_logged_in', `${m.name} needs RequestAgentLogin first`);
+  }
+  return command;
+}

@@ -1,0 +1,184 @@
+/**
+ * What a command handler works with: the state (read through its plan's overlay), the compiled configuration, the
+ * requester and its request, and the core's counters. Also the checks several families share.
+ */
+import { InteractionState } from '../protocol/enums.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { kvWireSize, type KvList } from '../protocol/kv.ts';
+import type { AttrValue, Message } from '../protocol/message.ts';
+import type { Directory } from './directory.ts';
+import type { AgentState, Interaction, Session } from './model.ts';
+import type { Draft, PlanBuilder } from './plan.ts';
+import { actorOf } from './render.ts';
+import type { CoreState } from './state.ts';
+import { SYSTEM_PROPERTIES } from './system-properties.ts';
+
+/** The core's services a handler may use. */
+export interface Services {
+  readonly dir: Directory;
+  readonly state: CoreState;
+  readonly serverVersion: string;
+  /** A fresh interaction id (RequestSubmit without InteractionId). */
+  newInteractionId(): string;
+  /** A fresh TicketId for an invitation. */
+  nextTicketId(): number;
+  /** The next turn of the routing-engine round-robin. */
+  nextRouterTurn(): number;
+}
+
+/** One request being handled. */
+export interface Ctx {
+  readonly core: Services;
+  readonly tx: PlanBuilder;
+  readonly s: Session;
+  readonly m: Message;
+}
+
+/** The agent logged in on the requester's session, as this command sees it. */
+export function agentOf(ctx: Ctx): AgentState | undefined {
+  return ctx.s.agentId === undefined ? undefined : ctx.tx.agent(ctx.s.agentId);
+}
+
+/** The requester's ActorInfo for an interaction. */
+export function actor(ctx: Ctx, ix: Interaction): Record<string, AttrValue | undefined> {
+  return actorOf(ctx.s, ix.tenantId, ix.queue, agentOf(ctx));
+}
+
+/** An attribute value in an error description. */
+export function show(v: AttrValue): string {
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+export function notAllowed(m: Message, s: Session): ProtocolError {
+  return new ProtocolError('ErrorUnsupportedProtocolElement', `${m.name} is not allowed for a ${s.clientType} client`);
+}
+
+/** A string attribute that must be present and non-empty. */
+export function requiredString(
+  m: Message,
+  name: string,
+  error: ConstructorParameters<typeof ProtocolError>[0],
+  label = name,
+): string {
+  const v = m.attrs[name];
+  if (typeof v !== 'string' || v === '') throw new ProtocolError(error, `${m.name} needs ${label}`);
+  return v;
+}
+
+/** The interaction a request names, if the requester may act on it (ownership rules of the seed contract). */
+export function owned(ctx: Ctx, idAttr: AttrValue | undefined): Draft {
+  const { s, m, tx } = ctx;
+  const label = m.protocol === 'tlib' ? 'connId' : 'InteractionId';
+  if (typeof idAttr !== 'string' || idAttr === '') {
+    throw new ProtocolError('Error_interaction_id_not_specified', `${m.name} needs ${label}`);
+  }
+  const ix = tx.draft(idAttr);
+  if (!ix) throw new ProtocolError('Error_unknown_interaction', `there is no interaction '${idAttr}'`);
+  checkTenant(ctx, ix);
+  switch (s.clientType) {
+    case 'MediaServer':
+      if (ix.submittedBy !== s.clientName) {
+        throw new ProtocolError(
+          'Error_not_an_owner',
+          `media server '${s.clientName}' did not submit interaction '${ix.id}' (submitted by '${ix.submittedBy}')`,
+        );
+      }
+      break;
+    case 'AgentApplication': {
+      if (s.agentId === undefined)
+        throw new ProtocolError(
+          'Error_client_not_logged_in',
+          `${m.name} from an agent application needs RequestAgentLogin first`,
+        );
+      if (ix.state !== InteractionState.Handling || !ix.agents.includes(s.agentId)) {
+        throw new ProtocolError('Error_not_an_owner', `agent '${s.agentId}' does not handle interaction '${ix.id}'`);
+      }
+      break;
+    }
+    case 'RoutingEngine':
+      if (ix.routerName !== s.clientName || ix.state !== InteractionState.Routing) {
+        throw new ProtocolError(
+          'Error_not_an_owner',
+          `routing engine '${s.clientName}' does not hold interaction '${ix.id}'`,
+        );
+      }
+      break;
+    default:
+      throw new ProtocolError(
+        'Error_not_an_owner',
+        `a ${s.clientType} client cannot use ${m.name} on interaction '${ix.id}'`,
+      );
+  }
+  return ix;
+}
+
+export function checkTenant(ctx: Ctx, ix: Interaction): void {
+  const agent = agentOf(ctx);
+  if (agent && agent.tenantId !== ix.tenantId) {
+    throw new ProtocolError(
+      'Error_tenancy_violation',
+      `interaction '${ix.id}' belongs to tenant ${String(ix.tenantId)}, agent '${agent.id}' to tenant ${String(agent.tenantId)}`,
+    );
+  }
+}
+
+export function checkVersion(ix: Interaction, expected: AttrValue | undefined): void {
+  if (expected !== undefined && expected !== ix.version) {
+    throw new ProtocolError(
+      'Error_invalid_interaction_state',
+      `version mismatch on interaction '${ix.id}': expected version ${show(expected)}, current version ${String(ix.version)}`,
+    );
+  }
+}
+
+export function checkUserDataSize(ctx: Ctx, ud: KvList, what: string): void {
+  const bytes = kvWireSize(ud);
+  const cap = ctx.core.dir.config.limits.maxUserDataBytes;
+  if (bytes > cap) {
+    throw new ProtocolError(
+      'Error_invalid_interaction_data',
+      `${what} would be ${String(bytes)} bytes, over the limit of ${String(cap)} bytes per interaction`,
+    );
+  }
+}
+
+export function checkWritable(key: string): void {
+  if (SYSTEM_PROPERTIES.has(key)) {
+    throw new ProtocolError(
+      'Error_read_only_property',
+      `property '${key}' is a read-only system property (only ExternalId and ParentId may be changed)`,
+    );
+  }
+}
+
+export function firstDuplicateKey(list: KvList): string | undefined {
+  const seen = new Set<string>();
+  for (const p of list) {
+    if (seen.has(p.key)) return p.key;
+    seen.add(p.key);
+  }
+  return undefined;
+}
+
+/** A configured tenant named by a request's TenantId. */
+export function requiredTenant(m: Message): number {
+  const t = m.attrs.TenantId;
+  if (t === undefined) throw new ProtocolError('Error_tenant_not_specified', `${m.name} needs TenantId`);
+  return t as number;
+}
+
+export function checkTenantConfigured(ctx: Ctx, tenantId: number): void {
+  if (!ctx.core.dir.tenants.has(tenantId)) {
+    throw new ProtocolError(
+      'Error_unknown_tenant_in_request',
+      `TenantId ${String(tenantId)} is not a configured tenant`,
+    );
+  }
+}
+
+/** Sessions that already hear of a change: the requester (its reply) and every reporting engine (the event). */
+export function requesterAndReporting(ctx: Ctx): Set<number> {
+  const told = new Set<number>([ctx.s.id]);
+  for (const r of ctx.core.state.sessionsOfType('ReportingEngine')) told.add(r.id);
+  return told;
+}

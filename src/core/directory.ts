@@ -1,0 +1,90 @@
+/**
+ * The configuration compiled once into lookups: tenants, media, queues with their built-in routing (candidates after
+ * groups and skill expressions are resolved), agents with capacities, places, workbins. Nothing here changes while
+ * the server runs, so the router reads it without scans.
+ */
+import type { Config } from '../config/schema.ts';
+import { compileSkillExpression, type ConditionRecord } from '../condition/index.ts';
+
+/** A configured agent. */
+export interface AgentConfig {
+  readonly id: string;
+  readonly tenant: number;
+  /** media -> capacity. */
+  readonly capacity: ReadonlyMap<string, number>;
+  readonly skills: Readonly<Record<string, number>>;
+}
+
+/** A configured queue. */
+export interface QueueConfig {
+  readonly name: string;
+  readonly tenant: number;
+  /** How its waiting interactions move: a routing engine, the built-in router, or nothing (they wait). */
+  readonly routing: 'external' | 'builtin' | 'none';
+  /** Built-in routing: the candidate agents (listed, group members, filtered by the skill expression). */
+  readonly candidates: ReadonlySet<string>;
+}
+
+/** The compiled configuration. */
+export class Directory {
+  readonly tenants: ReadonlySet<number>;
+  readonly mediaTypes: ReadonlySet<string>;
+  readonly queues: ReadonlyMap<string, QueueConfig>;
+  readonly agents: ReadonlyMap<string, AgentConfig>;
+  /** place id -> tenant. */
+  readonly places: ReadonlyMap<string, number>;
+  /** agent -> the built-in-routed queues it is a candidate of. */
+  readonly queuesOfAgent: ReadonlyMap<string, readonly QueueConfig[]>;
+  readonly applications: ReadonlyMap<string, Config['applications'][number]>;
+
+  constructor(readonly config: Config) {
+    this.tenants = new Set(config.tenants.map((t) => t.id));
+    this.mediaTypes = new Set(config.mediaTypes);
+    this.places = new Map(config.places.map((p) => [p.id, p.tenant]));
+    this.applications = new Map(config.applications.map((a) => [a.name, a]));
+    this.agents = new Map(
+      config.agents.map((a) => [
+        a.id,
+        { id: a.id, tenant: a.tenant, capacity: new Map(Object.entries(a.media)), skills: a.skills },
+      ]),
+    );
+    const groups = new Map(config.agentGroups.map((g) => [g.name, g.agents]));
+    const queues = new Map<string, QueueConfig>();
+    const queuesOfAgent = new Map<string, QueueConfig[]>();
+    for (const q of config.queues) {
+      const candidates = new Set<string>();
+      let routing: QueueConfig['routing'] = 'none';
+      if (q.routing === 'external') routing = 'external';
+      else if (q.routing) {
+        routing = 'builtin';
+        const skill = q.routing.skill === undefined ? undefined : compileSkillExpression(q.routing.skill);
+        const listed = [...q.routing.agents, ...q.routing.agentGroups.flatMap((g) => groups.get(g) ?? [])];
+        for (const id of listed) {
+          const agent = this.agents.get(id);
+          if (!agent || agent.tenant !== q.tenant) continue;
+          if (skill && !skill(skillRecord(agent.skills))) continue;
+          candidates.add(id);
+        }
+      }
+      const qc: QueueConfig = { name: q.name, tenant: q.tenant, routing, candidates };
+      queues.set(q.name, qc);
+      for (const id of candidates) {
+        let list = queuesOfAgent.get(id);
+        if (!list) queuesOfAgent.set(id, (list = []));
+        list.push(qc);
+      }
+    }
+    this.queues = queues;
+    this.queuesOfAgent = queuesOfAgent;
+  }
+
+  /** A workbin of a tenant, if configured. */
+  workbin(name: string, tenant: number): Config['workbins'][number] | undefined {
+    return this.config.workbins.find((w) => w.name === name && w.tenant === tenant);
+  }
+}
+
+/** An agent's skills as a condition record (a missing skill is missing, so any comparison on it is false). */
+function skillRecord(skills: Readonly<Record<string, number>>): ConditionRecord {
+  return { get: (name) => (Object.hasOwn(skills, name) ? skills[name] : undefined) };
+}

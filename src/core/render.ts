@@ -1,0 +1,119 @@
+/**
+ * How the core's model reads on the wire: flattened InteractionProperties, ActorInfo, PartyInfo and ReasonInfo
+ * (reference §3.2), and the T-Library facade messages routing engines get.
+ */
+import { ActorType, PartyType } from '../protocol/enums.ts';
+import type { KvList } from '../protocol/kv.ts';
+import { tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
+import type { AgentState, Attrs, Interaction, Session } from './model.ts';
+
+/** The flattened InteractionProperties of an interaction (reference §3.2); absent values are left out. */
+export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
+  const a: Record<string, AttrValue> = {
+    InteractionId: ix.id,
+    InteractionType: ix.type,
+    InteractionSubtype: ix.subtype,
+    InteractionMediatype: ix.mediaType,
+    InteractionTenantId: ix.tenantId,
+    InteractionState: ix.state,
+    InteractionQueue: ix.queue,
+    InteractionReceivedAt: ix.receivedAt,
+    InteractionSubmittedAt: ix.submittedAt,
+    InteractionSubmittedBy: ix.submittedBy,
+    InteractionIsOnline: ix.isOnline,
+    InteractionIsLocked: false,
+    InteractionUserData: ix.userData,
+  };
+  if (ix.parentId !== undefined) a.InteractionParentInteractionId = ix.parentId;
+  if (ix.deliveredAt !== undefined) a.InteractionDeliveredAt = ix.deliveredAt;
+  if (ix.placedInQueueAt !== undefined) a.InteractionPlacedInQueueAt = ix.placedInQueueAt;
+  if (ix.movedToQueueAt !== undefined) a.InteractionMovedToQueueAt = ix.movedToQueueAt;
+  if (ix.workbin) {
+    a.InteractionWorkbinTypeId = ix.workbin.name;
+    if (ix.workbin.agentId !== undefined) a.InteractionAgentId = ix.workbin.agentId;
+    if (ix.workbin.placeId !== undefined) a.InteractionPlaceId = ix.workbin.placeId;
+  }
+  return a;
+}
+
+/** ActorInfo of a requester acting on an interaction of `tenantId`. */
+export function actorOf(s: Session, tenantId: number, queue: string, agent?: AgentState): Attrs {
+  switch (s.clientType) {
+    case 'MediaServer':
+      return { ActorType: ActorType.MediaServer, ActorMediaServerId: s.clientName, ActorTenantId: tenantId };
+    case 'RoutingEngine':
+      return {
+        ActorType: ActorType.Strategy,
+        ActorRouterId: s.clientName,
+        ActorStrategyId: queue,
+        ActorTenantId: tenantId,
+      };
+    default:
+      return agent
+        ? { ActorType: ActorType.Agent, ActorAgentId: agent.id, ActorPlaceId: agent.placeId, ActorTenantId: tenantId }
+        : { ActorTenantId: tenantId };
+  }
+}
+
+/** ActorInfo of an agent acting on its own state. */
+export function agentActor(a: AgentState): Attrs {
+  return { ActorType: ActorType.Agent, ActorTenantId: a.tenantId, ActorAgentId: a.id, ActorPlaceId: a.placeId };
+}
+
+/** AgentDescription of an agent. */
+export function agentDescription(a: AgentState): Attrs {
+  return { TenantId: a.tenantId, PlaceId: a.placeId, AgentId: a.id };
+}
+
+/** A strategy party: the routing engine holding the interaction. */
+export function strategyParty(ix: Interaction, routerName: string): Attrs {
+  return { PartyType: PartyType.StrategyParty, TenantId: ix.tenantId, RouterId: routerName, StrategyId: ix.queue };
+}
+
+/** A resource party: an agent at its place. */
+export function agentParty(tenantId: number, agentId: string, placeId: string | undefined): Attrs {
+  return { PartyType: PartyType.ResourceParty, TenantId: tenantId, AgentId: agentId, PlaceId: placeId };
+}
+
+/** The ReasonInfo attributes of a request. */
+export function reasonOf(a: Readonly<Record<string, AttrValue>>): Attrs {
+  const out: Attrs = {};
+  for (const k of ['Reason', 'ReasonDescription', 'ReasonSystemName'] as const) if (a[k] !== undefined) out[k] = a[k];
+  if (out.ReasonDescription !== undefined || out.ReasonSystemName !== undefined) out.Reason ??= 0;
+  return out;
+}
+
+export function reasonText(r: Attrs): string | undefined {
+  return (r.ReasonSystemName ?? r.ReasonDescription) as string | undefined;
+}
+
+/** EventAttachedDataChanged (T-Library facade) for a change of an interaction's user data. */
+export function attachedDataChanged(
+  ix: Interaction,
+  ref: AttrValue | undefined,
+  added: KvList,
+  changed: KvList,
+  deleted: KvList,
+): Message {
+  return tlibMsg('EventAttachedDataChanged', {
+    ReferenceId: ref,
+    ConnId: ix.id,
+    ThisDN: ix.queue,
+    UserData: ix.userData,
+    ...(added.length ? { AddedProperties: added } : {}),
+    ...(changed.length ? { ChangedProperties: changed } : {}),
+    ...(deleted.length ? { DeletedProperties: deleted } : {}),
+    Version: ix.version,
+  });
+}
+
+/** EventRouteUsed: how a routing engine's RequestRouteCall ended. */
+export function routeUsed(ix: Interaction, ref: AttrValue | undefined, otherDN: string, result: string): Message {
+  return tlibMsg('EventRouteUsed', {
+    ReferenceId: ref,
+    ConnId: ix.id,
+    ThisDN: ix.queue,
+    OtherDN: otherDN,
+    Result: result,
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * The routing-engine hand-off over the T-Library facade: interactions of `routing: "external"` queues go to a
+ * registered routing engine (EventRouteRequest, round-robin); RequestRouteCall sends them to an agent, a queue, a
+ * workbin, or stops them.
+ */
+import { InteractionState, Operation } from '../protocol/enums.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { tlibMsg } from '../protocol/message.ts';
+import { actor, owned, type Ctx } from './context.ts';
+import { invite } from './delivery.ts';
+import type { AgentState, Session } from './model.ts';
+import type { Attrs, Draft, PlanBuilder } from './plan.ts';
+import { itxAttrs, strategyParty } from './render.ts';
+import { stop } from './stop.ts';
+
+/** Routing engines that can be handed interactions: registered on a door that carries the T-Library facade. */
+export function routableEngines(ctx: Pick<Ctx, 'core'>): Session[] {
+  const out: Session[] = [];
+  for (const s of ctx.core.state.sessionsOfType('RoutingEngine')) if (s.dialect === 'is+tlib') out.push(s);
+  return out;
+}
+
+/** Hands a waiting interaction to a routing engine: EventPartyAdded (strategy party), EventRouteRequest. */
+export function offerToEngine(tx: PlanBuilder, d: Draft, engine: Session): void {
+  d.state = InteractionState.Routing;
+  d.routerName = engine.clientName;
+  d.submittedToRouterAt ??= tx.now;
+  tx.report(d, 'EventPartyAdded', { ...strategyParty(d, engine.clientName), Operation: Operation.Route });
+  const { InteractionUserData: _u, ...props } = itxAttrs(d);
+  tx.send(
+    engine.id,
+    tlibMsg('EventRouteRequest', {
+      ConnId: d.id,
+      ThisDN: d.queue,
+      ThisQueue: d.queue,
+      UserData: d.userData,
+      ...props,
+      SubmittedToRouterAt: d.submittedToRouterAt,
+    }),
+  );
+  tx.put(d);
+}
+
+/** Moves an interaction into a queue (waiting there; the router offers it if the queue is routed). */
+export function placeInQueue(tx: PlanBuilder, d: Draft, queue: string): void {
+  if (queue !== d.queue) d.movedToQueueAt = tx.now;
+  d.queue = queue;
+  d.placedInQueueAt = tx.now;
+  d.state = InteractionState.Queued;
+  d.agents = [];
+  delete d.routerName;
+}
+
+export function routeCall(ctx: Ctx): void {
+  const { s, m, tx, core } = ctx;
+  const a = m.attrs;
+  const d = owned(ctx, a.ConnId);
+  if (d.invite) {
+    throw new ProtocolError(
+      'Error_invalid_interaction_state',
+      `interaction '${d.id}' is already being delivered to agent '${d.invite.agentId}' (ticket ${String(d.invite.ticketId)})`,
+    );
+  }
+  const act = actor(ctx, d);
+  const routerName = s.clientName;
+  const partyRemoved = (op: number): void => {
+    tx.report(d, 'EventPartyRemoved', { ...act, ...strategyParty(d, routerName), Operation: op });
+  };
+  switch (a.TargetType as number | undefined) {
+    case 1: {
+      const agent = targetAgent(ctx, d, a.TargetAgent as string | undefined, a.TargetPlace as string | undefined);
+      partyRemoved(Operation.Route);
+      invite(tx, d, agent, core.nextTicketId(), act, {
+        routerName,
+        ...(a.ReferenceId !== undefined ? { routeReferenceId: a.ReferenceId as number } : {}),
+      });
+      tx.put(d);
+      return;
+    }
+    case 2: {
+      const queue = a.TargetQueue as string | undefined;
+      if (!queue) throw new ProtocolError('Error_queue_not_specified', 'RequestRouteCall to a queue needs targetQueue');
+      const q = core.dir.queues.get(queue);
+      if (!q || q.tenant !== d.tenantId) {
+        throw new ProtocolError(
+          'Error_unknown_queue_in_request',
+          `targetQueue '${queue}' is not a configured queue of tenant ${String(d.tenantId)}`,
+        );
+      }
+      partyRemoved(Operation.PlaceInQueue);
+      const old = d.queue;
+      placeInQueue(tx, d, queue);
+      delete d.workbin;
+      tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
+      tx.send(
+        s.id,
+        tlibMsg('EventRouteUsed', {
+          ReferenceId: a.ReferenceId,
+          ConnId: d.id,
+          ThisDN: old,
+          OtherDN: queue,
+          Result: 'queued',
+        }),
+      );
+      tx.put(d);
+      return;
+    }
+    case 3: {
+      const wb = a.TargetWorkbin as string | undefined;
+      if (!wb)
+        throw new ProtocolError('Error_workbin_not_specified', 'RequestRouteCall to a workbin needs targetWorkbin');
+      if (!core.dir.workbin(wb, d.tenantId))
+        throw new ProtocolError(
+          'Error_routing_target_invalid',
+          `targetWorkbin '${wb}' is not a configured workbin of tenant ${String(d.tenantId)}`,
+        );
+      const owner = (a.TargetAgent ?? a.TargetPlace) as string | undefined;
+      if (!owner)
+        throw new ProtocolError(
+          'Error_target_is_not_specified',
+          `workbin '${wb}' needs its owner: targetAgent or targetPlace`,
+        );
+      partyRemoved(Operation.PlaceInWorkbin);
+      const old = d.queue;
+      placeInQueue(tx, d, wb);
+      d.workbin = { name: wb, ...(a.TargetAgent ? { agentId: a.TargetAgent as string } : { placeId: owner }) };
+      tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
+      tx.report(d, 'EventPlacedInWorkbin', {
+        ...act,
+        OldQueue: old,
+        WorkbinTypeId: wb,
+        ...(a.TargetAgent ? { WorkbinAgentId: a.TargetAgent } : { WorkbinPlaceId: owner }),
+      });
+      tx.send(
+        s.id,
+        tlibMsg('EventRouteUsed', {
+          ReferenceId: a.ReferenceId,
+          ConnId: d.id,
+          ThisDN: old,
+          OtherDN: wb,
+          Result: 'workbin',
+        }),
+      );
+      tx.put(d);
+      return;
+    }
+    case 4: {
+      const reason: Attrs = typeof a.Reason === 'string' ? { Reason: 0, ReasonSystemName: a.Reason } : {};
+      stop(ctx, d, reason, a.ReferenceId);
+      return;
+    }
+    default:
+      throw new ProtocolError(
+        'Error_target_is_not_specified',
+        'RequestRouteCall needs targetType: agent, queue, workbin or stop',
+      );
+  }
+}
+
+/** The logged-in agent a RequestRouteCall names (by agent, place or both), if it can take the interaction. */
+function targetAgent(ctx: Ctx, d: Draft, agentId: string | undefined, placeId: string | undefined): AgentState {
+  const { tx, core } = ctx;
+  if (!agentId && !placeId)
+    throw new ProtocolError(
+      'Error_target_is_not_specified',
+      'RequestRouteCall to an agent needs targetAgent or targetPlace',
+    );
+  const id = agentId ?? (placeId === undefined ? undefined : core.state.placeOccupant.get(placeId));
+  const agent = id === undefined ? undefined : tx.agent(id);
+  if (!agent || agent.tenantId !== d.tenantId || (placeId !== undefined && agent.placeId !== placeId)) {
+    throw new ProtocolError(
+      'Error_routing_target_invalid',
+      `no agent ${agentId ? `'${agentId}' ` : ''}${placeId ? `at place '${placeId}' ` : ''}is logged in for tenant ${String(d.tenantId)}`,
+    );
+  }
+  if (agent.media.get(d.mediaType) !== true) {
+    throw new ProtocolError(
+      'Error_routing_target_invalid',
+      `agent '${agent.id}' is not ready for media '${d.mediaType}'`,
+    );
+  }
+  return agent;
+}
+
+/**
+ * A routing engine's last session ended: the interactions it held go back to their queues and are offered again;
+ * invitations it asked for stay with the agent (without the engine to tell).
+ */
+export function routingEngineLeft(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, engine: Session): void {
+  const state = ctx.core.state;
+  for (const other of state.sessionsOfType('RoutingEngine')) if (other.clientName === engine.clientName) return;
+  for (const id of state.heldBy(engine.clientName)) {
+    const d = tx.draft(id);
+    if (!d) continue;
+    delete d.routerName;
+    if (d.invite) {
+      const { routerName: _r, routeReferenceId: _ref, ...inv } = d.invite;
+      d.invite = inv;
+    } else if (d.state === InteractionState.Routing) {
+      tx.report(d, 'EventPartyRemoved', {
+        ...strategyParty(d, engine.clientName),
+        Operation: Operation.PartyDisconnect,
+      });
+      d.state = InteractionState.Queued;
+    }
+    tx.put(d);
+  }
+}

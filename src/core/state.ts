@@ -1,0 +1,368 @@
+/**
+ * The core's state and every index over it. State changes only through {@link CoreState.apply}, which takes a
+ * command's finished changes (new interaction and agent records, or deletions) and updates the maps and their indexes
+ * in one place, so an index can never drift from what it indexes:
+ * - per queue and media, the waiting interactions in the default order (Priority DESC, SubmittedAt ASC, then id);
+ * - per agent and media, its load (handled + invited) and since when it has been idle;
+ * - per built-in-routed queue and media, the available candidate agents, longest idle first;
+ * - by routing engine, by invited agent, by handling agent, by ExternalId, by place.
+ * `apply` also collects the (queue, media) pairs where work and an agent may now meet: the router looks only there.
+ */
+import type { ClientTypeName } from '../protocol/enums.ts';
+import { InteractionState } from '../protocol/enums.ts';
+import { kvGet } from '../protocol/kv.ts';
+import type { Directory, QueueConfig } from './directory.ts';
+import type { AgentState, Interaction, Session } from './model.ts';
+import { SortedSet } from './sorted-set.ts';
+
+/** A (queue, media) pair as a map key. */
+export type PairKey = string;
+
+/** The key of a queue and media. */
+export function pairKey(queue: string, media: string): PairKey {
+  return `${queue}\u0000${media}`;
+}
+
+/** An available agent in a (queue, media) set: ordered by when it became idle. */
+interface AvailEntry {
+  readonly agentId: string;
+  readonly stamp: number;
+}
+
+/** The changes of one command (or one router step), applied together. */
+export interface Changes {
+  readonly interactions: ReadonlyMap<string, Interaction | null>;
+  readonly agents: ReadonlyMap<string, AgentState | null>;
+}
+
+/** The numeric `Priority` user-data key, as the default queue order reads it (missing: undefined). */
+export function priorityOf(ix: Interaction): number | undefined {
+  const v = kvGet(ix.userData, 'Priority');
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    if (Number.isFinite(n)) return n;
+  }
+  return undefined;
+}
+
+/**
+ * The default order of a queue: Priority DESC (a missing priority after every present one), SubmittedAt ASC (the
+ * original age, kept across rejects), then the interaction id so that the order is total and the same after a restart.
+ */
+export function compareWaiting(a: Interaction, b: Interaction): number {
+  const pa = priorityOf(a);
+  const pb = priorityOf(b);
+  if (pa !== pb) {
+    if (pa === undefined) return 1;
+    if (pb === undefined) return -1;
+    return pb - pa;
+  }
+  if (a.submittedAt !== b.submittedAt) return a.submittedAt < b.submittedAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function compareAvail(a: AvailEntry, b: AvailEntry): number {
+  return a.stamp - b.stamp || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
+}
+
+/** Whether an interaction waits in its queue for someone to take it. */
+export function isWaiting(ix: Interaction): boolean {
+  return ix.state === InteractionState.Queued && !ix.invite && !ix.workbin;
+}
+
+const NO_SESSIONS: ReadonlySet<Session> = new Set();
+const NO_IDS: ReadonlySet<string> = new Set();
+
+/** The state of the core with its indexes. */
+export class CoreState {
+  readonly interactions = new Map<string, Interaction>();
+  readonly sessions = new Map<number, Session>();
+  readonly agents = new Map<string, AgentState>();
+  private readonly byType = new Map<ClientTypeName, Set<Session>>();
+  private readonly waiting = new Map<PairKey, SortedSet<Interaction>>();
+  /** Routing-engine (external) pairs that have waiting interactions, offered when an engine registers. */
+  readonly externalWaiting = new Set<PairKey>();
+  private readonly available = new Map<PairKey, SortedSet<AvailEntry>>();
+  /** agent -> media -> its entry in the available sets (absent: not available). */
+  private readonly availEntry = new Map<string, Map<string, AvailEntry>>();
+  /** agent -> media -> interactions it handles or is invited to. */
+  private readonly load = new Map<string, Map<string, number>>();
+  /** agent -> media -> the stamp of the moment it last became idle for that media (its load dropped, or it got ready). */
+  private readonly idleSince = new Map<string, Map<string, number>>();
+  private idleClock = 0;
+  private readonly byRouter = new Map<string, Set<string>>();
+  private readonly byInvitee = new Map<string, Set<string>>();
+  private readonly byHandler = new Map<string, Set<string>>();
+  private readonly byExternalId = new Map<string, Set<string>>();
+  /** place -> agent logged in there. */
+  readonly placeOccupant = new Map<string, string>();
+  /** Pairs where an interaction started waiting or an agent became available since the router last looked. */
+  readonly dirty = new Set<PairKey>();
+
+  constructor(readonly dir: Directory) {}
+
+  // ------------------------------------------------------------ reads
+
+  sessionsOfType(type: ClientTypeName): ReadonlySet<Session> {
+    return this.byType.get(type) ?? NO_SESSIONS;
+  }
+
+  /** The waiting interactions of a queue and media, in the default order. */
+  waitingIn(key: PairKey): SortedSet<Interaction> | undefined {
+    return this.waiting.get(key);
+  }
+
+  /** The available candidates of a built-in-routed queue and media, longest idle first. */
+  availableIn(key: PairKey): Iterable<{ readonly agentId: string }> {
+    return this.available.get(key) ?? [];
+  }
+
+  /** Interactions a routing engine (by application name) holds or asked to deliver. */
+  heldBy(router: string): ReadonlySet<string> {
+    return this.byRouter.get(router) ?? NO_IDS;
+  }
+
+  /** Interactions an agent is invited to. */
+  invitedTo(agentId: string): ReadonlySet<string> {
+    return this.byInvitee.get(agentId) ?? NO_IDS;
+  }
+
+  /** Interactions an agent handles. */
+  handledBy(agentId: string): ReadonlySet<string> {
+    return this.byHandler.get(agentId) ?? NO_IDS;
+  }
+
+  withExternalId(externalId: string): ReadonlySet<string> {
+    return this.byExternalId.get(externalId) ?? NO_IDS;
+  }
+
+  /** An agent's load for a media: interactions it handles plus those it is invited to. */
+  loadOf(agentId: string, media: string): number {
+    return this.load.get(agentId)?.get(media) ?? 0;
+  }
+
+  /** Whether an agent may be offered an interaction of a media now (lifecycle §3). */
+  isAvailable(agentId: string, media: string): boolean {
+    const a = this.agents.get(agentId);
+    if (!a || a.dnd || a.media.get(media) !== true) return false;
+    const cap = this.dir.agents.get(agentId)?.capacity.get(media) ?? 0;
+    return this.loadOf(agentId, media) < cap;
+  }
+
+  // ------------------------------------------------------------ sessions
+
+  addSession(s: Session): void {
+    this.sessions.set(s.id, s);
+    let set = this.byType.get(s.clientType);
+    if (!set) this.byType.set(s.clientType, (set = new Set()));
+    set.add(s);
+  }
+
+  removeSession(s: Session): void {
+    this.sessions.delete(s.id);
+    this.byType.get(s.clientType)?.delete(s);
+  }
+
+  // ------------------------------------------------------------ the one mutator
+
+  /** Applies a command's changes to the state and every index. */
+  apply(changes: Changes): void {
+    /** Agents whose availability may have changed, with whether they became idle for some media. */
+    const touched = new Map<string, Set<string>>();
+    const touch = (agentId: string, becameIdleFor?: string): void => {
+      let s = touched.get(agentId);
+      if (!s) touched.set(agentId, (s = new Set()));
+      if (becameIdleFor !== undefined) s.add(becameIdleFor);
+    };
+    for (const [id, next] of changes.interactions) {
+      const prev = this.interactions.get(id);
+      if (prev) this.unindex(prev, touch, next);
+      if (next) {
+        this.interactions.set(id, next);
+        this.index(next, touch, prev);
+      } else {
+        this.interactions.delete(id);
+      }
+    }
+    for (const [id, next] of changes.agents) {
+      const prev = this.agents.get(id);
+      if (prev) {
+        if (this.placeOccupant.get(prev.placeId) === id) this.placeOccupant.delete(prev.placeId);
+        for (const sid of prev.sessions) {
+          const s = this.sessions.get(sid);
+          if (s?.agentId === id) delete s.agentId;
+        }
+      }
+      if (next) {
+        this.agents.set(id, next);
+        this.placeOccupant.set(next.placeId, id);
+        for (const sid of next.sessions) {
+          const s = this.sessions.get(sid);
+          if (s) s.agentId = id;
+        }
+        // Ready for a media it was not ready for (or newly logged in, or DND off): idle from now for that media.
+        for (const [media, ready] of next.media) {
+          const wasReady = prev !== undefined && !prev.dnd && prev.media.get(media) === true;
+          if (ready && !next.dnd && !wasReady) touch(id, media);
+        }
+      } else {
+        this.agents.delete(id);
+      }
+      touch(id);
+    }
+    // Agents (and media) that became idle in the same step are stamped in id order, so ties break the same way always.
+    const agents = [...touched.keys()].sort();
+    for (const agentId of agents) this.refreshAvailability(agentId, touched.get(agentId) as Set<string>);
+  }
+
+  /** Rebuilds the waiting sets in one sort each (start-up with many interactions). */
+  rebuildWaiting(): void {
+    const lists = new Map<PairKey, Interaction[]>();
+    for (const ix of this.interactions.values()) {
+      if (!isWaiting(ix) || !this.dir.queues.has(ix.queue)) continue;
+      const key = pairKey(ix.queue, ix.mediaType);
+      let list = lists.get(key);
+      if (!list) lists.set(key, (list = []));
+      list.push(ix);
+    }
+    for (const [key, list] of lists) {
+      const set = this.waitSet(key);
+      set.reset(list);
+      this.markWaiting(key, list[0] as Interaction);
+    }
+  }
+
+  /** Loads an interaction without touching the waiting sets (see rebuildWaiting); the other indexes are kept. */
+  restore(ix: Interaction): void {
+    this.interactions.set(ix.id, ix);
+    this.indexOwners(ix, 1, () => undefined);
+  }
+
+  // ------------------------------------------------------------ index maintenance
+
+  private waitSet(key: PairKey): SortedSet<Interaction> {
+    let set = this.waiting.get(key);
+    if (!set) this.waiting.set(key, (set = new SortedSet(compareWaiting)));
+    return set;
+  }
+
+  private markWaiting(key: PairKey, ix: Interaction): void {
+    const q = this.dir.queues.get(ix.queue) as QueueConfig;
+    if (q.routing === 'external') this.externalWaiting.add(key);
+    if (q.routing !== 'none') this.dirty.add(key);
+  }
+
+  private index(ix: Interaction, touch: (agentId: string, idleFor?: string) => void, prev?: Interaction): void {
+    if (isWaiting(ix) && this.dir.queues.has(ix.queue)) {
+      const key = pairKey(ix.queue, ix.mediaType);
+      this.waitSet(key).add(ix);
+      // A priority change inside the same queue cannot make a new match (nobody was available for it before).
+      if (!prev || !isWaiting(prev) || prev.queue !== ix.queue) this.markWaiting(key, ix);
+    }
+    this.indexOwners(ix, 1, touch);
+  }
+
+  private unindex(ix: Interaction, touch: (agentId: string, idleFor?: string) => void, next: Interaction | null): void {
+    if (isWaiting(ix) && this.dir.queues.has(ix.queue)) {
+      const key = pairKey(ix.queue, ix.mediaType);
+      const set = this.waiting.get(key);
+      set?.delete(ix);
+      if (set?.size === 0) this.externalWaiting.delete(key);
+    }
+    this.indexOwners(ix, -1, touch, next ?? undefined);
+  }
+
+  /** Load, router, invitee, handler and ExternalId indexes: +1 adds the interaction's entries, -1 removes them. */
+  private indexOwners(
+    ix: Interaction,
+    sign: 1 | -1,
+    touch: (agentId: string, idleFor?: string) => void,
+    next?: Interaction,
+  ): void {
+    const router = ix.invite?.routerName ?? ix.routerName;
+    if (router !== undefined) setIndex(this.byRouter, router, ix.id, sign);
+    if (ix.invite) {
+      setIndex(this.byInvitee, ix.invite.agentId, ix.id, sign);
+      this.addLoad(ix.invite.agentId, ix.mediaType, sign, touch, next);
+    }
+    if (ix.state === InteractionState.Handling) {
+      for (const agentId of ix.agents) {
+        setIndex(this.byHandler, agentId, ix.id, sign);
+        this.addLoad(agentId, ix.mediaType, sign, touch, next);
+      }
+    }
+    const ext = kvGet(ix.userData, 'ExternalId');
+    if (typeof ext === 'string') setIndex(this.byExternalId, ext, ix.id, sign);
+  }
+
+  private addLoad(
+    agentId: string,
+    media: string,
+    sign: 1 | -1,
+    touch: (agentId: string, idleFor?: string) => void,
+    next?: Interaction,
+  ): void {
+    let m = this.load.get(agentId);
+    if (!m) this.load.set(agentId, (m = new Map<string, number>()));
+    const n = (m.get(media) ?? 0) + sign;
+    if (n === 0) m.delete(media);
+    else m.set(media, n);
+    if (m.size === 0) this.load.delete(agentId);
+    // The load dropped for good (the interaction does not stay with this agent): idle from now.
+    const stays =
+      next !== undefined &&
+      (next.invite?.agentId === agentId || (next.state === InteractionState.Handling && next.agents.includes(agentId)));
+    if (sign === -1 && !stays) touch(agentId, media);
+    else touch(agentId);
+  }
+
+  /** Re-derives an agent's entries in the available sets after its state or load changed. */
+  private refreshAvailability(agentId: string, idleFor: ReadonlySet<string>): void {
+    const agent = this.agents.get(agentId);
+    const queues = this.dir.queuesOfAgent.get(agentId) ?? [];
+    let idle = this.idleSince.get(agentId);
+    if (!agent) {
+      this.idleSince.delete(agentId);
+      idle = undefined;
+    } else {
+      if (!idle) this.idleSince.set(agentId, (idle = new Map<string, number>()));
+      for (const media of [...idleFor].sort()) idle.set(media, ++this.idleClock);
+    }
+    let entries = this.availEntry.get(agentId);
+    const medias = new Set<string>([...(entries?.keys() ?? []), ...(agent?.media.keys() ?? [])]);
+    for (const media of medias) {
+      const old = entries?.get(media);
+      const available = agent !== undefined && this.isAvailable(agentId, media);
+      const stamp = idle?.get(media) ?? 0;
+      if (old && available && old.stamp === stamp) continue;
+      if (old) {
+        for (const q of queues) this.available.get(pairKey(q.name, media))?.delete(old);
+        entries?.delete(media);
+      }
+      if (!available || queues.length === 0) continue;
+      const entry: AvailEntry = { agentId, stamp };
+      if (!entries) this.availEntry.set(agentId, (entries = new Map<string, AvailEntry>()));
+      entries.set(media, entry);
+      for (const q of queues) {
+        const key = pairKey(q.name, media);
+        let set = this.available.get(key);
+        if (!set) this.available.set(key, (set = new SortedSet(compareAvail)));
+        set.add(entry);
+        this.dirty.add(key);
+      }
+    }
+    if (entries?.size === 0) this.availEntry.delete(agentId);
+  }
+}
+
+function setIndex<K>(index: Map<K, Set<string>>, key: K, id: string, sign: 1 | -1): void {
+  let set = index.get(key);
+  if (sign === 1) {
+    if (!set) index.set(key, (set = new Set()));
+    set.add(id);
+  } else if (set) {
+    set.delete(id);
+    if (set.size === 0) index.delete(key);
+  }
+}

@@ -1,0 +1,107 @@
+/** RequestSubmit: a media server (or a logged-in agent) creates an interaction in a queue. */
+import { InteractionState, Operation } from '../protocol/enums.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { KvList } from '../protocol/kv.ts';
+import { isMsg } from '../protocol/message.ts';
+import {
+  actor,
+  agentOf,
+  checkTenantConfigured,
+  checkUserDataSize,
+  firstDuplicateKey,
+  requiredTenant,
+  type Ctx,
+} from './context.ts';
+import type { Draft } from './plan.ts';
+import { agentParty } from './render.ts';
+
+export function submit(ctx: Ctx): void {
+  const { s, m, tx, core } = ctx;
+  const a = m.attrs;
+  const dir = core.dir;
+  const tenantId = requiredTenant(m);
+  checkTenantConfigured(ctx, tenantId);
+  const mediaType = a.MediaType as string | undefined;
+  if (!mediaType) throw new ProtocolError('Error_media_type_not_specified', 'RequestSubmit needs MediaType');
+  if (!dir.mediaTypes.has(mediaType)) {
+    throw new ProtocolError(
+      'Error_unsupported_media_type',
+      `MediaType '${mediaType}' is not configured (configured: ${dir.config.mediaTypes.join(', ')})`,
+    );
+  }
+  const type = a.InteractionType as string | undefined;
+  if (!type) throw new ProtocolError('Error_interaction_type_not_specified', 'RequestSubmit needs InteractionType');
+  const subtypes = Object.hasOwn(dir.config.interactionTypes, type) ? dir.config.interactionTypes[type] : undefined;
+  if (!subtypes)
+    throw new ProtocolError('Error_unsupported_interaction_type', `InteractionType '${type}' is not configured`);
+  const subtype = a.InteractionSubtype as string | undefined;
+  if (!subtype)
+    throw new ProtocolError('Error_interaction_subtype_not_specified', 'RequestSubmit needs InteractionSubtype');
+  if (!subtypes.includes(subtype)) {
+    throw new ProtocolError(
+      'Error_unsupported_interaction_subtype',
+      `InteractionSubtype '${subtype}' is not configured for InteractionType '${type}'`,
+    );
+  }
+  const queue = a.Queue as string | undefined;
+  if (!queue && s.clientType === 'MediaServer')
+    throw new ProtocolError('Error_queue_not_specified', 'RequestSubmit needs Queue');
+  if (queue) {
+    const q = dir.queues.get(queue);
+    if (!q || q.tenant !== tenantId) {
+      throw new ProtocolError(
+        'Error_unknown_queue_in_request',
+        `Queue '${queue}' is not a configured queue of tenant ${String(tenantId)}`,
+      );
+    }
+  }
+  if (a.WorkbinTypeId !== undefined) {
+    throw new ProtocolError(
+      'ErrorUnsupportedProtocolElement',
+      'RequestSubmit into a workbin (WorkbinTypeId) is not supported yet; submit to a queue',
+    );
+  }
+  let id = a.InteractionId as string | undefined;
+  if (id !== undefined) {
+    if (id === '') throw new ProtocolError('Error_invalid_protocol_message', 'InteractionId must not be empty');
+    if (tx.get(id))
+      throw new ProtocolError('Error_duplicated_interaction_id', `an interaction with id '${id}' already exists`);
+  } else {
+    do id = core.newInteractionId();
+    while (tx.get(id));
+  }
+  const userData = (a.UserData as KvList | undefined) ?? [];
+  checkUserDataSize(ctx, userData, 'UserData');
+  const dupe = firstDuplicateKey(userData);
+  if (dupe !== undefined) throw new ProtocolError('Error_duplicated_properties', `UserData has key '${dupe}' twice`);
+  const agent = s.clientType === 'AgentApplication' ? agentOf(ctx) : undefined;
+  const d: Draft = {
+    id,
+    tenantId,
+    mediaType,
+    type,
+    subtype,
+    queue: queue ?? '',
+    state: agent ? InteractionState.Handling : InteractionState.Queued,
+    submittedBy: s.clientName,
+    submittedAt: tx.now,
+    receivedAt: (a.ReceivedAt as string | undefined) ?? tx.now,
+    isOnline: a.IsOnline === true,
+    userData,
+    version: 1,
+    eventSeq: 0,
+    agents: agent ? [agent.id] : [],
+    ...(typeof a.ParentInteractionId === 'string' ? { parentId: a.ParentInteractionId } : {}),
+    ...(queue ? { placedInQueueAt: tx.now } : {}),
+  };
+  tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId, InteractionId: id, Version: d.version }));
+  tx.report(d, 'EventInteractionSubmitted', actor(ctx, d));
+  if (agent) {
+    tx.report(d, 'EventPartyAdded', {
+      ...actor(ctx, d),
+      ...agentParty(d.tenantId, agent.id, agent.placeId),
+      Operation: Operation.Create,
+    });
+  }
+  tx.put(d);
+}

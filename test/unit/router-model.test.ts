@@ -1,0 +1,195 @@
+/**
+ * Model-based test of the built-in router: the indexed core and the same core driven by a naive reference router
+ * (test/unit/naive-router.ts: plain scans over everything) get the same random sequences of logins, logouts,
+ * readiness and DND changes, submits with priorities, accepts, rejects, stops, lost connections and clock ticks.
+ * Every command must produce exactly the same plan in both: the same offers, to the same agents, in the same order.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { parseConfig } from '../../src/config/load.ts';
+import type { Config, ConfigInput } from '../../src/config/schema.ts';
+import { Core } from '../../src/core/core.ts';
+import type { Plan, Session } from '../../src/core/model.ts';
+import { ClientType } from '../../src/protocol/enums.ts';
+import { isMsg, type Message } from '../../src/protocol/message.ts';
+import { naiveRouter } from './naive-router.ts';
+
+const AGENTS = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
+const MEDIA = ['email', 'chat'];
+const QUEUES = ['Q1', 'Q2', 'Q3', 'Hold'];
+
+const CONFIG: ConfigInput = {
+  tenants: [{ id: 1, name: 'T' }],
+  mediaTypes: MEDIA,
+  interactionTypes: { Inbound: ['InboundNew'] },
+  applications: [
+    { name: 'Mail', type: 'MediaServer' },
+    { name: 'Desktop', type: 'AgentApplication' },
+  ],
+  places: AGENTS.map((_a, i) => ({ id: `P${String(i + 1)}`, tenant: 1 })),
+  agents: AGENTS.map((id, i) => ({
+    id,
+    tenant: 1,
+    media: { email: (i % 3) + 1, chat: ((i + 1) % 3) + 1 },
+    skills: { english: i * 2, billing: 9 - i },
+  })),
+  agentGroups: [{ name: 'G', tenant: 1, agents: ['a3', 'a4', 'a5', 'a6'] }],
+  queues: [
+    { name: 'Q1', tenant: 1, routing: { agents: ['a1', 'a2', 'a3'] } },
+    { name: 'Q2', tenant: 1, routing: { agentGroups: ['G'], skill: 'english >= 6 OR billing > 8' } },
+    { name: 'Q3', tenant: 1, routing: { agents: AGENTS } },
+    { name: 'Hold', tenant: 1 },
+  ],
+};
+
+type Op =
+  | { t: 'login'; agent: number; email: boolean; chat: boolean; dnd: boolean }
+  | { t: 'logout'; agent: number }
+  | { t: 'ready'; agent: number; media: number; ready: boolean }
+  | { t: 'dnd'; agent: number; on: boolean }
+  | { t: 'submit'; queue: number; media: number; priority: number | null }
+  | { t: 'answer'; agent: number; k: number; accept: boolean }
+  | { t: 'stop'; k: number }
+  | { t: 'drop'; agent: number }
+  | { t: 'tick'; ms: number };
+
+const agent = fc.integer({ min: 0, max: AGENTS.length - 1 });
+const OPS: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ t: fc.constant('login' as const), agent, email: fc.boolean(), chat: fc.boolean(), dnd: fc.boolean() }),
+  fc.record({ t: fc.constant('logout' as const), agent }),
+  fc.record({ t: fc.constant('ready' as const), agent, media: fc.integer({ min: 0, max: 1 }), ready: fc.boolean() }),
+  fc.record({ t: fc.constant('dnd' as const), agent, on: fc.boolean() }),
+  {
+    arbitrary: fc.record({
+      t: fc.constant('submit' as const),
+      queue: fc.integer({ min: 0, max: QUEUES.length - 1 }),
+      media: fc.integer({ min: 0, max: 1 }),
+      priority: fc.option(fc.integer({ min: 0, max: 3 })),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({ t: fc.constant('answer' as const), agent, k: fc.nat(5), accept: fc.boolean() }),
+    weight: 3,
+  },
+  fc.record({ t: fc.constant('stop' as const), k: fc.nat(30) }),
+  fc.record({ t: fc.constant('drop' as const), agent }),
+  fc.record({ t: fc.constant('tick' as const), ms: fc.constantFrom(0, 400, 1000, 5000) }),
+);
+
+/** One core with its clients; `step` runs an op and returns every plan it produced. */
+function world(config: Config, naive: boolean) {
+  let now = Date.UTC(2026, 0, 1);
+  let n = 0;
+  const core = new Core({
+    config,
+    clock: () => now,
+    newInteractionId: () => `IX${String(++n).padStart(5, '0')}`,
+    ...(naive ? { route: naiveRouter(config) } : {}),
+  });
+  const register = (type: number, name: string): { session: Session; plan: Plan } => {
+    const r = core.register(isMsg('RequestRegisterClient', { ClientType: type, ClientName: name }));
+    assert.ok(r.session);
+    return { session: r.session, plan: r.plan };
+  };
+  const mail = register(ClientType.MediaServer, 'Mail').session;
+  const desks = AGENTS.map(() => register(ClientType.AgentApplication, 'Desktop').session);
+  const handle = (s: Session, name: string, attrs: Message['attrs']): Plan => core.handle(s, isMsg(name, attrs));
+  const step = (op: Op): Plan[] => {
+    const desk = (i: number): Session => desks[i] as Session;
+    switch (op.t) {
+      case 'login':
+        return [
+          handle(desk(op.agent), 'RequestAgentLogin', {
+            TenantId: 1,
+            PlaceId: `P${String(op.agent + 1)}`,
+            AgentId: AGENTS[op.agent] as string,
+            MediaList: [
+              { key: 'email', value: op.email ? 1 : 0 },
+              { key: 'chat', value: op.chat ? 1 : 0 },
+            ],
+            ...(op.dnd ? { DonotDisturb: 1 } : {}),
+          }),
+        ];
+      case 'logout':
+        return [handle(desk(op.agent), 'RequestAgentLogout', {})];
+      case 'ready':
+        return [
+          handle(desk(op.agent), op.ready ? 'RequestCancelNotReadyForMedia' : 'RequestNotReadyForMedia', {
+            MediaTypeName: MEDIA[op.media] as string,
+          }),
+        ];
+      case 'dnd':
+        return [handle(desk(op.agent), op.on ? 'RequestDoNotDisturbOn' : 'RequestDoNotDisturbOff', {})];
+      case 'submit':
+        return [
+          handle(mail, 'RequestSubmit', {
+            TenantId: 1,
+            MediaType: MEDIA[op.media] as string,
+            InteractionType: 'Inbound',
+            InteractionSubtype: 'InboundNew',
+            Queue: QUEUES[op.queue] as string,
+            UserData: op.priority === null ? [] : [{ key: 'Priority', value: op.priority }],
+          }),
+        ];
+      case 'answer': {
+        const invites = [...core.state.invitedTo(AGENTS[op.agent] as string)].sort();
+        const id = invites[op.k % Math.max(1, invites.length)] ?? 'none';
+        return [handle(desk(op.agent), op.accept ? 'RequestAccept' : 'RequestReject', { InteractionId: id })];
+      }
+      case 'stop': {
+        const ids = [...core.state.interactions.keys()].sort();
+        return [
+          handle(mail, 'RequestStopProcessing', { InteractionId: ids[op.k % Math.max(1, ids.length)] ?? 'none' }),
+        ];
+      }
+      case 'drop': {
+        const closed = core.sessionClosed(desk(op.agent).id);
+        const again = register(ClientType.AgentApplication, 'Desktop');
+        desks[op.agent] = again.session;
+        return [closed, again.plan];
+      }
+      case 'tick':
+        now += op.ms;
+        return [];
+    }
+  };
+  return { core, step };
+}
+
+function invitesIn(plans: Plan[]): string[] {
+  return plans.flatMap((p) =>
+    p.out
+      .filter((o) => o.message.name === 'EventInvite')
+      .map((o) => `${String(o.message.attrs.InteractionId)}>${String(o.to)}`),
+  );
+}
+
+describe('built-in router: indexed vs naive reference (model-based)', () => {
+  const config = parseConfig(CONFIG, 'model');
+
+  it('the same random sequences give the same plans, offer for offer', () => {
+    let offers = 0;
+    fc.assert(
+      fc.property(fc.array(OPS, { minLength: 20, maxLength: 150, size: 'max' }), (ops) => {
+        const indexed = world(config, false);
+        const naive = world(config, true);
+        for (const [i, op] of ops.entries()) {
+          const a = indexed.step(op);
+          const b = naive.step(op);
+          assert.deepEqual(a, b, `step ${String(i)} ${JSON.stringify(op)}`);
+          offers += invitesIn(a).length;
+        }
+        // Same resulting state, and no agent above its capacity.
+        assert.deepEqual([...indexed.core.state.interactions], [...naive.core.state.interactions]);
+        for (const a of config.agents) {
+          for (const m of MEDIA)
+            assert.ok(indexed.core.state.loadOf(a.id, m) <= (a.media[m] ?? 0), `${a.id} ${m} over capacity`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    assert.ok(offers > 500, `the runs made offers (${String(offers)})`);
+  });
+});
