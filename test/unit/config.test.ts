@@ -1,6 +1,6 @@
 /** Configuration validation: every error names the bad field. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -73,5 +73,26 @@ describe('configuration', () => {
     const f = join(dir, 'c.json');
     writeFileSync(f, '{ nope');
     assert.throws(() => loadConfig(f), /is not valid JSON/);
+  });
+
+  it('the example in docs/configuration.md is valid', () => {
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    const json = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(json, 'the doc has a JSON example');
+    const c = parseConfig(JSON.parse(json), 'docs/configuration.md');
+    assert.equal(c.settings.allowMultipleAgentConnections, 'true');
+  });
+
+  it('a skill expression, view condition or order that does not parse names the field and the position', () => {
+    const bad = (queue: unknown, re: RegExp): void => {
+      assert.throws(() => parseConfig({ ...DEMO_CONFIG, queues: [queue] }, 't'), re);
+    };
+    bad({ name: 'Q', tenant: 1, routing: { skill: 'english >=' } }, /queues\.0\.routing\.skill: .*position 11/);
+    bad({ name: 'Q', tenant: 1, views: [{ name: 'v', condition: "a = 'x" }] }, /queues\.0\.views\.0\.condition: /);
+    bad({ name: 'Q', tenant: 1, views: [{ name: 'v', order: 'Priority SIDEWAYS' }] }, /queues\.0\.views\.0\.order: /);
+    bad(
+      { name: 'Q', tenant: 1, routing: { agentGroups: ['Nope'] } },
+      /queues\.0\.routing\.agentGroups\.0: unknown agent group 'Nope'/,
+    );
   });
 });
