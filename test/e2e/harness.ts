@@ -229,3 +229,23 @@ export async function expectEvent(c: AnyClient, name: string, timeoutMs = 5000):
   if (e.message !== name) throw new Error(`expected ${name}, got ${JSON.stringify(e)}`);
   return e;
 }
+
+/**
+ * A barrier instead of a sleep: each client sends a request whose reply (EventError 43, unknown interaction) can only
+ * come after every message the server had already planned for it. Returns, per client, the unsolicited messages that
+ * arrived before that reply — exactly what it received, so "nothing else" is proven without waiting and hoping.
+ */
+export async function barrier(clients: AnyClient[]): Promise<Json[][]> {
+  await Promise.all(
+    clients.map(async (c) => {
+      const r = await c.request({ message: 'RequestGetInteractionProperties', interactionId: '~barrier~' });
+      if (r.message !== 'EventError' || r.errorCode !== 43) throw new Error(`barrier: ${JSON.stringify(r)}`);
+    }),
+  );
+  return clients.map((c) => c.pendingEvents());
+}
+
+/** The message names of a list of messages. */
+export function names(messages: Json[]): string[] {
+  return messages.map((m) => String(m.message));
+}
