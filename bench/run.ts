@@ -12,6 +12,9 @@
  * Options: --quick (1 s warm-up + 3 s per mode, one round), --warmup S, --duration S (measured, per mode and
  * target), --rounds N, --rate N, --conns N, --window N (outstanding per media-server connection), --agents N,
  * --interactions N, --target ixs|floor|both, --modes closed,open, --mode ws|tcp, --profile DIR (server CPU profiles), --json FILE.
+ *
+ * `--mode scale` runs bench/scale.ts instead (issue #8: rates, memory and restart time as stored interactions grow),
+ * with its own options.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -22,6 +25,11 @@ import { closedLoop, mergeResults, openLoop, type Histogram, type ModeResult } f
 import { countsOf, setupFloor, setupIxs, type Counts, type Topology } from './setup.ts';
 import { probeCommitLatency, type CommitProbe } from './platform.ts';
 import { ixsBuildNote, startFloor, startIxs, type Target } from './targets.ts';
+
+if (parseArgs({ options: { mode: { type: 'string' } }, strict: false }).values.mode === 'scale') {
+  const { runScale } = await import('./scale.ts');
+  process.exit(await runScale(process.argv.slice(2)));
+}
 
 /** Targets of the issue: IXS/floor max-throughput ratio, and p99 ack latency at the fixed rate. */
 const TARGET_RATIO = 0.7;
@@ -73,7 +81,7 @@ if (!modes.length || !modes.every((m) => m === 'closed' || m === 'open')) {
 }
 if (!['ixs', 'floor', 'both'].includes(which)) throw new Error('--target must be ixs, floor or both');
 
-if (!['ws', 'tcp'].includes(args.mode)) throw new Error('--mode must be ws or tcp');
+if (!['ws', 'tcp'].includes(args.mode)) throw new Error('--mode must be ws, tcp or scale');
 const factory = clientFactory(args.mode);
 if (!factory) {
   process.stdout.write(`${args.mode} mode: not available yet\n`);

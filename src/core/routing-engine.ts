@@ -12,6 +12,7 @@ import type { AgentState, Session } from './model.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
 import { itxAttrs, strategyParty } from './render.ts';
 import { stop } from './stop.ts';
+import { NO_AGENTS } from '../store/serialize.ts';
 
 /** Routing engines that can be handed interactions: registered on a door that carries the T-Library facade. */
 export function routableEngines(ctx: Pick<Ctx, 'core'>): Session[] {
@@ -47,7 +48,7 @@ export function placeInQueue(tx: PlanBuilder, d: Draft, queue: string): void {
   d.queue = queue;
   d.placedInQueueAt = tx.now;
   d.state = InteractionState.Queued;
-  d.agents = [];
+  d.agents = NO_AGENTS;
   delete d.routerName;
 }
 

@@ -59,7 +59,11 @@ export class SortedSet<T> {
 
   /** Replaces the content with `items` (any order) in O(n log n); used when indexes are rebuilt at start. */
   reset(items: T[]): void {
-    items.sort(this.cmp);
+    this.resetSorted(items.sort(this.cmp));
+  }
+
+  /** Replaces the content with `items`, already in order and without duplicates. */
+  resetSorted(items: readonly T[]): void {
     this.blocks = [];
     for (let i = 0; i < items.length; i += BLOCK >> 1) this.blocks.push(items.slice(i, i + (BLOCK >> 1)));
     this.count = items.length;

@@ -58,6 +58,11 @@ export function compareWaiting(a: Interaction, b: Interaction): number {
     if (pb === undefined) return -1;
     return pb - pa;
   }
+  return compareAge(a, b);
+}
+
+/** SubmittedAt ascending (the original age), then the id. */
+function compareAge(a: Interaction, b: Interaction): number {
   if (a.submittedAt !== b.submittedAt) return a.submittedAt < b.submittedAt ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -227,8 +232,18 @@ export class CoreState {
       list.push(ix);
     }
     for (const [key, list] of lists) {
+      // Sorted once with each interaction's priority read once (the comparator would read it on every comparison).
+      const keyed = list.map((ix) => ({ ix, p: priorityOf(ix) }));
+      keyed.sort((a, b) => {
+        if (a.p !== b.p) {
+          if (a.p === undefined) return 1;
+          if (b.p === undefined) return -1;
+          return b.p - a.p;
+        }
+        return compareAge(a.ix, b.ix);
+      });
       const set = this.waitSet(key);
-      set.reset(list);
+      set.resetSorted(keyed.map((k) => k.ix));
       this.markWaiting(key, list[0] as Interaction);
     }
   }

@@ -12,6 +12,7 @@ import {
   requiredTenant,
   type Ctx,
 } from './context.ts';
+import { intern, NO_AGENTS } from '../store/serialize.ts';
 import type { Draft } from './plan.ts';
 import { agentParty } from './render.ts';
 
@@ -78,10 +79,11 @@ export function submit(ctx: Ctx): void {
   const d: Draft = {
     id,
     tenantId,
-    mediaType,
-    type,
-    subtype,
-    queue: queue ?? '',
+    // Shared copies of strings every interaction repeats (a million waiting interactions must stay small).
+    mediaType: intern(mediaType),
+    type: intern(type),
+    subtype: intern(subtype),
+    queue: intern(queue ?? ''),
     state: agent ? InteractionState.Handling : InteractionState.Queued,
     submittedBy: s.clientName,
     submittedAt: tx.now,
@@ -90,7 +92,7 @@ export function submit(ctx: Ctx): void {
     userData,
     version: 1,
     eventSeq: 0,
-    agents: agent ? [agent.id] : [],
+    agents: agent ? [agent.id] : NO_AGENTS,
     ...(typeof a.ParentInteractionId === 'string' ? { parentId: a.ParentInteractionId } : {}),
     ...(queue ? { placedInQueueAt: tx.now } : {}),
   };

@@ -146,35 +146,36 @@ export class SqliteStore implements Store {
    * the log after the settled position is read (rowid order, no index): every kept state before it is in the rows.
    */
   loadInteractions(): Promise<Interaction[]> {
-    const rows = this.db.prepare('SELECT data, written_seq FROM interactions ORDER BY rowid').all() as {
-      data: string;
-      written_seq: number;
-    }[];
     const settled = (
       this.db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'").get() as { value: number }
     ).value;
-    const byId = new Map<string, { ix: Interaction; writtenSeq: number; kept: boolean }>();
-    for (const r of rows) {
-      const ix = interactionFromJson(r.data);
-      byId.set(ix.id, { ix, writtenSeq: r.written_seq, kept: false });
-    }
-    const kept = this.db
+    // The newest kept state of each interaction after the settled position (about a second of changes at most).
+    const kept = new Map<string, { seq: number; ixnSeq: number; state: string }>();
+    const keptRows = this.db
       .prepare(
         'SELECT seq, interaction_id, ixn_seq, state FROM event_log WHERE seq > ? AND state IS NOT NULL ORDER BY seq',
       )
       .iterate(settled) as IterableIterator<{ seq: number; interaction_id: string; ixn_seq: number; state: string }>;
-    for (const k of kept) {
-      const cur = byId.get(k.interaction_id);
-      // A state older than the row (or of an earlier interaction with the same id) does not apply.
-      if (!cur || k.seq <= cur.writtenSeq || k.ixn_seq <= cur.ix.eventSeq) continue;
-      cur.ix = interactionFromJson(k.state);
-      cur.kept = true;
-    }
+    for (const k of keptRows) kept.set(k.interaction_id, { seq: k.seq, ixnSeq: k.ixn_seq, state: k.state });
+    // Rows are streamed, not materialised all at once: a million rows would otherwise double the memory at start.
+    const rows = this.db
+      .prepare('SELECT id, data, written_seq FROM interactions ORDER BY rowid')
+      .iterate() as IterableIterator<{
+      id: string;
+      data: string;
+      written_seq: number;
+    }>;
     const out: Interaction[] = [];
-    for (const c of byId.values()) {
-      // Its row is behind: the next settle writes it (the settled position must not pass it first).
-      if (c.kept) this.planner.adopt(c.ix);
-      out.push(c.ix);
+    for (const r of rows) {
+      let ix = interactionFromJson(r.data);
+      const k = kept.get(r.id);
+      // A state older than the row (or of an earlier interaction with the same id) does not apply.
+      if (k && k.seq > r.written_seq && k.ixnSeq > ix.eventSeq) {
+        ix = interactionFromJson(k.state);
+        // Its row is behind: the next settle writes it (the settled position must not pass it first).
+        this.planner.adopt(ix);
+      }
+      out.push(ix);
     }
     return Promise.resolve(out);
   }
