@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import { JsonClient, type Json } from '../src/cli/ws-client.ts';
 import type { Histogram } from './load.ts';
-import { processCpuMs } from './targets.ts';
+import { processCpuMs, serveArgs } from './targets.ts';
 
 const ROOT = new URL('../', import.meta.url);
 /** The configuration the scale bench gives `ixs serve`. */
@@ -224,22 +224,7 @@ function build(): void {
 
 /** Spawns the compiled `ixs serve` on `dataDir` (ports 0, loopback) and waits up to timeoutMs for its ready line. */
 async function startServer(dataDir: string, timeoutMs: number): Promise<Server> {
-  const args = [
-    new URL('dist/cli/main.js', ROOT).pathname,
-    'serve',
-    '--config',
-    SCALE_CONFIG,
-    '--data-dir',
-    dataDir,
-    '--tcp-port',
-    '0',
-    '--ws-port',
-    '0',
-    '--http-port',
-    '0',
-    '--host',
-    '127.0.0.1',
-  ];
+  const args = serveArgs(SCALE_CONFIG, dataDir);
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -931,6 +916,8 @@ interface SizeResult {
   stopCode?: number | null;
   /** Spawn -> ready line on the same data dir (s); absent when the restart failed. */
   restartSeconds?: number;
+  /** Server RSS right after the restart (the loaded state, no load running). */
+  restartRssMb?: number;
   /** Live interactions after the restart (GET /health). */
   restartCount?: number | undefined;
 }
@@ -1014,9 +1001,12 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
   }
   r.restartSeconds = x.server.readyMs / 1000;
   r.restartCount = await healthCount(x.server);
+  // The state alone, freshly loaded: what the stored interactions take, without the garbage of the load phases.
+  r.restartRssMb = x.server.proc.pid === undefined ? undefined : memoryMb(x.server.proc.pid)?.rss;
   log(
     `  restart: stopped in ${fixed(r.stopSeconds, 2)} s, ready ${fixed(r.restartSeconds, 2)} s after spawn` +
-      (r.restartCount === undefined ? '' : `, ${int(r.restartCount)} live interactions`),
+      (r.restartCount === undefined ? '' : `, ${int(r.restartCount)} live interactions`) +
+      `, RSS ${int(r.restartRssMb)} MB`,
   );
   if (r.restartCount !== undefined && r.restartCount < x.ids.length) {
     x.errors.add(
@@ -1063,6 +1053,7 @@ function table(results: readonly SizeResult[]): string {
     'peak MB',
     'stop s',
     'restart s',
+    'RSS after restart',
   ];
   const rows = results.map((r) => [
     int(r.size),
@@ -1080,6 +1071,7 @@ function table(results: readonly SizeResult[]): string {
     int(r.peakRssMb),
     fixed(r.stopSeconds, 2),
     fixed(r.restartSeconds, 2),
+    int(r.restartRssMb),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');

@@ -54,22 +54,7 @@ export function startIxs(opts: StartOptions = {}): Promise<Target> {
     built = true;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'ixs-bench-'));
-  const args = [
-    new URL('dist/cli/main.js', ROOT).pathname,
-    'serve',
-    '--config',
-    BENCH_CONFIG,
-    '--data-dir',
-    dataDir,
-    '--tcp-port',
-    '0',
-    '--ws-port',
-    '0',
-    '--http-port',
-    '0',
-    '--host',
-    '127.0.0.1',
-  ];
+  const args = serveArgs(BENCH_CONFIG, dataDir);
   return startProcess('IXS', [...(opts.nodeFlags ?? []), ...args], dataDir, BENCH_CONFIG);
 }
 
@@ -165,4 +150,24 @@ export function processCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The command line of the compiled `ixs serve` on `dataDir`: every port picked by the system, loopback only. */
+export function serveArgs(config: string, dataDir: string): string[] {
+  return [
+    new URL('dist/cli/main.js', ROOT).pathname,
+    'serve',
+    '--config',
+    config,
+    '--data-dir',
+    dataDir,
+    '--tcp-port',
+    '0',
+    '--ws-port',
+    '0',
+    '--http-port',
+    '0',
+    '--host',
+    '127.0.0.1',
+  ];
 }

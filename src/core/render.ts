@@ -107,12 +107,18 @@ export function attachedDataChanged(
   });
 }
 
-/** EventRouteUsed: how a routing engine's RequestRouteCall ended. */
-export function routeUsed(ix: Interaction, ref: AttrValue | undefined, otherDN: string, result: string): Message {
+/** EventRouteUsed: how a routing engine's RequestRouteCall ended (`thisDN`: the queue it was routed from). */
+export function routeUsed(
+  ix: Interaction,
+  ref: AttrValue | undefined,
+  otherDN: string,
+  result: string,
+  thisDN: string = ix.queue,
+): Message {
   return tlibMsg('EventRouteUsed', {
     ReferenceId: ref,
     ConnId: ix.id,
-    ThisDN: ix.queue,
+    ThisDN: thisDN,
     OtherDN: otherDN,
     Result: result,
   });

@@ -10,7 +10,7 @@ import { actor, owned, type Ctx } from './context.ts';
 import { invite } from './delivery.ts';
 import type { AgentState, Session } from './model.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
-import { itxAttrs, strategyParty } from './render.ts';
+import { itxAttrs, routeUsed, strategyParty } from './render.ts';
 import { stop } from './stop.ts';
 import { NO_AGENTS } from '../store/serialize.ts';
 
@@ -93,16 +93,7 @@ export function routeCall(ctx: Ctx): void {
       placeInQueue(tx, d, queue);
       delete d.workbin;
       tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
-      tx.send(
-        s.id,
-        tlibMsg('EventRouteUsed', {
-          ReferenceId: a.ReferenceId,
-          ConnId: d.id,
-          ThisDN: old,
-          OtherDN: queue,
-          Result: 'queued',
-        }),
-      );
+      tx.send(s.id, routeUsed(d, a.ReferenceId, queue, 'queued', old));
       tx.put(d);
       return;
     }
@@ -132,16 +123,7 @@ export function routeCall(ctx: Ctx): void {
         WorkbinTypeId: wb,
         ...(a.TargetAgent ? { WorkbinAgentId: a.TargetAgent } : { WorkbinPlaceId: owner }),
       });
-      tx.send(
-        s.id,
-        tlibMsg('EventRouteUsed', {
-          ReferenceId: a.ReferenceId,
-          ConnId: d.id,
-          ThisDN: old,
-          OtherDN: wb,
-          Result: 'workbin',
-        }),
-      );
+      tx.send(s.id, routeUsed(d, a.ReferenceId, wb, 'workbin', old));
       tx.put(d);
       return;
     }

@@ -10,6 +10,9 @@ export function openDatabase(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  // 8 MiB of page cache per connection (SQLite's default is 2 MiB): enough to keep every interior B-tree page of a
+  // million interactions and their event log cached, so a commit reads no index page back from the OS.
+  db.pragma('cache_size = -8192');
   migrate(db);
   return db;
 }
