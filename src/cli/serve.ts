@@ -69,6 +69,8 @@ export async function serve(o: ServeOptions): Promise<void> {
     await server.drain();
     server.closeAll();
     await Promise.all([tcp.close(), ws.close()]);
+    // Closed connections end their sessions (an agent's logout is reported): those commits finish before the store.
+    await server.drain();
     await store.close();
     server.lifecycle = 'closed';
     logger.info('closed');

@@ -20,6 +20,7 @@ import { routingEngineLeft } from './routing-engine.ts';
 import { itxAttrs } from './render.ts';
 import { route } from './router.ts';
 import { CoreState } from './state.ts';
+import { unpacked } from '../store/serialize.ts';
 
 /** Options of the core. */
 export interface CoreOptions {
@@ -107,7 +108,7 @@ export class Core implements Services {
     for (const ix of interactions) {
       let r = ix;
       if ((r.state === InteractionState.Routing || r.invite) && r.state !== InteractionState.Handling) {
-        const { routerName: _routerName, invite: _invite, ...rest } = r;
+        const { routerName: _routerName, invite: _invite, ...rest } = unpacked(r);
         r = { ...rest, state: InteractionState.Queued };
       }
       this.state.restore(r);

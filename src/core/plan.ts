@@ -6,6 +6,7 @@
  */
 import type { AttrValue, Message } from '../protocol/message.ts';
 import type { AgentState, Attrs, EventRecord, Interaction, Outbound, Plan, StoreOp } from './model.ts';
+import { unpacked } from '../store/serialize.ts';
 import { itxAttrs } from './render.ts';
 import type { Changes, CoreState } from './state.ts';
 
@@ -40,7 +41,7 @@ export class PlanBuilder {
   /** A copy to change. */
   draft(id: string): Draft | undefined {
     const ix = this.get(id);
-    return ix ? { ...ix } : undefined;
+    return ix ? unpacked(ix) : undefined;
   }
 
   agent(id: string): AgentState | undefined {

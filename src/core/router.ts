@@ -6,6 +6,7 @@
  * before the next is chosen, so the result is the same as the naive rule "repeatedly offer the globally first
  * waiting interaction that has a taker" (test/unit/router-model.test.ts checks exactly that).
  */
+import { unpacked } from '../store/serialize.ts';
 import type { Ctx } from './context.ts';
 import { invite } from './delivery.ts';
 import type { AgentState, Interaction } from './model.ts';
@@ -37,7 +38,7 @@ export function route(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>): void {
       }
     }
     if (!best || bestKey === undefined) return;
-    const d = { ...best };
+    const d = unpacked(best);
     if (dir.queues.get(best.queue)?.routing === 'external') {
       const list = engines ?? routableEngines(ctx);
       offerToEngine(tx, d, list[ctx.core.nextRouterTurn() % list.length] as (typeof list)[number]);

@@ -11,6 +11,7 @@
 import type { ClientTypeName } from '../protocol/enums.ts';
 import { InteractionState } from '../protocol/enums.ts';
 import { kvGet } from '../protocol/kv.ts';
+import { packed, PackedInteraction, priorityValue } from '../store/serialize.ts';
 import type { Directory, QueueConfig } from './directory.ts';
 import type { AgentState, Interaction, Session } from './model.ts';
 import { SortedSet } from './sorted-set.ts';
@@ -37,13 +38,7 @@ export interface Changes {
 
 /** The numeric `Priority` user-data key, as the default queue order reads it (missing: undefined). */
 export function priorityOf(ix: Interaction): number | undefined {
-  const v = kvGet(ix.userData, 'Priority');
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v.trim() !== '') {
-    const n = Number(v);
-    if (Number.isFinite(n)) return n;
-  }
-  return undefined;
+  return ix instanceof PackedInteraction ? ix.priority : priorityValue(kvGet(ix.userData, 'Priority'));
 }
 
 /**
@@ -184,8 +179,10 @@ export class CoreState {
       const prev = this.interactions.get(id);
       if (prev) this.unindex(prev, touch, next);
       if (next) {
-        this.interactions.set(id, next);
-        this.index(next, touch, prev);
+        // Kept in the compact form (user data packed): a million waiting interactions must stay small.
+        const stored = packed(next);
+        this.interactions.set(id, stored);
+        this.index(stored, touch, prev);
       } else {
         this.interactions.delete(id);
       }
@@ -250,8 +247,9 @@ export class CoreState {
 
   /** Loads an interaction without touching the waiting sets (see rebuildWaiting); the other indexes are kept. */
   restore(ix: Interaction): void {
-    this.interactions.set(ix.id, ix);
-    this.indexOwners(ix, 1, () => undefined);
+    const stored = packed(ix);
+    this.interactions.set(ix.id, stored);
+    this.indexOwners(stored, 1, () => undefined);
   }
 
   // ------------------------------------------------------------ index maintenance
@@ -307,7 +305,7 @@ export class CoreState {
         this.addLoad(agentId, ix.mediaType, sign, touch, next);
       }
     }
-    const ext = kvGet(ix.userData, 'ExternalId');
+    const ext = ix instanceof PackedInteraction ? ix.externalId : kvGet(ix.userData, 'ExternalId');
     if (typeof ext === 'string') setIndex(this.byExternalId, ext, ix.id, sign);
   }
 

@@ -1,10 +1,105 @@
-/** Interaction <-> JSON text for storage (KV values keep their wire types). */
-import { kvFromStored, kvToStored, type KvList, type StoredKv } from '../protocol/kv.ts';
+/**
+ * Interactions in their compact form, and to and from JSON text for storage (KV values keep their wire types).
+ *
+ * A million stored interactions must fit in memory: the state keeps each one as a {@link PackedInteraction}, whose
+ * user data is one string (the JSON text of its stored form) instead of an array of pair objects, decoded when read.
+ * Fewer objects per interaction also means less for the garbage collector to walk. The rows use the same text, so a
+ * row loads without decoding its user data; its Priority and ExternalId (which the indexes need) are stored beside it.
+ */
+import { kvFromStored, kvGet, kvToStored, type KvList, type KvValue, type StoredKv } from '../protocol/kv.ts';
 import type { Interaction } from './types.ts';
 
-/** Serialises an interaction for a store row. */
+/** User data as the JSON text of its stored form. */
+export function packUserData(ud: KvList): string {
+  return JSON.stringify(kvToStored(ud));
+}
+
+/** Inverse of {@link packUserData}; keys are shared copies (see {@link intern}). */
+export function unpackUserData(text: string): KvList {
+  return kvFromStored(JSON.parse(text) as StoredKv).map((p) => ({ key: intern(p.key), value: p.value }));
+}
+
+/** The numeric `Priority` user-data key (a number, or a numeric string), as queue orders read it. */
+export function priorityValue(v: KvValue | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    if (Number.isFinite(n)) return n;
+  }
+  return undefined;
+}
+
+type Fields = Omit<Interaction, 'userData'>;
+
+// The fields are copied onto the instance in the constructor; the interface tells TypeScript they are there.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface PackedInteraction extends Fields {}
+
+/**
+ * An interaction with its user data packed into one string, decoded on every read of `userData` (read it once per
+ * use). The Priority and ExternalId the indexes read are kept decoded. A spread of it copies every field but the user
+ * data: use {@link unpacked} for a plain, changeable copy.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class PackedInteraction implements Interaction {
+  readonly #userData: string;
+  readonly #priority: number | undefined;
+  readonly #externalId: string | undefined;
+
+  constructor(fields: Fields, packed: string, priority: number | undefined, externalId: string | undefined) {
+    Object.assign(this, fields);
+    this.#userData = packed;
+    this.#priority = priority;
+    this.#externalId = externalId;
+  }
+
+  get userData(): KvList {
+    return unpackUserData(this.#userData);
+  }
+
+  /** The user data's JSON text. */
+  get packedUserData(): string {
+    return this.#userData;
+  }
+
+  get priority(): number | undefined {
+    return this.#priority;
+  }
+
+  get externalId(): string | undefined {
+    return this.#externalId;
+  }
+}
+
+/** The compact form of an interaction (itself when it is one). */
+export function packed(ix: Interaction): PackedInteraction {
+  if (ix instanceof PackedInteraction) return ix;
+  const { userData, ...fields } = ix;
+  const ext = kvGet(userData, 'ExternalId');
+  return new PackedInteraction(
+    fields.agents.length === 0 ? { ...fields, agents: NO_AGENTS } : fields,
+    packUserData(userData),
+    priorityValue(kvGet(userData, 'Priority')),
+    typeof ext === 'string' ? ext : undefined,
+  );
+}
+
+/** A plain copy of an interaction, user data decoded: what a command changes. */
+export function unpacked(ix: Interaction): { -readonly [K in keyof Interaction]: Interaction[K] } {
+  return { ...ix, userData: ix.userData };
+}
+
+/** Serialises an interaction for a store row (its user data as its packed text, with Priority and ExternalId). */
 export function interactionToJson(ix: Interaction): string {
-  return JSON.stringify({ ...ix, userData: kvToStored(ix.userData) });
+  const p = packed(ix);
+  return JSON.stringify({
+    // The spread takes every field but the user data (a getter), which follows in its packed form.
+    // eslint-disable-next-line @typescript-eslint/no-misused-spread
+    ...p,
+    userData: p.packedUserData,
+    ...(p.priority === undefined ? {} : { priority: p.priority }),
+    ...(p.externalId === undefined ? {} : { externalId: p.externalId }),
+  });
 }
 
 /**
@@ -41,15 +136,23 @@ const INTERNED = [
 /** No agents: one shared empty list instead of one per interaction. */
 export const NO_AGENTS: readonly string[] = Object.freeze([]);
 
-/** Inverse of {@link interactionToJson}, sharing repeated strings (see {@link intern}). */
-export function interactionFromJson(text: string): Interaction {
-  const o = JSON.parse(text) as Record<string, unknown> & { userData: StoredKv; agents: string[] };
+/** Inverse of {@link interactionToJson}, in the compact form, sharing repeated strings (see {@link intern}). */
+export function interactionFromJson(text: string): PackedInteraction {
+  const o = JSON.parse(text) as Record<string, unknown> & {
+    userData: string | StoredKv;
+    agents: string[];
+    priority?: number;
+    externalId?: string;
+  };
   for (const k of INTERNED) {
     const v = o[k];
     if (typeof v === 'string') o[k] = intern(v);
   }
-  const ud: KvList = kvFromStored(o.userData).map((p) => ({ key: intern(p.key), value: p.value }));
-  (o as Record<string, unknown>).userData = ud;
-  if (o.agents.length === 0) (o as Record<string, unknown>).agents = NO_AGENTS;
-  return o as unknown as Interaction;
+  const { userData, priority, externalId, ...fields } = o;
+  if (fields.agents.length === 0) fields.agents = NO_AGENTS as string[];
+  if (typeof userData !== 'string') {
+    // A row written before user data was packed.
+    return packed({ ...(fields as unknown as Fields), userData: kvFromStored(userData) });
+  }
+  return new PackedInteraction(fields as unknown as Fields, userData, priority, externalId);
 }

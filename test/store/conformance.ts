@@ -8,6 +8,12 @@ import { Float32, Utf16, type KvList } from '../../src/protocol/kv.ts';
 import { isMsg } from '../../src/protocol/message.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { EventRecord, Interaction } from '../../src/store/types.ts';
+import { unpacked } from '../../src/store/serialize.ts';
+
+/** Loaded interactions as plain records (the store hands them out in their compact form). */
+function plain(list: readonly Interaction[]): Interaction[] {
+  return list.map(unpacked);
+}
 
 /** Opens stores on one fresh storage location; `open` may be called again after close (reopen). */
 export interface StoreFactory {
@@ -81,7 +87,7 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
 
     it('a new store has no interactions and no events', () =>
       withStore(async (s) => {
-        assert.deepEqual(await s.loadInteractions(), []);
+        assert.deepEqual(plain(await s.loadInteractions()), []);
         assert.deepEqual(await s.readEvents(), []);
       }));
 
@@ -95,7 +101,7 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
           invite: { ticketId: 4, agentId: 'a', placeId: 'p', sessionId: 1001, routerName: 'URS', routeReferenceId: 9 },
         });
         await s.commit([{ op: 'upsert', interaction: a }]);
-        assert.deepEqual(await s.loadInteractions(), [a]);
+        assert.deepEqual(plain(await s.loadInteractions()), [a]);
       }));
 
     it('an upsert replaces, a delete removes', () =>
@@ -109,7 +115,7 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
           { op: 'upsert', interaction: a2 },
           { op: 'delete', id: 'B' },
         ]);
-        assert.deepEqual(await s.loadInteractions(), [a2]);
+        assert.deepEqual(plain(await s.loadInteractions()), [a2]);
       }));
 
     it('appends events in order with increasing seq, and filters by interaction and position', () =>
@@ -199,11 +205,11 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
         );
         assert.equal(new Set(seqs).size, 40);
         const last = ixn('A', { version: 40, eventSeq: 40, userData: [{ key: 'n', value: 40 }] });
-        assert.deepEqual(await s.loadInteractions(), [last]);
+        assert.deepEqual(plain(await s.loadInteractions()), [last]);
         await s.close();
         const s2 = await f.open();
         try {
-          assert.deepEqual(await s2.loadInteractions(), [last]);
+          assert.deepEqual(plain(await s2.loadInteractions()), [last]);
           assert.deepEqual(
             (await s2.readEvents({ interactionId: 'A' })).map((e) => e.ixnSeq),
             Array.from({ length: 40 }, (_, i) => i + 1),
@@ -246,23 +252,23 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
             { op: 'upsert', interaction: last, propertiesOnly: true },
           ]);
         }
-        assert.deepEqual(await s.loadInteractions(), [last]);
+        assert.deepEqual(plain(await s.loadInteractions()), [last]);
         await s.close();
         const s2 = await f.open();
         try {
-          assert.deepEqual(await s2.loadInteractions(), [last]);
+          assert.deepEqual(plain(await s2.loadInteractions()), [last]);
           // A later full write wins over the kept states; a delete removes the interaction whatever was kept.
           const moved = ixn('A', { version: 71, eventSeq: 71, queue: 'Sales', state: 0 });
           await s2.commit([
             { op: 'event', event: event('A', 71) },
             { op: 'upsert', interaction: moved },
           ]);
-          assert.deepEqual(await s2.loadInteractions(), [moved]);
+          assert.deepEqual(plain(await s2.loadInteractions()), [moved]);
           await s2.commit([
             { op: 'event', event: event('A', 72) },
             { op: 'delete', id: 'A' },
           ]);
-          assert.deepEqual(await s2.loadInteractions(), []);
+          assert.deepEqual(plain(await s2.loadInteractions()), []);
         } finally {
           await s2.close();
         }
@@ -278,7 +284,7 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
         await s.close();
         const s2 = await f.open();
         try {
-          assert.deepEqual(await s2.loadInteractions(), [a]);
+          assert.deepEqual(plain(await s2.loadInteractions()), [a]);
           assert.equal((await s2.readEvents()).length, 1);
           const e = event('A', 2);
           await s2.commit([{ op: 'event', event: e }]);

@@ -10,6 +10,12 @@ import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { EventRecord, Interaction } from '../../src/store/types.ts';
 import { storeConformance } from './conformance.ts';
+import { unpacked } from '../../src/store/serialize.ts';
+
+/** Loaded interactions as plain records (the store hands them out in their compact form). */
+function plain(list: readonly Interaction[]): Interaction[] {
+  return list.map(unpacked);
+}
 
 for (const worker of [true, false]) {
   storeConformance(worker ? 'sqlite (commit worker)' : 'sqlite (inline commits)', () => {
@@ -86,7 +92,7 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
         // A second store on the same files sees what a restart after kill -9 would see.
         const other = await openSqliteStore(dir, { worker: false });
         try {
-          assert.deepEqual(await other.loadInteractions(), [ixn('A', 5)]);
+          assert.deepEqual(plain(await other.loadInteractions()), [ixn('A', 5)]);
         } finally {
           // Closing it settles what it loaded (its own rows), which is the same state.
           await other.close();
@@ -100,7 +106,7 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
       assert.ok(m.settled >= 5, `settled position ${String(m.settled)} covers every event`);
       const again = await openSqliteStore(dir, { worker });
       try {
-        assert.deepEqual(await again.loadInteractions(), [ixn('A', 5)]);
+        assert.deepEqual(plain(await again.loadInteractions()), [ixn('A', 5)]);
       } finally {
         await again.close();
         rmSync(dir, { recursive: true, force: true });
@@ -121,7 +127,7 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
       assert.deepEqual(meta(dir), { settled: 2, rows: { A: 2 } });
       const other = await openSqliteStore(dir, { worker: false });
       try {
-        assert.deepEqual(await other.loadInteractions(), [ixn('A', 2)]);
+        assert.deepEqual(plain(await other.loadInteractions()), [ixn('A', 2)]);
       } finally {
         await other.close();
       }
@@ -151,7 +157,7 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
       ]);
       const other = await openSqliteStore(dir, { worker: false });
       try {
-        assert.deepEqual(await other.loadInteractions(), [reborn]);
+        assert.deepEqual(plain(await other.loadInteractions()), [reborn]);
       } finally {
         await other.close();
       }

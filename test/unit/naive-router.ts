@@ -13,6 +13,7 @@ import { invite } from '../../src/core/delivery.ts';
 import type { AgentState, Interaction } from '../../src/core/model.ts';
 import type { PlanBuilder } from '../../src/core/plan.ts';
 import type { CoreState } from '../../src/core/state.ts';
+import { unpacked } from '../../src/store/serialize.ts';
 
 type Route = (tx: PlanBuilder, ctx: Pick<Ctx, 'core'>) => void;
 
@@ -110,7 +111,7 @@ export function naiveRouter(config: Config): Route {
           });
         const pick = available.find((id) => id !== ix.lastRejectedBy) ?? available.find(() => true);
         if (pick === undefined) continue;
-        const d = { ...ix };
+        const d = unpacked(ix);
         invite(tx, d, state.agents.get(pick) as AgentState, ctx.core.nextTicketId(), {}, {});
         tx.put(d);
         state.apply(tx.takeChanges());
