@@ -6,7 +6,7 @@
  */
 import type { AttrValue, Message } from '../protocol/message.ts';
 import type { AgentState, Attrs, EventRecord, Interaction, Outbound, Plan, StoreOp } from './model.ts';
-import { unpacked } from '../store/serialize.ts';
+import { packed, unpacked } from '../store/serialize.ts';
 import { itxAttrs } from './render.ts';
 import type { Changes, CoreState } from './state.ts';
 
@@ -53,13 +53,15 @@ export class PlanBuilder {
   // ------------------------------------------------------------ writes to the overlay
 
   /**
-   * Writes an interaction's new state. `propertiesOnly`: only user data and version changed, and the change's reporting
+   * Writes an interaction's new state, as the command's last word on it (later changes to `d` are not seen). `propertiesOnly`: only user data and version changed, and the change's reporting
    * event is in the same plan, so the store may keep the new state with that event (see StoreOp).
    */
   put(d: Interaction, propertiesOnly = false): void {
-    this.interactions.set(d.id, d);
+    // Packed once here: the state keeps this instance and the store writes its packed user data as is.
+    const p = packed(d);
+    this.interactions.set(p.id, p);
     this.store.push(
-      propertiesOnly ? { op: 'upsert', interaction: d, propertiesOnly } : { op: 'upsert', interaction: d },
+      propertiesOnly ? { op: 'upsert', interaction: p, propertiesOnly } : { op: 'upsert', interaction: p },
     );
   }
 
