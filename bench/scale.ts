@@ -40,6 +40,7 @@ import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import { JsonClient, type Json } from '../src/cli/ws-client.ts';
 import type { Histogram } from './load.ts';
+import type { ConfigFile } from './setup.ts';
 import { processCpuMs, serveArgs } from './targets.ts';
 
 const ROOT = new URL('../', import.meta.url);
@@ -128,15 +129,6 @@ function options(argv: readonly string[]): Options {
 }
 
 // ------------------------------------------------------------------ configuration
-
-interface ConfigFile {
-  tenants: { id: number }[];
-  interactionTypes: Record<string, string[]>;
-  applications: { name: string; type: string }[];
-  places?: { id: string; tenant: number }[];
-  agents?: { id: string; tenant: number; media?: Record<string, number> }[];
-  queues?: { name: string; tenant: number; routing?: unknown }[];
-}
 
 /** What the bench takes from the configuration. */
 interface Layout {

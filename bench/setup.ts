@@ -35,7 +35,8 @@ export interface Shape {
 /** ~100 bytes of property value, as the issue asks. */
 export const PAYLOAD = 'x'.repeat(100);
 
-interface ConfigFile {
+/** The parts of a configuration file the benches read. */
+export interface ConfigFile {
   tenants: { id: number }[];
   interactionTypes: Record<string, string[]>;
   applications: { name: string; type: string }[];
