@@ -16,7 +16,6 @@
  * `--mode scale` runs bench/scale.ts instead (issue #8: rates, memory and restart time as stored interactions grow),
  * with its own options.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -24,7 +23,7 @@ import { clientFactory } from './load-client.ts';
 import { closedLoop, mergeResults, openLoop, type Histogram, type ModeResult } from './load.ts';
 import { countsOf, setupFloor, setupIxs, type Counts, type Topology } from './setup.ts';
 import { probeCommitLatency, type CommitProbe } from './platform.ts';
-import { ixsBuildNote, startFloor, startIxs, type Target } from './targets.ts';
+import { ixsBuildNote, sourceVersion, startFloor, startIxs, type Target } from './targets.ts';
 
 if (parseArgs({ options: { mode: { type: 'string' } }, strict: false }).values.mode === 'scale') {
   const { runScale } = await import('./scale.ts');
@@ -271,18 +270,6 @@ function table(live: readonly Live[]): string {
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-/** The commit the sources are at, and whether src/ has uncommitted changes; '?' outside a git work tree. */
-function sourceVersion(): string {
-  try {
-    const git = (...a: string[]): string =>
-      execFileSync('git', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = git('status', '--porcelain', '--', 'src') !== '';
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`;
-  } catch {
-    return '?';
-  }
 }
 
 function report(live: readonly Live[], started: Date, probe: CommitProbe): string {

@@ -31,7 +31,7 @@
  * --warmup-seconds S (1), --window N (outstanding requests, 256), --invite-rate N (200), --fill-timeout-seconds S
  * (900), --restart-timeout-seconds S (300), --json FILE.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,9 +41,8 @@ import * as hdr from 'hdr-histogram-js';
 import { JsonClient, type Json } from '../src/cli/ws-client.ts';
 import type { Histogram } from './load.ts';
 import type { ConfigFile } from './setup.ts';
-import { processCpuMs, serveArgs } from './targets.ts';
+import { buildOnce, processCpuMs, serveArgs, sourceVersion } from './targets.ts';
 
-const ROOT = new URL('../', import.meta.url);
 /** The configuration the scale bench gives `ixs serve`. */
 const SCALE_CONFIG = new URL('./scale.config.json', import.meta.url).pathname;
 
@@ -203,16 +202,6 @@ process.on('exit', () => {
 
 /** stderr of every server run: warnings and errors (pino levels 40-60) are counted and the first ones kept. */
 const serverLog = { warnings: 0, first: [] as string[], tail: [] as string[] };
-
-function build(): void {
-  try {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT.pathname, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  } catch (e) {
-    const out = e as { stdout?: string; stderr?: string };
-    const text = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
-    throw new Error(`npm run build failed:\n${text}`, { cause: e });
-  }
-}
 
 /** Spawns the compiled `ixs serve` on `dataDir` (ports 0, loopback) and waits up to timeoutMs for its ready line. */
 async function startServer(dataDir: string, timeoutMs: number): Promise<Server> {
@@ -1011,18 +1000,6 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
 
 // ------------------------------------------------------------------ report
 
-/** The commit the sources are at, and whether src/ has uncommitted changes; '?' outside a git work tree. */
-function sourceVersion(): string {
-  try {
-    const git = (...a: string[]): string =>
-      execFileSync('git', a, { cwd: ROOT.pathname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = git('status', '--porcelain', '--', 'src') !== '';
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`;
-  } catch {
-    return '?';
-  }
-}
-
 /** Server CPU time per request (µs) from its CPU share and the rate. */
 function usPerOp(r: Rate | undefined): number | undefined {
   return r?.serverCpu === undefined || !r.perSecond ? undefined : ((r.serverCpu / 100) * 1e6) / r.perSecond;
@@ -1210,7 +1187,7 @@ async function scale(argv: readonly string[]): Promise<number> {
       `${String(o.windowSeconds)} s per measurement; fill timeout ${String(o.fillTimeoutSeconds)} s`,
   );
   log('building the server (npm run build)');
-  build();
+  buildOnce();
   const dataDir = mkdtempSync(join(tmpdir(), 'ixs-scale-'));
   let first: Server | undefined;
   let x: Ctx | undefined;

@@ -44,15 +44,37 @@ export interface StartOptions {
 
 let built = false;
 
+/** `npm run build`, once per bench run; a failure shows the build's last lines. */
+export function buildOnce(): void {
+  if (built) return;
+  try {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT.pathname, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (e) {
+    const out = e as { stdout?: string; stderr?: string };
+    const text = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
+    throw new Error(`npm run build failed:\n${text}`, { cause: e });
+  }
+  built = true;
+}
+
+/** The commit the sources are at, and whether src/ has uncommitted changes; '?' outside a git work tree. */
+export function sourceVersion(): string {
+  try {
+    const git = (...a: string[]): string =>
+      execFileSync('git', a, { cwd: ROOT.pathname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`;
+  } catch {
+    return '?';
+  }
+}
+
 /**
  * Starts IXS as users run it: `npm run build` once per bench run (so the build is never stale), then the compiled
  * `ixs serve` (dist/) with the bench configuration.
  */
 export function startIxs(opts: StartOptions = {}): Promise<Target> {
-  if (!built) {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT.pathname, stdio: 'ignore' });
-    built = true;
-  }
+  buildOnce();
   const dataDir = mkdtempSync(join(tmpdir(), 'ixs-bench-'));
   const args = serveArgs(BENCH_CONFIG, dataDir);
   return startProcess('IXS', [...(opts.nodeFlags ?? []), ...args], dataDir, BENCH_CONFIG);
