@@ -202,18 +202,7 @@ export class WsLoadClient implements LoadClient {
   }
 
   close(): Promise<void> {
-    const ws = this.ws;
-    if (!ws || ws.readyState === ws.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      ws.once('close', () => {
-        resolve();
-      });
-      ws.close();
-      // A peer that does not answer the close handshake within 1 s is cut off.
-      setTimeout(() => {
-        ws.terminate();
-      }, 1000).unref();
-    });
+    return this.ws ? closeWebSocket(this.ws) : Promise.resolve();
   }
 }
 
@@ -415,4 +404,18 @@ function kvInt(b: Buffer, from: number, to: number, key: Buffer): number | undef
     p += valLen;
   }
   return undefined;
+}
+
+/** Closes a WebSocket with the close handshake; a peer that does not answer it within 1 s is cut off. */
+export function closeWebSocket(ws: WebSocket): Promise<void> {
+  if (ws.readyState === ws.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    ws.once('close', () => {
+      resolve();
+    });
+    ws.close();
+    setTimeout(() => {
+      ws.terminate();
+    }, 1000).unref();
+  });
 }

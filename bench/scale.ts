@@ -40,6 +40,7 @@ import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import { JsonClient, type Json } from '../src/cli/ws-client.ts';
 import type { Histogram } from './load.ts';
+import { closeWebSocket } from './load-client.ts';
 import type { ConfigFile } from './setup.ts';
 import { buildOnce, processCpuMs, serveArgs, sourceVersion } from './targets.ts';
 
@@ -378,18 +379,7 @@ class Conn {
   }
 
   close(): Promise<void> {
-    const ws = this.client.ws;
-    if (ws.readyState === ws.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      ws.once('close', () => {
-        resolve();
-      });
-      ws.close();
-      // A peer that does not answer the close handshake within 1 s is cut off.
-      setTimeout(() => {
-        ws.terminate();
-      }, 1000).unref();
-    });
+    return closeWebSocket(this.client.ws);
   }
 }
 
