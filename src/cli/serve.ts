@@ -70,6 +70,8 @@ export async function serve(o: ServeOptions): Promise<void> {
     server.closeAll();
     await Promise.all([tcp.close(), ws.close()]);
     // Closed connections end their sessions (an agent's logout is reported): those commits finish before the store.
+    // 5 s: every socket was destroyed above, so their close handlers run within a few event-loop turns.
+    await server.allClosed(5000);
     await server.drain();
     await store.close();
     server.lifecycle = 'closed';

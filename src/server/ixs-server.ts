@@ -71,6 +71,7 @@ export class IxsServer implements ConnectionHandler {
   /** Settles when the last batch handed to the store has been delivered. */
   private delivered: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  private readonly allClosedWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: IxsServerOptions) {
     this.core = new Core({
@@ -169,6 +170,22 @@ export class IxsServer implements ConnectionHandler {
     for (const s of st.proxied.values()) this.endSession(st, s);
     if (st.session) this.endSession(st, st.session);
     this.log.debug({ conn: conn.id }, 'connection closed');
+    if (this.conns.size === 0) for (const w of this.allClosedWaiters.splice(0)) w();
+  }
+
+  /**
+   * Resolves once every connection has been reported closed (their sessions ended and planned), or after `timeoutMs`:
+   * a listener's own close may finish before the last socket's close handler has run.
+   */
+  allClosed(timeoutMs: number): Promise<void> {
+    if (this.conns.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.allClosedWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   // ------------------------------------------------------------ sessions

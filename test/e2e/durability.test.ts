@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import {
   cleanup,
   client,
+  clientOver,
   expectEvent,
   loginAgent,
   quiet,
@@ -68,6 +69,25 @@ function assertGapless(rows: EventRow[]): Map<string, EventRow[]> {
 const dirs: string[] = [];
 after(() => {
   for (const d of dirs) cleanup(d);
+});
+
+describe('SIGTERM with clients still connected', () => {
+  it('exits 0 after committing what their closing connections end (agent logouts on both doors)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const srv = await startServer();
+      dirs.push(srv.dataDir);
+      const overTcp = await clientOver(srv, 'tcp', 'AgentApplication', 'Desktop');
+      const overWs = await clientOver(srv, 'ws', 'AgentApplication', 'Desktop2');
+      await loginAgent(overTcp, 'agent1', 'Place_1001');
+      await loginAgent(overWs, 'agent2', 'Place_1002');
+      assert.equal(await srv.stop(), 0, `round ${String(round)}: SIGTERM exits 0`);
+      const names = readEventLog(srv.dataDir).map((r) => `${r.name}:${String(JSON.parse(r.payload).agentId)}`);
+      assert.deepEqual(names.filter((n) => n.startsWith('EventAgentLogout')).sort(), [
+        'EventAgentLogout:agent1',
+        'EventAgentLogout:agent2',
+      ]);
+    }
+  });
 });
 
 describe('restart on the same data dir (SIGTERM)', () => {
