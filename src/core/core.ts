@@ -10,7 +10,7 @@ import { InteractionState } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { formatDate, isMsg, type AttrValue, type Message } from '../protocol/message.ts';
 import { agentSessionEnded } from './agents.ts';
-import { COMMANDS, checkCommand } from './commands.ts';
+import { checkCommand } from './commands.ts';
 import type { Ctx, Services } from './context.ts';
 import { Directory } from './directory.ts';
 import type { Dialect, Interaction, Plan, Session } from './model.ts';
@@ -181,19 +181,9 @@ export class Core implements Services {
     }
   }
 
-  /** The live sessions of one client type. */
-  sessionsOfType(type: Session['clientType']): ReadonlySet<Session> {
-    return this.state.sessionsOfType(type);
-  }
-
   /** The flattened InteractionProperties of an interaction. */
   itxAttrs(ix: Interaction): Record<string, AttrValue> {
     return itxAttrs(ix);
-  }
-
-  /** Names of the requests the core handles (the command table). */
-  static get supportedRequests(): readonly string[] {
-    return Object.keys(COMMANDS);
   }
 }
 

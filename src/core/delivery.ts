@@ -72,8 +72,8 @@ export function accept(ctx: Ctx): void {
     Operation: Operation.Route,
   });
   if (inv.routerName) {
-    for (const rs of core.state.sessionsOfType('RoutingEngine')) {
-      if (rs.clientName === inv.routerName) tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, 'accepted'));
+    for (const rs of core.state.sessionsNamed('RoutingEngine', inv.routerName)) {
+      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, 'accepted'));
     }
   }
   tx.put(d);
@@ -115,8 +115,8 @@ export function cancelInvite(
   });
   const state = ctx.core.state;
   if (inv.routerName) {
-    for (const rs of state.sessionsOfType('RoutingEngine')) {
-      if (rs.clientName === inv.routerName) tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, result));
+    for (const rs of state.sessionsNamed('RoutingEngine', inv.routerName)) {
+      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, result));
     }
   }
   if (result !== 'rejected' && state.sessions.has(inv.sessionId)) {

@@ -159,11 +159,9 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   }
   if (d.routerName) {
     const adc = attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted);
-    for (const rs of state.sessionsOfType('RoutingEngine')) if (rs.clientName === d.routerName) tell(rs.id, adc);
+    for (const rs of state.sessionsNamed('RoutingEngine', d.routerName)) tell(rs.id, adc);
   }
-  for (const ms of state.sessionsOfType('MediaServer')) {
-    if (ms.clientName === d.submittedBy && ms.wantsPropertiesChanged) tell(ms.id, pc);
-  }
+  for (const ms of state.sessionsNamed('MediaServer', d.submittedBy)) if (ms.wantsPropertiesChanged) tell(ms.id, pc);
   tx.put(d, true);
 }
 

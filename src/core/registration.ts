@@ -42,13 +42,11 @@ export function register(
     );
   }
   if (typeName === 'MediaServer') {
-    for (const s of core.state.sessionsOfType('MediaServer')) {
-      if (s.clientName === name) {
-        throw new ProtocolError(
-          'ErrorUnknownClientId',
-          `a media server named '${name}' is already connected; media server names must be unique`,
-        );
-      }
+    if (!core.state.sessionsNamed('MediaServer', name).next().done) {
+      throw new ProtocolError(
+        'ErrorUnknownClientId',
+        `a media server named '${name}' is already connected; media server names must be unique`,
+      );
     }
   }
   if (typeName === 'RoutingEngine' && dialect !== 'is+tlib') {

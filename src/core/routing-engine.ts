@@ -171,7 +171,7 @@ function targetAgent(ctx: Ctx, d: Draft, agentId: string | undefined, placeId: s
  */
 export function routingEngineLeft(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, engine: Session): void {
   const state = ctx.core.state;
-  for (const other of state.sessionsOfType('RoutingEngine')) if (other.clientName === engine.clientName) return;
+  if (!state.sessionsNamed('RoutingEngine', engine.clientName).next().done) return;
   for (const id of state.heldBy(engine.clientName)) {
     const d = tx.draft(id);
     if (!d) continue;

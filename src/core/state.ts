@@ -108,6 +108,11 @@ export class CoreState {
     return this.byType.get(type) ?? NO_SESSIONS;
   }
 
+  /** The live sessions of an application (by client type and name). */
+  *sessionsNamed(type: ClientTypeName, name: string): IterableIterator<Session> {
+    for (const s of this.sessionsOfType(type)) if (s.clientName === name) yield s;
+  }
+
   /** The waiting interactions of a queue and media, in the default order. */
   waitingIn(key: PairKey): SortedSet<Interaction> | undefined {
     return this.waiting.get(key);

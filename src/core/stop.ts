@@ -72,8 +72,7 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
     }
   }
   if (d.routerName) {
-    for (const rs of state.sessionsOfType('RoutingEngine')) {
-      if (rs.clientName !== d.routerName) continue;
+    for (const rs of state.sessionsNamed('RoutingEngine', d.routerName)) {
       if (rs.id === s.id) {
         if (routeRef === null) continue; // RequestStopProcessing: its EventAck was the answer.
         tx.send(
@@ -87,8 +86,7 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
     }
   }
   const stopped = isMsg('EventProcessingStopped', { ...itxAttrs(d), EventTime: tx.now, ...act, ...reason });
-  for (const ms of state.sessionsOfType('MediaServer')) {
-    if (ms.clientName !== d.submittedBy) continue;
+  for (const ms of state.sessionsNamed('MediaServer', d.submittedBy)) {
     if (ms.wantsProcessingStopped && !told.has(ms.id)) tx.send(ms.id, stopped);
     told.add(ms.id);
   }

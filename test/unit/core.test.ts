@@ -1,7 +1,9 @@
 /** The core as a pure decision: plans (durable ops + messages per party), an injected clock, no I/O. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { COMMANDS } from '../../src/core/commands.ts';
 import { Core } from '../../src/core/core.ts';
+import { SUPPORTED_REQUESTS } from '../../src/protocol/catalogue.ts';
 import type { Session } from '../../src/core/model.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { DEMO_CONFIG } from '../../src/config/demo.ts';
@@ -225,5 +227,12 @@ describe('Core', () => {
     ]);
     assert.equal(core.interactions.get('R')?.state, 0);
     assert.equal(core.interactions.get('R')?.routerName, undefined);
+  });
+
+  it("the command table and the catalogue name the same supported requests (registration is the server's)", () => {
+    assert.deepEqual(
+      [...Object.keys(COMMANDS), 'RequestRegisterClient', 'RequestUnregisterClient'].sort(),
+      [...SUPPORTED_REQUESTS].sort(),
+    );
   });
 });
