@@ -42,8 +42,9 @@ export {
   type OperandReader,
   type RecordComparator,
 } from './compile.ts';
+export { timeOffsets } from './time.ts';
 export { printCondition, printLiteral, printName, printOrder } from './print.ts';
-export { compareValues } from './values.ts';
+export { compareForOrder, compareValues } from './values.ts';
 
 /**
  * Parses and compiles a condition in one step.

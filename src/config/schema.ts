@@ -3,7 +3,7 @@
  * queues and workbins, plus IXS limits. JSON or YAML; validated with zod so that every error names the bad field.
  */
 import { z } from 'zod';
-import { parseCondition, parseOrder, parseSkillExpression } from '../condition/index.ts';
+import { parseCondition, parseOrder, parseSkillExpression, timeOffsets } from '../condition/index.ts';
 
 const clientTypes = [
   'Proxy',
@@ -188,7 +188,8 @@ export const ConfigSchema = z
           parses(q.routing.skill, parseSkillExpression, ['queues', i, 'routing', 'skill']);
       }
       q.views.forEach((v, j) => {
-        if (v.condition !== undefined) parses(v.condition, parseCondition, ['queues', i, 'views', j, 'condition']);
+        if (v.condition !== undefined)
+          parses(v.condition, (t) => timeOffsets(parseCondition(t)), ['queues', i, 'views', j, 'condition']);
         if (v.order !== undefined) parses(v.order, parseOrder, ['queues', i, 'views', j, 'order']);
       });
     });

@@ -58,7 +58,7 @@ export class Core implements Services {
 
   constructor(opts: CoreOptions) {
     this.dir = new Directory(opts.config);
-    this.state = new CoreState(this.dir);
+    this.state = new CoreState(this.dir, opts.clock);
     this.clock = opts.clock;
     this.newId = opts.newInteractionId ?? (() => this.generateId());
     this.serverVersion = opts.serverVersion ?? SERVER_VERSION;

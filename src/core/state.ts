@@ -5,6 +5,7 @@
  * - per queue and media, the waiting interactions in the default order (Priority DESC, SubmittedAt ASC, then id);
  * - per agent and media, its load (handled + invited) and since when it has been idle;
  * - per built-in-routed queue and media, the available candidate agents, longest idle first;
+ * - per configured view, its queue's waiting interactions that match its condition, in its order (views.ts);
  * - by routing engine, by invited agent, by handling agent, by ExternalId, by place.
  * `apply` also collects the (queue, media) pairs where work and an agent may now meet: the router looks only there.
  */
@@ -15,6 +16,7 @@ import { packed, PackedInteraction, priorityValue } from '../store/serialize.ts'
 import type { Directory, QueueConfig } from './directory.ts';
 import type { AgentState, Interaction, Session } from './model.ts';
 import { SortedSet } from './sorted-set.ts';
+import { Views } from './views.ts';
 
 /** A (queue, media) pair as a map key. */
 export type PairKey = string;
@@ -100,7 +102,16 @@ export class CoreState {
   /** Pairs where an interaction started waiting or an agent became available since the router last looked. */
   readonly dirty = new Set<PairKey>();
 
-  constructor(readonly dir: Directory) {}
+  /** The views' indexes (kept by apply like the others). */
+  readonly views: Views;
+
+  /** `now`: the core's clock (views whose condition names `_time_in_queue` read it). */
+  constructor(
+    readonly dir: Directory,
+    private readonly now: () => number,
+  ) {
+    this.views = new Views(dir.config);
+  }
 
   // ------------------------------------------------------------ reads
 
@@ -247,6 +258,10 @@ export class CoreState {
       const set = this.waitSet(key);
       set.resetSorted(keyed.map((k) => k.ix));
       this.markWaiting(key, list[0] as Interaction);
+      if (this.views.has((list[0] as Interaction).queue)) {
+        const now = this.now();
+        for (const ix of list) this.views.enter(ix, now);
+      }
     }
   }
 
@@ -275,6 +290,7 @@ export class CoreState {
     if (isWaiting(ix) && this.dir.queues.has(ix.queue)) {
       const key = pairKey(ix.queue, ix.mediaType);
       this.waitSet(key).add(ix);
+      if (this.views.has(ix.queue)) this.views.enter(ix, this.now());
       // A priority change inside the same queue cannot make a new match (nobody was available for it before).
       if (!prev || !isWaiting(prev) || prev.queue !== ix.queue) this.markWaiting(key, ix);
     }
@@ -287,6 +303,7 @@ export class CoreState {
       const set = this.waiting.get(key);
       set?.delete(ix);
       if (set?.size === 0) this.externalWaiting.delete(key);
+      if (this.views.has(ix.queue)) this.views.leave(ix);
     }
     this.indexOwners(ix, -1, touch, next ?? undefined);
   }
