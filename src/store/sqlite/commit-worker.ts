@@ -1,11 +1,12 @@
 /**
  * The commit worker: owns the SQLite write connection and runs the transactions, including their fsync, off the main
  * thread, so that the server keeps decoding and deciding while earlier batches become durable. Batches that arrive
- * while a transaction runs are committed together in the next one (one fsync for all of them).
+ * while a transaction runs are committed together in the next one (one fsync for all of them). Settling (the
+ * interaction rows catching up with the states kept on event rows; rows.ts, schema.ts) runs when no batch waits.
  */
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Row } from './rows.ts';
-import { openDatabase, rowWriter } from './schema.ts';
+import { openDatabase, rowWriter, SETTLE_CHUNK, SETTLE_MIN_KEPT } from './schema.ts';
 
 interface CommitRequest {
   readonly id: number;
@@ -20,39 +21,37 @@ export interface CommitReply {
   readonly error?: string;
 }
 
+/** With more kept states behind than this, every commit turn also settles a chunk: loading after a crash stays short. */
+const MAX_UNSETTLED = 65_536;
+
 const port = parentPort;
 if (!port) throw new Error('commit-worker must run as a worker thread');
-const db = openDatabase((workerData as { file: string }).file);
+const { file, settleIntervalMs } = workerData as { file: string; settleIntervalMs: number };
+const db = openDatabase(file);
 // Checkpoints are the checkpoint worker's job.
 db.pragma('wal_autocheckpoint = 0');
-const write = rowWriter(db);
+const writer = rowWriter(db);
+let lastSettle = performance.now();
+let settleTimer: NodeJS.Timeout | undefined;
 
 function close(): void {
+  // Rows caught up now spare the next start reading the log.
+  try {
+    while (writer.behind) writer.settle();
+  } catch {
+    // Left for the next start: it reads the kept states after the settled position.
+  }
   db.close();
   port?.postMessage({ closed: true });
 }
 
-port.on('message', (first: CommitRequest | 'close') => {
-  if (first === 'close') {
-    close();
-    return;
-  }
-  // Take every batch already queued behind this one.
-  const batches = [first];
-  let closing = false;
-  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-    const msg = m.message as CommitRequest | 'close';
-    if (msg === 'close') {
-      closing = true;
-      break;
-    }
-    batches.push(msg);
-  }
+/** One transaction for every batch given: the reply carries each batch's event seqs. */
+function commit(batches: readonly CommitRequest[]): void {
   const ids = batches.map((b) => b.id);
   const t0 = performance.now();
   try {
-    const rows = batches.length === 1 ? first.rows : batches.flatMap((b) => b.rows);
-    const all = write(rows);
+    const rows = batches.length === 1 ? (batches[0] as CommitRequest).rows : batches.flatMap((b) => b.rows);
+    const all = writer.write(rows);
     const seqs: number[][] = [];
     let i = 0;
     for (const b of batches) {
@@ -60,11 +59,72 @@ port.on('message', (first: CommitRequest | 'close') => {
       seqs.push(all.slice(i, i + n));
       i += n;
     }
-    port.postMessage({ ids, seqs, ms: performance.now() - t0 } satisfies CommitReply);
+    port?.postMessage({ ids, seqs, ms: performance.now() - t0 } satisfies CommitReply);
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    port.postMessage({ ids, seqs: [], ms: performance.now() - t0, error } satisfies CommitReply);
+    port?.postMessage({ ids, seqs: [], ms: performance.now() - t0, error } satisfies CommitReply);
   }
-  if (closing) close();
-});
+}
+
+/**
+ * Kept states per settle transaction, adapted so that one transaction takes about SETTLE_TARGET_MS: a commit that
+ * arrives while it runs waits at most that long. With a million stored interactions a row write is a random B-tree
+ * write (tens of µs, more when its pages are cold), with ten thousand it is a few µs.
+ */
+let chunk = 256;
+const SETTLE_TARGET_MS = 8;
+const CHUNK_MIN = 16;
+
+/** Settles one chunk; false when it failed (left for later: the states are durable on their event rows). */
+function settleChunk(): boolean {
+  const t0 = performance.now();
+  try {
+    writer.settle(chunk);
+  } catch {
+    return false;
+  }
+  lastSettle = performance.now();
+  const ms = Math.max(lastSettle - t0, 0.1);
+  chunk = Math.round(Math.min(SETTLE_CHUNK, Math.max(CHUNK_MIN, (chunk * SETTLE_TARGET_MS) / ms, chunk / 2)));
+  return true;
+}
+
+/**
+ * Works until nothing is left: every batch already queued goes into one transaction; settling (rows catching up with
+ * kept states) runs a chunk at a time only while no batch waits — or, far behind, once per commit turn — so it never
+ * holds up an acknowledgement for long. A small backlog waits for the settle interval (a timer), so that a quiet
+ * server's rows catch up too.
+ */
+function run(first?: CommitRequest | 'close'): void {
+  if (settleTimer) clearTimeout(settleTimer);
+  settleTimer = undefined;
+  const pending: (CommitRequest | 'close')[] = first === undefined ? [] : [first];
+  for (;;) {
+    for (let m = receiveMessageOnPort(port as MessagePort); m; m = receiveMessageOnPort(port as MessagePort))
+      pending.push(m.message as CommitRequest | 'close');
+    if (pending.length === 0) {
+      if (!writer.behind) return;
+      const due = writer.unsettled >= SETTLE_MIN_KEPT || performance.now() - lastSettle >= settleIntervalMs;
+      if (!due || !settleChunk()) {
+        settleTimer = setTimeout(run, settleIntervalMs);
+        return;
+      }
+      continue;
+    }
+    const batches: CommitRequest[] = [];
+    while (pending.length > 0) {
+      const msg = pending.shift() as CommitRequest | 'close';
+      if (msg === 'close') {
+        if (batches.length > 0) commit(batches);
+        close();
+        return;
+      }
+      batches.push(msg);
+    }
+    commit(batches);
+    if (writer.unsettled > MAX_UNSETTLED) settleChunk();
+  }
+}
+
+port.on('message', run);
 port.postMessage({ ready: true });

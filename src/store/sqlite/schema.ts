@@ -36,12 +36,38 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/** With at least this many kept states behind, an idle writer settles at once ... */
+export const SETTLE_MIN_KEPT = 256;
+/** ... with fewer, once this long after its last settle (so rows catch up when traffic stops, too). */
+export const SETTLE_INTERVAL_MS = 1000;
+/** Kept states one settle transaction covers at most (a commit arriving meanwhile waits little). */
+export const SETTLE_CHUNK = 4096;
+
+/** The writer of one connection. */
+export interface RowWriter {
+  /** Writes a batch in one transaction (fsynced before it returns) and returns the seq of every event row, in order. */
+  write(rows: readonly Row[]): number[];
+  /** Kept states (event rows carrying an interaction's state) after the settled position. */
+  readonly unsettled: number;
+  /** Whether the log has moved on since the settled position (kept states or not). */
+  readonly behind: boolean;
+  /**
+   * Settles: the interaction rows catch up with the newest kept state of each interaction among the next `max` kept
+   * states after the settled position (a row changes only if it is older than that state: a stopped interaction is
+   * not brought back, a row rewritten since is not overwritten), and the settled position moves past them (to the end
+   * of the log when fewer remain). One transaction with synchronous=NORMAL: no fsync of its own (the states are
+   * durable on their event rows already; the next commit's fsync covers these frames too), and WAL mode stays
+   * consistent whatever happens (SQLite, "PRAGMA synchronous").
+   */
+  settle(max?: number): void;
+}
+
 /**
- * A function that writes a batch of rows in one transaction and returns the seq of every event row, in order. A row
- * write records the log position it was written at (written_seq); an 's' row records that every state kept on an
- * event row up to the current position is in the rows (store_meta settled_seq).
+ * The writer of a connection. A row write ('u') records the log position it was written at (written_seq); a settle
+ * records in store_meta `settled_seq` the position up to which every kept state is in the rows, so loading reads
+ * only the log after it.
  */
-export function rowWriter(db: Database.Database): (rows: readonly Row[]) => number[] {
+export function rowWriter(db: Database.Database): RowWriter {
   const upsert = db.prepare(
     `INSERT INTO interactions (id, tenant_id, state, queue, version, data, written_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, state = excluded.state,
@@ -51,32 +77,82 @@ export function rowWriter(db: Database.Database): (rows: readonly Row[]) => numb
   const insertEvent = db.prepare(
     'INSERT INTO event_log (interaction_id, ixn_seq, name, time, payload, state) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const settle = db.prepare("UPDATE store_meta SET value = ? WHERE key = 'settled_seq'");
+  // The newest kept state of each interaction in (from, to] (SQLite gives the bare columns of the max(seq) row).
+  const merge = db.prepare(
+    `UPDATE interactions SET data = k.state, tenant_id = json_extract(k.state, '$.tenantId'),
+       state = json_extract(k.state, '$.state'), queue = json_extract(k.state, '$.queue'),
+       version = json_extract(k.state, '$.version'), written_seq = k.seq
+     FROM (SELECT interaction_id AS id, state, max(seq) AS seq FROM event_log
+           WHERE seq > ? AND seq <= ? AND state IS NOT NULL GROUP BY interaction_id) AS k
+     WHERE interactions.id = k.id AND interactions.written_seq < k.seq`,
+  );
+  const nthKept = db.prepare(
+    'SELECT seq FROM event_log WHERE seq > ? AND state IS NOT NULL ORDER BY seq LIMIT 1 OFFSET ?',
+  );
+  const countKept = db.prepare('SELECT count(*) AS n FROM event_log WHERE seq > ? AND state IS NOT NULL');
+  const setSettled = db.prepare("UPDATE store_meta SET value = ? WHERE key = 'settled_seq'");
+  const getSettled = db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'");
   const maxSeq = (): number => (db.prepare('SELECT max(seq) AS m FROM event_log').get() as { m: number | null }).m ?? 0;
-  // This connection is the only writer: it tracks the log position itself. A failed transaction re-reads it.
-  let lastSeq = maxSeq();
+  // This connection is the only writer: it tracks the log position, the settled position and the kept states after
+  // it itself. A failed transaction re-reads them.
+  let lastSeq = 0;
+  let settledSeq = 0;
+  let unsettled = 0;
+  const reread = (): void => {
+    lastSeq = maxSeq();
+    settledSeq = (getSettled.get() as { value: number }).value;
+    unsettled = (countKept.get(settledSeq) as { n: number }).n;
+  };
+  reread();
   const tx = db.transaction((rows: readonly Row[]) => {
     const seqs: number[] = [];
     for (const r of rows) {
       if (r[0] === 'e') {
         lastSeq = Number(insertEvent.run(r[1], r[2], r[3], r[4], r[5], r[6]).lastInsertRowid);
         seqs.push(lastSeq);
+        if (r[6] !== null) unsettled++;
       } else if (r[0] === 'u') {
         upsert.run(r[1], r[2], r[3], r[4], r[5], r[6], lastSeq);
-      } else if (r[0] === 'd') {
-        del.run(r[1]);
       } else {
-        settle.run(lastSeq);
+        del.run(r[1]);
       }
     }
     return seqs;
   });
-  return (rows) => {
-    try {
-      return tx(rows);
-    } catch (e) {
-      lastSeq = maxSeq();
-      throw e;
-    }
+  const settleTx = db.transaction((to: number) => {
+    merge.run(settledSeq, to);
+    setSettled.run(to);
+  });
+  return {
+    write(rows) {
+      try {
+        return tx(rows);
+      } catch (e) {
+        reread();
+        throw e;
+      }
+    },
+    get unsettled() {
+      return unsettled;
+    },
+    get behind() {
+      return settledSeq < lastSeq;
+    },
+    settle(max = SETTLE_CHUNK) {
+      if (settledSeq >= lastSeq) return;
+      const nth = unsettled > max ? (nthKept.get(settledSeq, max - 1) as { seq: number } | undefined) : undefined;
+      const to = nth?.seq ?? lastSeq;
+      db.pragma('synchronous = NORMAL');
+      try {
+        settleTx(to);
+        settledSeq = to;
+        unsettled = nth ? unsettled - max : 0;
+      } catch (e) {
+        reread();
+        throw e;
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
+    },
   };
 }

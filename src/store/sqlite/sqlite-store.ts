@@ -12,8 +12,8 @@ import { interactionFromJson } from '../serialize.ts';
 import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
 import type { CommitReply } from './commit-worker.ts';
-import { RowPlanner, type Row } from './rows.ts';
-import { openDatabase, rowWriter } from './schema.ts';
+import { toRows, type Row } from './rows.ts';
+import { openDatabase, rowWriter, SETTLE_INTERVAL_MS, SETTLE_MIN_KEPT, type RowWriter } from './schema.ts';
 
 /** One transaction as the store ran it: how many commit() calls it made durable, and how long it took. */
 export interface TransactionInfo {
@@ -33,17 +33,24 @@ export interface SqliteStoreOptions {
 /** Opens (creating if needed) the database `ixs.db` in `dataDir`; ':memory:' for a throwaway store. */
 export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const observe = opts.onTransaction;
-  const planner = new RowPlanner(undefined, opts.settleIntervalMs);
-  if (dataDir === ':memory:') return new SqliteStore(openDatabase(':memory:'), planner, undefined, undefined, observe);
+  const settleIntervalMs = opts.settleIntervalMs ?? SETTLE_INTERVAL_MS;
+  if (dataDir === ':memory:')
+    return new SqliteStore(openDatabase(':memory:'), settleIntervalMs, undefined, undefined, observe);
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'ixs.db');
   const db = openDatabase(file);
   const checkpointer = await startWorker('checkpoint-worker', { file, intervalMs: CHECKPOINT_INTERVAL_MS });
   if (opts.worker === false) {
     db.pragma('wal_autocheckpoint = 0');
-    return new SqliteStore(db, planner, undefined, checkpointer, observe);
+    return new SqliteStore(db, settleIntervalMs, undefined, checkpointer, observe);
   }
-  return new SqliteStore(db, planner, await CommitWorker.start(file, observe), checkpointer, observe);
+  return new SqliteStore(
+    db,
+    settleIntervalMs,
+    await CommitWorker.start(file, settleIntervalMs, observe),
+    checkpointer,
+    observe,
+  );
 }
 
 /** How often the checkpoint worker copies the WAL back (the WAL grows by at most this much commit traffic). */
@@ -106,8 +113,12 @@ class CommitWorker {
     });
   }
 
-  static async start(file: string, observe?: (t: TransactionInfo) => void): Promise<CommitWorker> {
-    return new CommitWorker(await startWorker('commit-worker', { file }), observe);
+  static async start(
+    file: string,
+    settleIntervalMs: number,
+    observe?: (t: TransactionInfo) => void,
+  ): Promise<CommitWorker> {
+    return new CommitWorker(await startWorker('commit-worker', { file, settleIntervalMs }), observe);
   }
 
   commit(rows: readonly Row[]): Promise<number[]> {
@@ -127,61 +138,68 @@ class CommitWorker {
   }
 }
 
+/**
+ * Every interaction stored in a database: its row, or the newer state a later properties-only change kept with its
+ * event (rows.ts). Only the log after the settled position is read (rowid order, no index): every kept state before it
+ * is in the rows. `adopt` gets each interaction loaded from a kept state (its row is behind).
+ */
+export function loadFrom(db: Database.Database, adopt: (ix: Interaction) => void = () => undefined): Interaction[] {
+  const settled = (db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'").get() as { value: number })
+    .value;
+  // The newest kept state of each interaction after the settled position (about a second of changes at most).
+  const kept = new Map<string, { seq: number; ixnSeq: number; state: string }>();
+  const keptRows = db
+    .prepare(
+      'SELECT seq, interaction_id, ixn_seq, state FROM event_log WHERE seq > ? AND state IS NOT NULL ORDER BY seq',
+    )
+    .iterate(settled) as IterableIterator<{ seq: number; interaction_id: string; ixn_seq: number; state: string }>;
+  for (const k of keptRows) kept.set(k.interaction_id, { seq: k.seq, ixnSeq: k.ixn_seq, state: k.state });
+  // Rows are streamed, not materialised all at once: a million rows would otherwise double the memory at start.
+  const rows = db
+    .prepare('SELECT id, data, written_seq FROM interactions ORDER BY rowid')
+    .iterate() as IterableIterator<{
+    id: string;
+    data: string;
+    written_seq: number;
+  }>;
+  const out: Interaction[] = [];
+  for (const r of rows) {
+    let ix = interactionFromJson(r.data);
+    const k = kept.get(r.id);
+    // A state older than the row (or of an earlier interaction with the same id) does not apply.
+    if (k && k.seq > r.written_seq && k.ixnSeq > ix.eventSeq) {
+      ix = interactionFromJson(k.state);
+      // Its row is behind: the next settle writes it (the settled position must not pass it first).
+      adopt(ix);
+    }
+    out.push(ix);
+  }
+  return out;
+}
+
 /** The SQLite Store. */
 export class SqliteStore implements Store {
-  private readonly write: ((rows: readonly Row[]) => number[]) | undefined;
+  /** The inline writer (no commit worker), and when it last settled. */
+  private readonly writer: RowWriter | undefined;
+  private lastSettle = performance.now();
 
   constructor(
     private readonly db: Database.Database,
-    private readonly planner: RowPlanner,
+    private readonly settleIntervalMs: number,
     private readonly worker: CommitWorker | undefined,
     private readonly checkpointer?: Worker,
     private readonly observe?: (t: TransactionInfo) => void,
   ) {
-    this.write = worker ? undefined : rowWriter(db);
+    this.writer = worker ? undefined : rowWriter(db);
   }
 
-  /**
-   * Every interaction: its row, or the newer state a later properties-only change kept with its event (rows.ts). Only
-   * the log after the settled position is read (rowid order, no index): every kept state before it is in the rows.
-   */
+  /** Every interaction (see {@link loadFrom}). */
   loadInteractions(): Promise<Interaction[]> {
-    const settled = (
-      this.db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'").get() as { value: number }
-    ).value;
-    // The newest kept state of each interaction after the settled position (about a second of changes at most).
-    const kept = new Map<string, { seq: number; ixnSeq: number; state: string }>();
-    const keptRows = this.db
-      .prepare(
-        'SELECT seq, interaction_id, ixn_seq, state FROM event_log WHERE seq > ? AND state IS NOT NULL ORDER BY seq',
-      )
-      .iterate(settled) as IterableIterator<{ seq: number; interaction_id: string; ixn_seq: number; state: string }>;
-    for (const k of keptRows) kept.set(k.interaction_id, { seq: k.seq, ixnSeq: k.ixn_seq, state: k.state });
-    // Rows are streamed, not materialised all at once: a million rows would otherwise double the memory at start.
-    const rows = this.db
-      .prepare('SELECT id, data, written_seq FROM interactions ORDER BY rowid')
-      .iterate() as IterableIterator<{
-      id: string;
-      data: string;
-      written_seq: number;
-    }>;
-    const out: Interaction[] = [];
-    for (const r of rows) {
-      let ix = interactionFromJson(r.data);
-      const k = kept.get(r.id);
-      // A state older than the row (or of an earlier interaction with the same id) does not apply.
-      if (k && k.seq > r.written_seq && k.ixnSeq > ix.eventSeq) {
-        ix = interactionFromJson(k.state);
-        // Its row is behind: the next settle writes it (the settled position must not pass it first).
-        this.planner.adopt(ix);
-      }
-      out.push(ix);
-    }
-    return Promise.resolve(out);
+    return Promise.resolve(loadFrom(this.db));
   }
 
   async commit(ops: readonly StoreOp[]): Promise<void> {
-    const seqs = await this.writeRows(this.planner.toRows(ops));
+    const seqs = await this.writeRows(toRows(ops));
     let i = 0;
     for (const op of ops) if (op.op === 'event') op.event.seq = seqs[i++];
   }
@@ -189,10 +207,16 @@ export class SqliteStore implements Store {
   /** One transaction: through the commit worker, or inline on this thread. */
   private async writeRows(rows: readonly Row[]): Promise<number[]> {
     if (this.worker) return this.worker.commit(rows);
-    if (!this.write) throw new Error('no writer');
+    if (!this.writer) throw new Error('no writer');
     const t0 = performance.now();
-    const seqs = this.write(rows);
+    const seqs = this.writer.write(rows);
     this.observe?.({ commits: 1, ms: performance.now() - t0 });
+    // Inline, rows catch up right after a commit (the commit worker does it while idle instead).
+    const now = performance.now();
+    if (this.writer.unsettled >= SETTLE_MIN_KEPT || now - this.lastSettle >= this.settleIntervalMs) {
+      this.writer.settle();
+      this.lastSettle = now;
+    }
     return seqs;
   }
 
@@ -222,9 +246,9 @@ export class SqliteStore implements Store {
   /** Closes the store (idempotent): the worker finishes its current transaction first. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      // Bring the interaction rows up to date, so that the next start reads nothing of the log.
+      // The commit worker brings the interaction rows up to date as it closes; inline, it happens here.
       try {
-        await this.writeRows(this.planner.toRows([], true));
+        while (this.writer?.behind) this.writer.settle();
       } catch {
         // Left as it is: loading still finds the kept states after the settled position.
       }
