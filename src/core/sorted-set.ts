@@ -52,6 +52,19 @@ export class SortedSet<T> {
     return true;
   }
 
+  /**
+   * Puts `next` in the place of `old`, which must compare equal to it apart from identity (the same keys): returns
+   * whether `old` was present. One search, no move.
+   */
+  replace(old: T, next: T): boolean {
+    if (this.blocks.length === 0) return false;
+    const block = this.blocks[this.blockFor(old)] as T[];
+    const i = this.lowerBound(block, old);
+    if (block[i] !== old) return false;
+    block[i] = next;
+    return true;
+  }
+
   /** Items in order. */
   *[Symbol.iterator](): IterableIterator<T> {
     for (const block of this.blocks) yield* block;

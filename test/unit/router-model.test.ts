@@ -1,7 +1,8 @@
 /**
  * Model-based test of the built-in router: the indexed core and the same core driven by a naive reference router
  * (test/unit/naive-router.ts: plain scans over everything) get the same random sequences of logins, logouts,
- * readiness and DND changes, submits with priorities, accepts, rejects, stops, lost connections and clock ticks.
+ * readiness and DND changes, submits with priorities, property changes (same or new priority), accepts, rejects, stops,
+ * lost connections and clock ticks.
  * Every command must produce exactly the same plan in both: the same offers, to the same agents, in the same order.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import type { Config, ConfigInput } from '../../src/config/schema.ts';
 import { Core } from '../../src/core/core.ts';
 import type { Plan, Session } from '../../src/core/model.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
-import { isMsg, type Message } from '../../src/protocol/message.ts';
+import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 import { unpacked } from '../../src/store/serialize.ts';
 import { naiveRouter } from './naive-router.ts';
 
@@ -52,6 +53,7 @@ type Op =
   | { t: 'submit'; queue: number; media: number; priority: number | null }
   | { t: 'answer'; agent: number; k: number; accept: boolean }
   | { t: 'stop'; k: number }
+  | { t: 'change'; k: number; priority: number | null; subject: string }
   | { t: 'drop'; agent: number }
   | { t: 'tick'; ms: number };
 
@@ -75,6 +77,15 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
     weight: 3,
   },
   fc.record({ t: fc.constant('stop' as const), k: fc.nat(30) }),
+  {
+    arbitrary: fc.record({
+      t: fc.constant('change' as const),
+      k: fc.nat(30),
+      priority: fc.option(fc.integer({ min: 0, max: 3 })),
+      subject: fc.constantFrom('a', 'b'),
+    }),
+    weight: 2,
+  },
   fc.record({ t: fc.constant('drop' as const), agent }),
   fc.record({ t: fc.constant('tick' as const), ms: fc.constantFrom(0, 400, 1000, 5000) }),
 );
@@ -96,7 +107,7 @@ function world(config: Config, naive: boolean) {
   };
   const mail = register(ClientType.MediaServer, 'Mail').session;
   const desks = AGENTS.map(() => register(ClientType.AgentApplication, 'Desktop').session);
-  const handle = (s: Session, name: string, attrs: Message['attrs']): Plan => core.handle(s, isMsg(name, attrs));
+  const handle = (s: Session, name: IsMessageName, attrs: Message['attrs']): Plan => core.handle(s, isMsg(name, attrs));
   const step = (op: Op): Plan[] => {
     const desk = (i: number): Session => desks[i] as Session;
     switch (op.t) {
@@ -143,6 +154,19 @@ function world(config: Config, naive: boolean) {
         const ids = [...core.state.interactions.keys()].sort();
         return [
           handle(mail, 'RequestStopProcessing', { InteractionId: ids[op.k % Math.max(1, ids.length)] ?? 'none' }),
+        ];
+      }
+      case 'change': {
+        // A property change: with the same priority the interaction keeps its place in its queue, else it moves.
+        const ids = [...core.state.interactions.keys()].sort();
+        return [
+          handle(mail, 'RequestChangeProperties', {
+            InteractionId: ids[op.k % Math.max(1, ids.length)] ?? 'none',
+            ChangedProperties: [
+              { key: 'Subject', value: op.subject },
+              ...(op.priority === null ? [] : [{ key: 'Priority', value: op.priority }]),
+            ],
+          }),
         ];
       }
       case 'drop': {
