@@ -175,10 +175,3 @@ export function checkTenantConfigured(ctx: Ctx, tenantId: number): void {
     );
   }
 }
-
-/** Sessions that already hear of a change: the requester (its reply) and every reporting engine (the event). */
-export function requesterAndReporting(ctx: Ctx): Set<number> {
-  const told = new Set<number>([ctx.s.id]);
-  for (const r of ctx.core.state.sessionsOfType('ReportingEngine')) told.add(r.id);
-  return told;
-}

@@ -2,10 +2,9 @@
  * Change Properties (the seed scenario) and its T-Library twins RequestUpdateUserData / RequestDeleteUserData, and
  * RequestGetInteractionProperties.
  */
-import { InteractionState } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvGet, type KvList, type KvPair, type KvValue } from '../protocol/kv.ts';
-import { isMsg, type Message } from '../protocol/message.ts';
+import { isMsg } from '../protocol/message.ts';
 import {
   actor,
   checkTenant,
@@ -14,12 +13,12 @@ import {
   checkWritable,
   firstDuplicateKey,
   owned,
-  requesterAndReporting,
   type Ctx,
 } from './context.ts';
 import type { Interaction } from './model.ts';
 import type { Draft } from './plan.ts';
 import { attachedDataChanged, itxAttrs } from './render.ts';
+import { Audience } from './audience.ts';
 import { SYSTEM_PROPERTIES } from './system-properties.ts';
 
 export function changeProperties(ctx: Ctx): void {
@@ -112,7 +111,7 @@ export function tlibUserData(ctx: Ctx): void {
  * it. Nobody gets its own change echoed, and nobody gets it twice.
  */
 function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted: readonly string[]): void {
-  const { tx, s, m, core } = ctx;
+  const { tx, s, m } = ctx;
   const next = new Map<string, KvValue>(d.userData.map((p) => [p.key, p.value]));
   const evAdded: KvPair[] = [...added];
   const evChanged: KvPair[] = [];
@@ -147,21 +146,10 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   };
   // The same message object for reporting engines, agents and the media server: it is encoded only once.
   const pc = tx.report(d, 'EventPropertiesChanged', { ...actor(ctx, d), ...delta, Version: d.version });
-  const told = requesterAndReporting(ctx);
-  const tell = (id: number, msg: Message): void => {
-    if (told.has(id)) return;
-    told.add(id);
-    tx.send(id, msg);
-  };
-  const state = core.state;
-  if (d.state === InteractionState.Handling) {
-    for (const agentId of d.agents) for (const sid of tx.agent(agentId)?.sessions ?? []) tell(sid, pc);
-  }
-  if (d.routerName) {
-    const adc = attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted);
-    for (const rs of state.sessionsNamed('RoutingEngine', d.routerName)) tell(rs.id, adc);
-  }
-  for (const ms of state.sessionsNamed('MediaServer', d.submittedBy)) if (ms.wantsPropertiesChanged) tell(ms.id, pc);
+  const audience = new Audience(ctx);
+  audience.handlers(d, pc);
+  if (d.routerName) audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted));
+  audience.submitter(d, (ms) => ms.wantsPropertiesChanged, pc);
   tx.put(d, true);
 }
 

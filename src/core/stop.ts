@@ -1,7 +1,8 @@
 /** RequestStopProcessing (and RequestRouteCall to "stop"): the interaction ends; every party that must know is told. */
 import { InteractionState, Operation } from '../protocol/enums.ts';
 import { isMsg, tlibMsg, type AttrValue } from '../protocol/message.ts';
-import { actor, owned, requesterAndReporting, type Ctx } from './context.ts';
+import { Audience } from './audience.ts';
+import { actor, owned, type Ctx } from './context.ts';
 import type { Attrs, Draft } from './plan.ts';
 import { agentParty, itxAttrs, reasonOf, reasonText, strategyParty } from './render.ts';
 
@@ -55,40 +56,24 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
     });
   }
   tx.report(d, 'EventProcessingStopped', { ...act, ...reason });
-  const told = requesterAndReporting(ctx);
-  if (d.state === InteractionState.Handling) {
-    const revoked = isMsg('EventRevoked', {
-      ...itxAttrs(d),
-      EventTime: tx.now,
-      ...act,
-      Operation: Operation.Stop,
-      ...reason,
-    });
-    for (const agentId of d.agents) {
-      for (const sid of tx.agent(agentId)?.sessions ?? []) {
-        if (!told.has(sid)) tx.send(sid, revoked);
-        told.add(sid);
-      }
-    }
+  const audience = new Audience(ctx);
+  audience.handlers(
+    d,
+    isMsg('EventRevoked', { ...itxAttrs(d), EventTime: tx.now, ...act, Operation: Operation.Stop, ...reason }),
+  );
+  // A routing engine that asked for the stop (RequestRouteCall) gets EventRouteUsed in place of an ack; its other
+  // sessions, or the engine holding it when someone else stops it, EventAbandoned.
+  if (d.routerName && routeRef !== null && s.clientType === 'RoutingEngine' && s.clientName === d.routerName) {
+    tx.send(
+      s.id,
+      tlibMsg('EventRouteUsed', { ReferenceId: routeRef, ConnId: d.id, ThisDN: d.queue, Result: 'stopped' }),
+    );
   }
-  if (d.routerName) {
-    for (const rs of state.sessionsNamed('RoutingEngine', d.routerName)) {
-      if (rs.id === s.id) {
-        if (routeRef === null) continue; // RequestStopProcessing: its EventAck was the answer.
-        tx.send(
-          rs.id,
-          tlibMsg('EventRouteUsed', { ReferenceId: routeRef, ConnId: d.id, ThisDN: d.queue, Result: 'stopped' }),
-        );
-      } else if (!told.has(rs.id)) {
-        tx.send(rs.id, tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: reasonText(reason) }));
-      }
-      told.add(rs.id);
-    }
-  }
-  const stopped = isMsg('EventProcessingStopped', { ...itxAttrs(d), EventTime: tx.now, ...act, ...reason });
-  for (const ms of state.sessionsNamed('MediaServer', d.submittedBy)) {
-    if (ms.wantsProcessingStopped && !told.has(ms.id)) tx.send(ms.id, stopped);
-    told.add(ms.id);
-  }
+  audience.router(d, tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: reasonText(reason) }));
+  audience.submitter(
+    d,
+    (ms) => ms.wantsProcessingStopped,
+    isMsg('EventProcessingStopped', { ...itxAttrs(d), EventTime: tx.now, ...act, ...reason }),
+  );
   tx.remove(d.id);
 }

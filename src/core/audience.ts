@@ -1,0 +1,53 @@
+/**
+ * Who hears about an interaction besides the requester and the reporting engines (the "Others" column of the
+ * lifecycle tables): the desktops of the agents handling it, the routing engine holding it, and the media server that
+ * submitted it when it asked for that kind of event. Each session hears once: a party already told (the requester got
+ * its answer, reporting engines got the reporting event) is never told again, so nobody gets its own change echoed.
+ */
+import type { Message } from '../protocol/message.ts';
+import { InteractionState } from '../protocol/enums.ts';
+import type { Ctx } from './context.ts';
+import type { Interaction, Session } from './model.ts';
+
+export class Audience {
+  private readonly told: Set<number>;
+
+  /** Starts with the requester and every reporting engine told (what a command's answer and `report` cover). */
+  constructor(private readonly ctx: Pick<Ctx, 'tx' | 'core' | 's'>) {
+    this.told = new Set<number>([ctx.s.id]);
+    for (const r of ctx.core.state.sessionsOfType('ReportingEngine')) this.told.add(r.id);
+  }
+
+  /** Whether a session has been told already. */
+  has(sessionId: number): boolean {
+    return this.told.has(sessionId);
+  }
+
+  /** Tells one session, unless it has been told. */
+  tell(sessionId: number, message: Message): void {
+    if (this.told.has(sessionId)) return;
+    this.told.add(sessionId);
+    this.ctx.tx.send(sessionId, message);
+  }
+
+  /** Every desktop session of every agent handling the interaction (when it is being handled). */
+  handlers(ix: Interaction, message: Message): void {
+    if (ix.state !== InteractionState.Handling) return;
+    for (const agentId of ix.agents)
+      for (const sid of this.ctx.tx.agent(agentId)?.sessions ?? []) this.tell(sid, message);
+  }
+
+  /** Every session of the routing engine holding the interaction. */
+  router(ix: Interaction, message: Message): void {
+    if (!ix.routerName) return;
+    for (const rs of this.ctx.core.state.sessionsNamed('RoutingEngine', ix.routerName)) this.tell(rs.id, message);
+  }
+
+  /** The sessions of the media server that submitted the interaction, those that `want` this event. */
+  submitter(ix: Interaction, want: (s: Session) => boolean, message: Message): void {
+    for (const ms of this.ctx.core.state.sessionsNamed('MediaServer', ix.submittedBy)) {
+      if (want(ms)) this.tell(ms.id, message);
+      else this.told.add(ms.id);
+    }
+  }
+}
