@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from '../protocol/errors.ts';
 import type { KvList } from '../protocol/kv.ts';
-import { isMsg } from '../protocol/message.ts';
+import { isMsg, type IsMessageName } from '../protocol/message.ts';
 import { agentOf, checkTenantConfigured, requiredString, requiredTenant, type Ctx } from './context.ts';
 import { withdrawInvites } from './delivery.ts';
 import type { AgentState, Attrs } from './model.ts';
@@ -135,7 +135,7 @@ function mediaOf(ctx: Ctx): string {
 }
 
 /** Acks the request, stores the agent's new state and reports it. */
-function changeAgent(ctx: Ctx, next: AgentState, event: string, attrs: Attrs = {}): void {
+function changeAgent(ctx: Ctx, next: AgentState, event: IsMessageName, attrs: Attrs = {}): void {
   ctx.tx.putAgent(next, next.id);
   ctx.tx.send(ctx.s.id, isMsg('EventAck', { ReferenceId: ctx.m.attrs.ReferenceId }));
   ctx.tx.report(null, event, {

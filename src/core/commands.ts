@@ -5,7 +5,7 @@
  */
 import type { ClientTypeName } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import type { Message } from '../protocol/message.ts';
+import type { IsMessageName, Message } from '../protocol/message.ts';
 import {
   addMedia,
   agentLogin,
@@ -37,8 +37,11 @@ export interface Command {
 const AGENT: readonly ClientTypeName[] = ['AgentApplication'];
 const agentCommand = (run: (ctx: Ctx) => void): Command => ({ clients: AGENT, login: true, run });
 
-/** Request name -> command. */
-export const COMMANDS: Readonly<Record<string, Command>> = {
+/** The requests of the T-Library facade the core handles (beside the catalogue's IS requests). */
+type TlibRequestName = 'RequestRouteCall' | 'RequestUpdateUserData' | 'RequestDeleteUserData';
+
+/** Request name -> command; the names are the catalogue's (a misspelt one does not compile). */
+export const COMMANDS: Readonly<Partial<Record<IsMessageName | TlibRequestName, Command>>> = {
   // submit and properties (submit.ts, properties.ts)
   RequestSubmit: { clients: ['MediaServer', 'AgentApplication'], login: true, run: submit },
   RequestChangeProperties: { run: changeProperties },
@@ -65,7 +68,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 
 /** The command of a request, after the table's checks (unsupported, wrong client type, not logged in). */
 export function checkCommand(s: Session, m: Message, tx: PlanBuilder): Command {
-  const command = Object.hasOwn(COMMANDS, m.name) ? COMMANDS[m.name] : undefined;
+  const command = Object.hasOwn(COMMANDS, m.name) ? COMMANDS[m.name as keyof typeof COMMANDS] : undefined;
   if (!command) throw new ProtocolError('ErrorUnsupportedProtocolElement', `${m.name} is not supported by this server`);
   if (command.clients && !command.clients.includes(s.clientType)) throw notAllowed(m, s);
   if (command.login && s.clientType === 'AgentApplication' && (s.agentId === undefined || !tx.agent(s.agentId))) {

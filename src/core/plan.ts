@@ -4,7 +4,7 @@
  * only to it; the core applies it (CoreState.apply) after the handler returned, so a command that throws changes
  * nothing.
  */
-import type { AttrValue, Message } from '../protocol/message.ts';
+import type { AttrValue, IsMessageName, Message } from '../protocol/message.ts';
 import type { AgentState, Attrs, EventRecord, Interaction, Outbound, Plan, StoreOp } from './model.ts';
 import { packed, unpacked } from '../store/serialize.ts';
 import { itxAttrs } from './render.ts';
@@ -89,7 +89,7 @@ export class PlanBuilder {
   }
 
   /** A reporting event: durable in the event log and sent to every reporting engine. */
-  report(d: Draft | null, name: string, attrs: Attrs): Message {
+  report(d: Draft | null, name: IsMessageName, attrs: Attrs): Message {
     // Built in place (the hottest allocation of a change): the interaction's attributes, EventTime, then attrs.
     const all: Record<string, AttrValue> = d ? itxAttrs(d) : {};
     all.EventTime = this.now;

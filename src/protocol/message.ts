@@ -1,5 +1,18 @@
 /** Messages as data: a catalogue name plus attributes keyed by their catalogue (PSDK) names. */
+import type { IS_MESSAGE_ROWS } from './is-message-rows.ts';
 import type { KvList } from './kv.ts';
+
+/** Every Interaction Server message name of the catalogue (derived from its rows: a misspelt name does not compile). */
+export type IsMessageName = CatalogueName<(typeof IS_MESSAGE_ROWS)[number]['name']>;
+
+/** The name a row is known by (the Platform SDK's spelling EventInteractionSubmited is corrected, as in catalogue.ts). */
+type CatalogueName<N extends string> = N extends 'EventInteractionSubmited' ? 'EventInteractionSubmitted' : N;
+
+/** The attributes a catalogue message lists (its embedded structures, such as InteractionProperties, come flattened). */
+export type IsAttrName<N extends IsMessageName> = Extract<
+  (typeof IS_MESSAGE_ROWS)[number],
+  { readonly name: N extends 'EventInteractionSubmitted' ? 'EventInteractionSubmited' : N }
+>['attrs'][number][0];
 
 /** A decoded attribute value: int/enum -> number, long -> bigint, bool -> boolean, date -> ISO string. */
 export type AttrValue = string | number | bigint | boolean | KvList | readonly string[];
@@ -11,8 +24,8 @@ export interface Message {
   readonly attrs: Readonly<Record<string, AttrValue>>;
 }
 
-/** Builds an IS message. */
-export function isMsg(name: string, attrs: Record<string, AttrValue | undefined>): Message {
+/** Builds an IS message of the catalogue. */
+export function isMsg(name: IsMessageName, attrs: Record<string, AttrValue | undefined>): Message {
   return { protocol: 'is', name, attrs: compact(attrs) };
 }
 

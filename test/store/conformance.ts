@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Float32, Utf16, type KvList } from '../../src/protocol/kv.ts';
-import { isMsg } from '../../src/protocol/message.ts';
+import { isMsg, type IsMessageName } from '../../src/protocol/message.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { EventRecord, Interaction } from '../../src/store/types.ts';
 import { unpacked } from '../../src/store/serialize.ts';
@@ -58,7 +58,11 @@ function ixn(id: string, over: Partial<Interaction> = {}): Interaction {
   };
 }
 
-function event(interactionId: string | null, ixnSeq: number | null, name = 'EventPropertiesChanged'): EventRecord {
+function event(
+  interactionId: string | null,
+  ixnSeq: number | null,
+  name: IsMessageName = 'EventPropertiesChanged',
+): EventRecord {
   return {
     interactionId,
     ixnSeq,

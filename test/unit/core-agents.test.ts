@@ -9,7 +9,7 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 import { Core } from '../../src/core/core.ts';
 import type { Plan, Session } from '../../src/core/model.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
-import { isMsg, type Message } from '../../src/protocol/message.ts';
+import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 import { tlibMsg } from '../../src/protocol/message.ts';
 
 const BASE: ConfigInput = {
@@ -57,7 +57,7 @@ function setup(overrides: Partial<ConfigInput> = {}) {
   const mail = reg(ClientType.MediaServer, 'Mail');
   const stat = reg(ClientType.ReportingEngine, 'Stat');
   const desk = (): Session => reg(ClientType.AgentApplication, 'Desktop');
-  const send = (s: Session, name: string, attrs: Message['attrs'] = {}): Plan =>
+  const send = (s: Session, name: IsMessageName, attrs: Message['attrs'] = {}): Plan =>
     core.handle(s, isMsg(name, { ReferenceId: 1, ...attrs }));
   const login = (s: Session, agent: string, place: string, media: Record<string, number> = { email: 1 }): Plan =>
     send(s, 'RequestAgentLogin', {

@@ -221,7 +221,7 @@ describe('encodeIsMessage', () => {
 
   test('server bugs throw: T-Library message, unknown message, unknown attribute, wrong value type', () => {
     assert.throws(() => encodeIsMessage(tlibMsg('EventRouteUsed', { ReferenceId: 1 })), /cannot encode tlib/);
-    assert.throws(() => encodeIsMessage(isMsg('EventNoSuch', {})), /not in the IS catalogue/);
+    assert.throws(() => encodeIsMessage({ protocol: 'is', name: 'EventNoSuch', attrs: {} }), /not in the IS catalogue/);
     assert.throws(() => encodeIsMessage(isMsg('EventAck', { Nope: 1 })), /Nope is not an attribute of EventAck/);
     assert.throws(() => encodeIsMessage(isMsg('RequestSubmit', { IsOnline: 1 })), TypeError);
     assert.throws(() => encodeIsMessage(isMsg('RequestSubmit', { TenantId: '1' })), TypeError);

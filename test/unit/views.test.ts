@@ -23,7 +23,7 @@ import type { Interaction, Session } from '../../src/core/model.ts';
 import { isWaiting } from '../../src/core/state.ts';
 import { interactionRecord } from '../../src/core/views.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
-import { isMsg, type Message } from '../../src/protocol/message.ts';
+import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 
 const VIEWS = [
   { name: 'Sales.vip', condition: "Segment = 'gold' AND _time_in_queue > 2", order: 'Priority DESC, SubmittedAt ASC' },
@@ -127,7 +127,7 @@ function world() {
   };
   const mail = register(ClientType.MediaServer, 'Mail');
   const desk = register(ClientType.AgentApplication, 'Desktop');
-  const handle = (s: Session, name: string, attrs: Message['attrs']): void => {
+  const handle = (s: Session, name: IsMessageName, attrs: Message['attrs']): void => {
     core.handle(s, isMsg(name, attrs));
   };
   const props = (priority: number | null, segment: number | null): { key: string; value: string | number }[] => [
