@@ -1,6 +1,12 @@
 /** Prometheus metrics (prom-client), served on the HTTP port at /metrics. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What the queue and view gauges read at scrape time. */
+export interface QueueSource {
+  waiting(): Iterable<{ readonly queue: string; readonly media: string; readonly count: number }>;
+  views(): Iterable<readonly [view: string, count: number]>;
+}
+
 /** The server's metrics in their own registry. */
 export class Metrics {
   readonly registry = new Registry();
@@ -45,8 +51,37 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Read at scrape time (see {@link Metrics.observeQueues}). */
+  private queueSource: QueueSource | undefined;
+  readonly queueWaiting: Gauge<'queue' | 'media'> = new Gauge({
+    name: 'ixs_queue_waiting',
+    help: 'Interactions waiting in each queue, by media (queued, not offered, not in a workbin)',
+    labelNames: ['queue', 'media'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.queueWaiting.reset();
+      for (const w of this.queueSource?.waiting() ?? [])
+        this.queueWaiting.set({ queue: w.queue, media: w.media }, w.count);
+    },
+  });
+  readonly viewInteractions: Gauge<'view'> = new Gauge({
+    name: 'ixs_view_interactions',
+    help: 'Waiting interactions in each configured view (those of its queue that match its condition at the scrape)',
+    labelNames: ['view'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.viewInteractions.reset();
+      for (const [view, n] of this.queueSource?.views() ?? []) this.viewInteractions.set({ view }, n);
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the queue and view gauges read their numbers (from the core's indexes: no scan of interactions). */
+  observeQueues(source: QueueSource): void {
+    this.queueSource = source;
   }
 
   private readonly requestCounters = new Map<string, { inc(): void }>();

@@ -82,6 +82,11 @@ export class IxsServer implements ConnectionHandler {
       },
     });
     this.log = opts.logger;
+    const clock = opts.clock ?? Date.now;
+    opts.metrics.observeQueues({
+      waiting: () => this.core.state.waitingCounts(),
+      views: () => this.core.state.views.sizes(clock()),
+    });
   }
 
   /** Restores the durable state. */
