@@ -29,7 +29,7 @@
  *
  * Options: --sizes N,N,.. (default 10000,100000,1000000; k/M suffixes accepted), --window-seconds S (5),
  * --warmup-seconds S (1), --window N (outstanding requests, 256), --invite-rate N (200), --fill-timeout-seconds S
- * (900), --restart-timeout-seconds S (300), --json FILE.
+ * (900), --restart-timeout-seconds S (300), --json FILE, --profile DIR (server CPU profiles, one per server run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +82,8 @@ interface Options {
   readonly fillTimeoutSeconds: number;
   readonly restartTimeoutSeconds: number;
   readonly json: string | undefined;
+  /** Adds `--cpu-prof` to every server run; the profiles land in this folder. */
+  readonly profile: string | undefined;
 }
 
 function positive(name: string, v: string | undefined, fallback: number, allowZero = false): number {
@@ -112,6 +114,7 @@ function options(argv: readonly string[]): Options {
       'fill-timeout-seconds': { type: 'string' },
       'restart-timeout-seconds': { type: 'string' },
       json: { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   if (a.mode !== 'scale') throw new Error('bench/scale.ts runs with --mode scale');
@@ -125,6 +128,7 @@ function options(argv: readonly string[]): Options {
     fillTimeoutSeconds: positive('fill-timeout-seconds', a['fill-timeout-seconds'], 900),
     restartTimeoutSeconds: positive('restart-timeout-seconds', a['restart-timeout-seconds'], 300),
     json: a.json,
+    profile: a.profile,
   };
 }
 
@@ -205,8 +209,9 @@ process.on('exit', () => {
 const serverLog = { warnings: 0, first: [] as string[], tail: [] as string[] };
 
 /** Spawns the compiled `ixs serve` on `dataDir` (ports 0, loopback) and waits up to timeoutMs for its ready line. */
-async function startServer(dataDir: string, timeoutMs: number): Promise<Server> {
+async function startServer(dataDir: string, timeoutMs: number, profile: string | undefined): Promise<Server> {
   const args = serveArgs(SCALE_CONFIG, dataDir);
+  if (profile !== undefined) args.unshift('--cpu-prof', '--cpu-prof-dir', profile);
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -964,7 +969,7 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
     );
   }
   try {
-    x.server = await startServer(x.dataDir, x.o.restartTimeoutSeconds * 1000);
+    x.server = await startServer(x.dataDir, x.o.restartTimeoutSeconds * 1000, x.o.profile);
   } catch (e) {
     x.errors.add(`restart at size ${int(r.size)}: ${message(e)}`);
     log(`  restart FAILED: ${message(e)}`);
@@ -1182,7 +1187,7 @@ async function scale(argv: readonly string[]): Promise<number> {
   let first: Server | undefined;
   let x: Ctx | undefined;
   try {
-    first = await startServer(dataDir, o.restartTimeoutSeconds * 1000);
+    first = await startServer(dataDir, o.restartTimeoutSeconds * 1000, o.profile);
     log(`server ready in ${fixed(first.readyMs / 1000, 2)} s (pid ${String(first.pid)}, data dir ${dataDir})`);
     const clients = await connect(first, l, errors, notes);
     x = { o, l, ids: [], errors, notes, dataDir, server: first, clients };
