@@ -292,6 +292,25 @@ function memoryMb(pid: number): { rss: number; hwm: number } | undefined {
   }
 }
 
+/**
+ * The main thread's V8 heap (used / total MiB) and memory outside it (external, array buffers), from the server's own
+ * /metrics: what the RSS is made of.
+ */
+async function heapText(s: Server): Promise<string> {
+  if (!s.httpPort) return '';
+  try {
+    const r = await fetch(`http://127.0.0.1:${String(s.httpPort)}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const text = await r.text();
+    const mb = (name: string): string => {
+      const v = Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return Number.isFinite(v) ? int(v / 2 ** 20) : '?';
+    };
+    return ` (V8 heap ${mb('nodejs_heap_size_used_bytes')} used / ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB)`;
+  } catch {
+    return '';
+  }
+}
+
 /** The live interactions the server reports on GET /health, when it does. */
 async function healthCount(s: Server): Promise<number | undefined> {
   if (!s.httpPort) return undefined;
@@ -925,7 +944,7 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
   r.rssAfterFillMb = memoryMb(x.server.pid)?.rss;
   log(
     `  server: ${r.serverCount === undefined ? '' : `${int(r.serverCount)} live interactions, `}` +
-      `RSS ${int(r.rssAfterFillMb)} MB`,
+      `RSS ${int(r.rssAfterFillMb)} MB${await heapText(x.server)}`,
   );
 
   const before = x.ids.length;
@@ -955,7 +974,7 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
   const mem = memoryMb(x.server.pid);
   r.rssMb = mem?.rss;
   r.peakRssMb = mem?.hwm;
-  log(`  RSS ${int(r.rssMb)} MB (peak ${int(r.peakRssMb)} MB)`);
+  log(`  RSS ${int(r.rssMb)} MB (peak ${int(r.peakRssMb)} MB)${await heapText(x.server)}`);
   if (gone(x, 'the invite latency')) return false;
 
   // Restart on the same data dir.

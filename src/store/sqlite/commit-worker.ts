@@ -67,33 +67,40 @@ function commit(batches: readonly CommitRequest[]): void {
 }
 
 /**
- * Kept states per settle transaction, adapted so that one transaction takes about SETTLE_TARGET_MS: a commit that
- * arrives while it runs waits at most that long. With a million stored interactions a row write is a random B-tree
+ * Kept states per settle transaction, adapted so that one transaction (its fsync included) takes about
+ * SETTLE_TARGET_MS: a commit that arrives while it runs waits about that long. With a million stored interactions a row write is a random B-tree
  * write (tens of µs, more when its pages are cold), with ten thousand it is a few µs.
  */
 let chunk = 256;
-const SETTLE_TARGET_MS = 8;
+const SETTLE_TARGET_MS = 5;
 const CHUNK_MIN = 16;
 
-/** Settles one chunk; false when it failed (left for later: the states are durable on their event rows). */
-function settleChunk(): boolean {
+/** Below this many kept states behind, settling while idle keeps to half of the worker's time (see run). */
+const POLITE_BELOW = 16_384;
+
+/**
+ * Settles one chunk; returns how long it took (ms), or undefined when it failed (left for later: the states are
+ * durable on their event rows).
+ */
+function settleChunk(): number | undefined {
   const t0 = performance.now();
   try {
     writer.settle(chunk);
   } catch {
-    return false;
+    return undefined;
   }
   lastSettle = performance.now();
   const ms = Math.max(lastSettle - t0, 0.1);
   chunk = Math.round(Math.min(SETTLE_CHUNK, Math.max(CHUNK_MIN, (chunk * SETTLE_TARGET_MS) / ms, chunk / 2)));
-  return true;
+  return ms;
 }
 
 /**
  * Works until nothing is left: every batch already queued goes into one transaction; settling (rows catching up with
  * kept states) runs a chunk at a time only while no batch waits — or, far behind, once per commit turn — so it never
  * holds up an acknowledgement for long. A small backlog waits for the settle interval (a timer), so that a quiet
- * server's rows catch up too.
+ * server's rows catch up too. While idle with fewer than POLITE_BELOW behind, the worker rests as long as each chunk
+ * took (half its time at most): on a machine with few cores, settling must not starve the thread that decides.
  */
 function run(first?: CommitRequest | 'close'): void {
   if (settleTimer) clearTimeout(settleTimer);
@@ -105,8 +112,13 @@ function run(first?: CommitRequest | 'close'): void {
     if (pending.length === 0) {
       if (!writer.behind) return;
       const due = writer.unsettled >= SETTLE_MIN_KEPT || performance.now() - lastSettle >= settleIntervalMs;
-      if (!due || !settleChunk()) {
+      const ms = due ? settleChunk() : undefined;
+      if (ms === undefined) {
         settleTimer = setTimeout(run, settleIntervalMs);
+        return;
+      }
+      if (writer.unsettled < POLITE_BELOW && writer.behind) {
+        settleTimer = setTimeout(run, Math.ceil(ms));
         return;
       }
       continue;

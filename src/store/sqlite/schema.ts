@@ -55,9 +55,8 @@ export interface RowWriter {
    * Settles: the interaction rows catch up with the newest kept state of each interaction among the next `max` kept
    * states after the settled position (a row changes only if it is older than that state: a stopped interaction is
    * not brought back, a row rewritten since is not overwritten), and the settled position moves past them (to the end
-   * of the log when fewer remain). One transaction with synchronous=NORMAL: no fsync of its own (the states are
-   * durable on their event rows already; the next commit's fsync covers these frames too), and WAL mode stays
-   * consistent whatever happens (SQLite, "PRAGMA synchronous").
+   * of the log when fewer remain). One transaction, fsynced like a commit: its pages are flushed in its own time
+   * (deferring that fsync to the next commit, synchronous=NORMAL, made that commit carry megabytes of settle pages).
    */
   settle(max?: number): void;
 }
@@ -142,7 +141,6 @@ export function rowWriter(db: Database.Database): RowWriter {
       if (settledSeq >= lastSeq) return;
       const nth = unsettled > max ? (nthKept.get(settledSeq, max - 1) as { seq: number } | undefined) : undefined;
       const to = nth?.seq ?? lastSeq;
-      db.pragma('synchronous = NORMAL');
       try {
         settleTx(to);
         settledSeq = to;
@@ -150,8 +148,6 @@ export function rowWriter(db: Database.Database): RowWriter {
       } catch (e) {
         reread();
         throw e;
-      } finally {
-        db.pragma('synchronous = FULL');
       }
     },
   };
