@@ -71,7 +71,7 @@ function commit(batches: readonly CommitRequest[]): void {
  * SETTLE_TARGET_MS: a commit that arrives while it runs waits about that long. With a million stored interactions a row write is a random B-tree
  * write (tens of µs, more when its pages are cold), with ten thousand it is a few µs.
  */
-let chunk = 256;
+let chunk = 128;
 const SETTLE_TARGET_MS = 5;
 const CHUNK_MIN = 16;
 

@@ -41,7 +41,7 @@ export const SETTLE_MIN_KEPT = 256;
 /** ... with fewer, once this long after its last settle (so rows catch up when traffic stops, too). */
 export const SETTLE_INTERVAL_MS = 1000;
 /** Kept states one settle transaction covers at most (a commit arriving meanwhile waits little). */
-export const SETTLE_CHUNK = 4096;
+export const SETTLE_CHUNK = 1024;
 
 /** The writer of one connection. */
 export interface RowWriter {
