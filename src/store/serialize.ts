@@ -31,6 +31,42 @@ export function priorityValue(v: KvValue | undefined): number | undefined {
 
 type Fields = Omit<Interaction, 'userData'>;
 
+/** The fields every interaction has, copied in this order (one hidden class for all). */
+const REQUIRED_FIELDS = [
+  'id',
+  'tenantId',
+  'mediaType',
+  'type',
+  'subtype',
+  'queue',
+  'state',
+  'submittedBy',
+  'submittedAt',
+  'receivedAt',
+  'isOnline',
+  'version',
+  'eventSeq',
+  'agents',
+] as const satisfies readonly (keyof Fields)[];
+/** The fields an interaction may have, copied only when present (a missing field stays missing). */
+const OPTIONAL_FIELDS = [
+  'parentId',
+  'routerName',
+  'invite',
+  'lastRejectedBy',
+  'workbin',
+  'submittedToRouterAt',
+  'deliveredAt',
+  'placedInQueueAt',
+  'movedToQueueAt',
+] as const satisfies readonly (keyof Fields)[];
+/** True, and compiles only while the two lists name every field of an interaction but its user data. */
+export const EVERY_FIELD_LISTED: [
+  Exclude<keyof Fields, (typeof REQUIRED_FIELDS)[number] | (typeof OPTIONAL_FIELDS)[number]>,
+] extends [never]
+  ? true
+  : never = true;
+
 // The fields are copied onto the instance in the constructor; the interface tells TypeScript they are there.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface PackedInteraction extends Fields {}
@@ -46,8 +82,16 @@ export class PackedInteraction implements Interaction {
   readonly #priority: number | undefined;
   readonly #externalId: string | undefined;
 
+  /** `fields`: the interaction's fields (other properties of the object, such as its user data, are not copied). */
   constructor(fields: Fields, packed: string, priority: number | undefined, externalId: string | undefined) {
-    Object.assign(this, fields);
+    // Field by field rather than Object.assign or a rest copy: a million are built at every start.
+    const from = fields as unknown as Record<string, unknown>;
+    const to = this as unknown as Record<string, unknown>;
+    for (const k of REQUIRED_FIELDS) to[k] = from[k];
+    for (const k of OPTIONAL_FIELDS) {
+      const v = from[k];
+      if (v !== undefined) to[k] = v;
+    }
     this.#userData = packed;
     this.#priority = priority;
     this.#externalId = externalId;
@@ -148,11 +192,13 @@ export function interactionFromJson(text: string): PackedInteraction {
     const v = o[k];
     if (typeof v === 'string') o[k] = intern(v);
   }
-  const { userData, priority, externalId, ...fields } = o;
-  if (fields.agents.length === 0) fields.agents = NO_AGENTS as string[];
+  if (o.agents.length === 0) o.agents = NO_AGENTS as string[];
+  const userData = o.userData;
   if (typeof userData !== 'string') {
     // A row written before user data was packed.
+    const { userData: _old, priority: _p, externalId: _e, ...fields } = o;
     return packed({ ...(fields as unknown as Fields), userData: kvFromStored(userData) });
   }
-  return new PackedInteraction(fields as unknown as Fields, userData, priority, externalId);
+  // The parsed object serves as the fields (its userData, priority and externalId are not copied).
+  return new PackedInteraction(o as unknown as Fields, userData, o.priority, o.externalId);
 }
