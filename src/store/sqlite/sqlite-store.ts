@@ -141,9 +141,9 @@ class CommitWorker {
 /**
  * Every interaction stored in a database: its row, or the newer state a later properties-only change kept with its
  * event (rows.ts). Only the log after the settled position is read (rowid order, no index): every kept state before it
- * is in the rows. `adopt` gets each interaction loaded from a kept state (its row is behind).
+ * is in the rows. Rows are read as arrays (no object per row): a million are read at every start.
  */
-export function loadFrom(db: Database.Database, adopt: (ix: Interaction) => void = () => undefined): Interaction[] {
+export function loadFrom(db: Database.Database): Interaction[] {
   const settled = (db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'").get() as { value: number })
     .value;
   // The newest kept state of each interaction after the settled position (about a second of changes at most).
@@ -156,22 +156,16 @@ export function loadFrom(db: Database.Database, adopt: (ix: Interaction) => void
   for (const k of keptRows) kept.set(k.interaction_id, { seq: k.seq, ixnSeq: k.ixn_seq, state: k.state });
   // Rows are streamed, not materialised all at once: a million rows would otherwise double the memory at start.
   const rows = db
-    .prepare('SELECT id, data, written_seq FROM interactions ORDER BY rowid')
-    .iterate() as IterableIterator<{
-    id: string;
-    data: string;
-    written_seq: number;
-  }>;
+    .prepare('SELECT data, written_seq FROM interactions ORDER BY rowid')
+    .raw(true)
+    .iterate() as IterableIterator<[data: string, writtenSeq: number]>;
   const out: Interaction[] = [];
-  for (const r of rows) {
-    let ix = interactionFromJson(r.data);
-    const k = kept.get(r.id);
-    // A state older than the row (or of an earlier interaction with the same id) does not apply.
-    if (k && k.seq > r.written_seq && k.ixnSeq > ix.eventSeq) {
-      ix = interactionFromJson(k.state);
-      // Its row is behind: the next settle writes it (the settled position must not pass it first).
-      adopt(ix);
-    }
+  for (const [data, writtenSeq] of rows) {
+    let ix = interactionFromJson(data);
+    const k = kept.get(ix.id);
+    // A state older than the row (or of an earlier interaction with the same id) does not apply. A newer one stays
+    // in the log after the settled position until the commit worker's next settle writes it into the row.
+    if (k && k.seq > writtenSeq && k.ixnSeq > ix.eventSeq) ix = interactionFromJson(k.state);
     out.push(ix);
   }
   return out;
