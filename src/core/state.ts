@@ -217,8 +217,11 @@ export class CoreState {
       const stored = next ? packed(next) : null;
       // Still waiting at the same place of the same queue (a property change that leaves the order alone): the new
       // record takes the old one's slot, one search instead of a delete and an insert.
-      const sameSlot = prev !== undefined && stored !== null && keepsWaitingSlot(prev, stored);
-      if (sameSlot) this.waiting.get(pairKey(stored.queue, stored.mediaType))?.replace(prev, stored);
+      const sameSlot =
+        prev !== undefined &&
+        stored !== null &&
+        keepsWaitingSlot(prev, stored) &&
+        this.waiting.get(pairKey(stored.queue, stored.mediaType))?.replace(prev, stored) === true;
       if (prev) this.unindex(prev, touch, next, sameSlot);
       if (stored) {
         this.interactions.set(id, stored);
