@@ -30,9 +30,13 @@ export class SortedSet<T> {
       this.count = 1;
       return;
     }
-    const b = this.blockFor(item);
+    // An arrival that sorts after everything (a new interaction without priority in a FIFO queue: the commonest
+    // insert) is appended without a search: one comparison instead of a binary search through cold objects.
+    const lastBlock = this.blocks[this.blocks.length - 1] as T[];
+    const after = this.cmp(lastBlock[lastBlock.length - 1] as T, item) < 0;
+    const b = after ? this.blocks.length - 1 : this.blockFor(item);
     const block = this.blocks[b] as T[];
-    const i = this.lowerBound(block, item);
+    const i = after ? block.length : this.lowerBound(block, item);
     if (i < block.length && this.cmp(block[i] as T, item) === 0) return;
     block.splice(i, 0, item);
     this.count++;
