@@ -12,7 +12,7 @@
 import type { ClientTypeName } from '../protocol/enums.ts';
 import { InteractionState } from '../protocol/enums.ts';
 import { kvGet } from '../protocol/kv.ts';
-import { packed, PackedInteraction, priorityValue } from '../store/serialize.ts';
+import { externalIdOf, packed, PackedInteraction, priorityValue } from '../store/serialize.ts';
 import type { Directory, QueueConfig } from './directory.ts';
 import type { AgentState, Interaction, Session } from './model.ts';
 import { SortedSet } from './sorted-set.ts';
@@ -364,8 +364,8 @@ export class CoreState {
         this.addLoad(agentId, ix.mediaType, sign, touch, next);
       }
     }
-    const ext = ix instanceof PackedInteraction ? ix.externalId : kvGet(ix.userData, 'ExternalId');
-    if (typeof ext === 'string') setIndex(this.byExternalId, ext, ix.id, sign);
+    const ext = externalIdOf(ix);
+    if (ext !== undefined) setIndex(this.byExternalId, ext, ix.id, sign);
   }
 
   private addLoad(

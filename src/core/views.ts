@@ -29,6 +29,7 @@ import {
 import { DEFAULT_QUEUE_ORDER, TIME_IN_QUEUE } from '../condition/ast.ts';
 import { kvGet, type KvList, type KvValue } from '../protocol/kv.ts';
 import type { Config } from '../config/schema.ts';
+import { externalIdOf } from '../store/serialize.ts';
 import type { Interaction } from './model.ts';
 import { SortedSet } from './sorted-set.ts';
 
@@ -117,10 +118,8 @@ function systemValue(ix: Interaction, name: string, now: number): ConditionValue
     case 'IsHeld':
       // Locks (snapshots) and hold come with the supervisor and hold requests; nothing is locked or held yet.
       return 0;
-    case 'ExternalId': {
-      const v = kvGet(ix.userData, 'ExternalId');
-      return typeof v === 'string' ? v : undefined;
-    }
+    case 'ExternalId':
+      return externalIdOf(ix);
     case 'ParentId':
       return ix.parentId;
     case TIME_IN_QUEUE: {

@@ -92,6 +92,8 @@ export class PackedInteraction implements Interaction {
       const v = from[k];
       if (v !== undefined) to[k] = v;
     }
+    // No agents: the one shared empty list instead of one per interaction.
+    if (this.agents.length === 0) to.agents = NO_AGENTS;
     this.#userData = packed;
     this.#priority = priority;
     this.#externalId = externalId;
@@ -118,14 +120,22 @@ export class PackedInteraction implements Interaction {
 /** The compact form of an interaction (itself when it is one). */
 export function packed(ix: Interaction): PackedInteraction {
   if (ix instanceof PackedInteraction) return ix;
-  const { userData, ...fields } = ix;
+  const userData = ix.userData;
   const ext = kvGet(userData, 'ExternalId');
+  // The constructor copies the fields, not the user data: no copy of the record is needed here.
   return new PackedInteraction(
-    fields.agents.length === 0 ? { ...fields, agents: NO_AGENTS } : fields,
+    ix,
     packUserData(userData),
     priorityValue(kvGet(userData, 'Priority')),
     typeof ext === 'string' ? ext : undefined,
   );
+}
+
+/** The `ExternalId` user-data key, when it is text (read without decoding a packed interaction's user data). */
+export function externalIdOf(ix: Interaction): string | undefined {
+  if (ix instanceof PackedInteraction) return ix.externalId;
+  const v = kvGet(ix.userData, 'ExternalId');
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** A plain copy of an interaction, user data decoded: what a command changes. */
@@ -192,12 +202,10 @@ export function interactionFromJson(text: string): PackedInteraction {
     const v = o[k];
     if (typeof v === 'string') o[k] = intern(v);
   }
-  if (o.agents.length === 0) o.agents = NO_AGENTS as string[];
   const userData = o.userData;
   if (typeof userData !== 'string') {
-    // A row written before user data was packed.
-    const { userData: _old, priority: _p, externalId: _e, ...fields } = o;
-    return packed({ ...(fields as unknown as Fields), userData: kvFromStored(userData) });
+    // A row written before user data was packed (the constructor copies only the interaction's fields).
+    return packed({ ...(o as unknown as Fields), userData: kvFromStored(userData) });
   }
   // The parsed object serves as the fields (its userData, priority and externalId are not copied).
   return new PackedInteraction(o as unknown as Fields, userData, o.priority, o.externalId);
