@@ -147,29 +147,30 @@ export function referencedProperties(tree: Condition | Order): PropertyRef[] {
   const operand = (o: Operand): void => {
     if (o.kind === 'property') add(o);
   };
-  const walk = (c: Condition): void => {
-    switch (c.kind) {
-      case 'and':
-      case 'or':
-        for (const a of c.args) walk(a);
-        return;
-      case 'not':
-        walk(c.arg);
-        return;
-      case 'compare':
+  if (isOrder(tree)) for (const k of tree) add(k.property);
+  else
+    for (const c of tests(tree)) {
+      if (c.kind === 'compare') {
         operand(c.left);
         operand(c.right);
-        return;
-      case 'in':
-      case 'like':
-      case 'isNull':
-        operand(c.operand);
-        return;
+      } else operand(c.operand);
     }
-  };
-  if (isOrder(tree)) for (const k of tree) add(k.property);
-  else walk(tree);
   return [...seen.values()];
+}
+
+/** The tests of a condition (its comparisons, IN, LIKE and IS NULL), left to right, under any AND / OR / NOT. */
+export function* tests(c: Condition): Generator<CompareNode | InNode | LikeNode | IsNullNode> {
+  switch (c.kind) {
+    case 'and':
+    case 'or':
+      for (const a of c.args) yield* tests(a);
+      return;
+    case 'not':
+      yield* tests(c.arg);
+      return;
+    default:
+      yield c;
+  }
 }
 
 function isOrder(tree: Condition | Order): tree is Order {

@@ -6,7 +6,7 @@
  * (where `>`, `<=` and `=` flip), give or take a millisecond of rounding. Between two such moments the value of the whole condition cannot change, whatever the
  * AND / OR / NOT around the comparisons. So the index needs only these offsets, found once per condition.
  */
-import { TIME_IN_QUEUE, type Condition, type Operand } from './ast.ts';
+import { tests, TIME_IN_QUEUE, type Condition, type ConditionValue, type Operand } from './ast.ts';
 import { ConditionParseError } from './errors.ts';
 import { numericText } from './values.ts';
 
@@ -19,46 +19,35 @@ import { numericText } from './values.ts';
 export function timeOffsets(condition: Condition): number[] {
   const seconds = new Set<number>();
   const isTime = (o: Operand): boolean => o.kind === 'property' && o.scope === 'system' && o.name === TIME_IN_QUEUE;
-  const literalNumber = (o: Operand): number | undefined => {
-    if (o.kind !== 'literal') return undefined;
-    return typeof o.value === 'number' ? o.value : numericText(o.value);
-  };
+  const numberOf = (v: ConditionValue): number | undefined => (typeof v === 'number' ? v : numericText(v));
   const refuse = (what: string): never => {
     throw new ConditionParseError(`${TIME_IN_QUEUE} ${what}`, 1, `${TIME_IN_QUEUE} compared with a number`, what);
   };
-  const walk = (c: Condition): void => {
+  for (const c of tests(condition)) {
     switch (c.kind) {
-      case 'and':
-      case 'or':
-        for (const a of c.args) walk(a);
-        return;
-      case 'not':
-        walk(c.arg);
-        return;
       case 'compare': {
         const [time, other] = isTime(c.left) ? [c.left, c.right] : isTime(c.right) ? [c.right, c.left] : [];
-        if (!time || !other) return;
-        const n = literalNumber(other);
+        if (!time || !other) break;
+        const n = other.kind === 'literal' ? numberOf(other.value) : undefined;
         if (n === undefined) refuse('may only be compared with a number');
         else seconds.add(n);
-        return;
+        break;
       }
       case 'in':
-        if (!isTime(c.operand)) return;
+        if (!isTime(c.operand)) break;
         for (const v of c.values) {
-          const n = typeof v === 'number' ? v : numericText(v);
+          const n = numberOf(v);
           if (n !== undefined) seconds.add(n);
         }
-        return;
+        break;
       case 'like':
         if (isTime(c.operand)) refuse('cannot be matched with LIKE');
-        return;
+        break;
       case 'isNull':
         // Missing exactly when PlacedInQueueAt is: time alone does not change it.
-        return;
+        break;
     }
-  };
-  walk(condition);
+  }
   const offsets = new Set<number>();
   for (const s of seconds) {
     if (!Number.isFinite(s)) continue;
