@@ -6,7 +6,7 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Row } from './rows.ts';
-import { openDatabase, rowWriter, SETTLE_CHUNK, SETTLE_MIN_KEPT } from './schema.ts';
+import { openDatabase, rowWriter, SETTLE_CHUNK } from './schema.ts';
 
 interface CommitRequest {
   readonly id: number;
@@ -30,8 +30,7 @@ const { file, settleIntervalMs } = workerData as { file: string; settleIntervalM
 const db = openDatabase(file);
 // Checkpoints are the checkpoint worker's job.
 db.pragma('wal_autocheckpoint = 0');
-const writer = rowWriter(db);
-let lastSettle = performance.now();
+const writer = rowWriter(db, settleIntervalMs);
 let settleTimer: NodeJS.Timeout | undefined;
 
 function close(): void {
@@ -89,8 +88,7 @@ function settleChunk(): number | undefined {
   } catch {
     return undefined;
   }
-  lastSettle = performance.now();
-  const ms = Math.max(lastSettle - t0, 0.1);
+  const ms = Math.max(performance.now() - t0, 0.1);
   chunk = Math.round(Math.min(SETTLE_CHUNK, Math.max(CHUNK_MIN, (chunk * SETTLE_TARGET_MS) / ms, chunk / 2)));
   return ms;
 }
@@ -111,8 +109,7 @@ function run(first?: CommitRequest | 'close'): void {
       pending.push(m.message as CommitRequest | 'close');
     if (pending.length === 0) {
       if (!writer.behind) return;
-      const due = writer.unsettled >= SETTLE_MIN_KEPT || performance.now() - lastSettle >= settleIntervalMs;
-      const ms = due ? settleChunk() : undefined;
+      const ms = writer.due ? settleChunk() : undefined;
       if (ms === undefined) {
         settleTimer = setTimeout(run, settleIntervalMs);
         return;

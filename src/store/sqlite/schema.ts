@@ -51,6 +51,8 @@ export interface RowWriter {
   readonly unsettled: number;
   /** Whether the log has moved on since the settled position (kept states or not). */
   readonly behind: boolean;
+  /** Whether a settle is due: behind, and SETTLE_MIN_KEPT states kept or the settle interval passed since the last. */
+  readonly due: boolean;
   /**
    * Settles: the interaction rows catch up with the newest kept state of each interaction among the next `max` kept
    * states after the settled position (a row changes only if it is older than that state: a stopped interaction is
@@ -66,7 +68,7 @@ export interface RowWriter {
  * records in store_meta `settled_seq` the position up to which every kept state is in the rows, so loading reads
  * only the log after it.
  */
-export function rowWriter(db: Database.Database): RowWriter {
+export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTERVAL_MS): RowWriter {
   const upsert = db.prepare(
     `INSERT INTO interactions (id, tenant_id, state, queue, version, data, written_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, state = excluded.state,
@@ -97,6 +99,7 @@ export function rowWriter(db: Database.Database): RowWriter {
   let lastSeq = 0;
   let settledSeq = 0;
   let unsettled = 0;
+  let lastSettle = performance.now();
   const reread = (): void => {
     lastSeq = maxSeq();
     settledSeq = (getSettled.get() as { value: number }).value;
@@ -137,12 +140,18 @@ export function rowWriter(db: Database.Database): RowWriter {
     get behind() {
       return settledSeq < lastSeq;
     },
+    get due() {
+      return (
+        settledSeq < lastSeq && (unsettled >= SETTLE_MIN_KEPT || performance.now() - lastSettle >= settleIntervalMs)
+      );
+    },
     settle(max = SETTLE_CHUNK) {
       if (settledSeq >= lastSeq) return;
       const nth = unsettled > max ? (nthKept.get(settledSeq, max - 1) as { seq: number } | undefined) : undefined;
       const to = nth?.seq ?? lastSeq;
       try {
         settleTx(to);
+        lastSettle = performance.now();
         settledSeq = to;
         unsettled = nth ? unsettled - max : 0;
       } catch (e) {

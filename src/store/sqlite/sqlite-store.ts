@@ -13,7 +13,7 @@ import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
 import type { CommitReply } from './commit-worker.ts';
 import { toRows, type Row } from './rows.ts';
-import { openDatabase, rowWriter, SETTLE_INTERVAL_MS, SETTLE_MIN_KEPT, type RowWriter } from './schema.ts';
+import { openDatabase, rowWriter, SETTLE_INTERVAL_MS, type RowWriter } from './schema.ts';
 
 /** One transaction as the store ran it: how many commit() calls it made durable, and how long it took. */
 export interface TransactionInfo {
@@ -175,16 +175,15 @@ export function loadFrom(db: Database.Database): Interaction[] {
 export class SqliteStore implements Store {
   /** The inline writer (no commit worker), and when it last settled. */
   private readonly writer: RowWriter | undefined;
-  private lastSettle = performance.now();
 
   constructor(
     private readonly db: Database.Database,
-    private readonly settleIntervalMs: number,
+    settleIntervalMs: number,
     private readonly worker: CommitWorker | undefined,
     private readonly checkpointer?: Worker,
     private readonly observe?: (t: TransactionInfo) => void,
   ) {
-    this.writer = worker ? undefined : rowWriter(db);
+    this.writer = worker ? undefined : rowWriter(db, settleIntervalMs);
   }
 
   /** Every interaction (see {@link loadFrom}). */
@@ -206,11 +205,7 @@ export class SqliteStore implements Store {
     const seqs = this.writer.write(rows);
     this.observe?.({ commits: 1, ms: performance.now() - t0 });
     // Inline, rows catch up right after a commit (the commit worker does it while idle instead).
-    const now = performance.now();
-    if (this.writer.unsettled >= SETTLE_MIN_KEPT || now - this.lastSettle >= this.settleIntervalMs) {
-      this.writer.settle();
-      this.lastSettle = now;
-    }
+    if (this.writer.due) this.writer.settle();
     return seqs;
   }
 
