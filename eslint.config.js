@@ -50,12 +50,28 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['**/core/*', '**/transport/*', '**/server/*', '**/http/*', '**/cli/*'] },
+        {
+          patterns: [
+            // The store keeps the core's model (core/model), and imports nothing else of the core.
+            { regex: '/core/(?!model/)', message: 'the store imports only the model of the core (core/model)' },
+            { group: ['**/transport/*', '**/server/*', '**/http/*', '**/cli/*'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/model/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/store/*', '../*.ts', '**/transport/*', '**/server/*', '**/http/*', '**/cli/*', 'node:*'] },
       ],
     },
   },
   {
     files: ['src/core/**/*.ts'],
+    ignores: ['src/core/model/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

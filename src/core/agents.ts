@@ -8,7 +8,8 @@ import type { KvList } from '../protocol/kv.ts';
 import { isMsg, type IsMessageName } from '../protocol/message.ts';
 import { agentOf, checkTenantConfigured, requiredString, requiredTenant, type Ctx } from './context.ts';
 import { withdrawInvites } from './delivery.ts';
-import type { AgentState, Attrs } from './model.ts';
+import type { AgentState } from './model/session.ts';
+import type { Attrs } from './plan.ts';
 import type { PlanBuilder } from './plan.ts';
 import { agentActor, agentDescription, reasonOf } from './render.ts';
 

@@ -5,9 +5,9 @@
  * its answer, reporting engines got the reporting event) is never told again, so nobody gets its own change echoed.
  */
 import type { Message } from '../protocol/message.ts';
-import { InteractionState } from '../protocol/enums.ts';
 import type { Ctx } from './context.ts';
-import type { Interaction, Session } from './model.ts';
+import { routerOf, type Interaction } from './model/interaction.ts';
+import type { Session } from './model/session.ts';
 
 export class Audience {
   private readonly told: Set<number>;
@@ -32,15 +32,15 @@ export class Audience {
 
   /** Every desktop session of every agent handling the interaction (when it is being handled). */
   handlers(ix: Interaction, message: Message): void {
-    if (ix.state !== InteractionState.Handling) return;
-    for (const agentId of ix.agents)
-      for (const sid of this.ctx.tx.agent(agentId)?.sessions ?? []) this.tell(sid, message);
+    if (ix.placement.kind !== 'handled') return;
+    for (const p of ix.parties) for (const sid of this.ctx.tx.agent(p.agentId)?.sessions ?? []) this.tell(sid, message);
   }
 
   /** Every session of the routing engine holding the interaction. */
   router(ix: Interaction, message: Message): void {
-    if (!ix.routerName) return;
-    for (const rs of this.ctx.core.state.sessionsNamed('RoutingEngine', ix.routerName)) this.tell(rs.id, message);
+    const router = routerOf(ix);
+    if (router === undefined) return;
+    for (const rs of this.ctx.core.state.sessionsNamed('RoutingEngine', router)) this.tell(rs.id, message);
   }
 
   /** The sessions of the media server that submitted the interaction, those that `want` this event. */

@@ -18,7 +18,7 @@ import {
 } from './agents.ts';
 import { notAllowed, type Ctx } from './context.ts';
 import { accept, reject } from './delivery.ts';
-import type { Session } from './model.ts';
+import type { Session } from './model/session.ts';
 import type { PlanBuilder } from './plan.ts';
 import { changeProperties, getProperties, tlibUserData } from './properties.ts';
 import { routeCall } from './routing-engine.ts';

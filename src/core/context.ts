@@ -2,12 +2,12 @@
  * What a command handler works with: the state (read through its plan's overlay), the compiled configuration, the
  * requester and its request, and the core's counters. Also the checks several families share.
  */
-import { InteractionState } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvWireSize, type KvList } from '../protocol/kv.ts';
 import type { AttrValue, Message } from '../protocol/message.ts';
 import type { Directory } from './directory.ts';
-import type { AgentState, Interaction, Session } from './model.ts';
+import type { AgentState, Session } from './model/session.ts';
+import { isHandledBy, routerOf, type Interaction } from './model/interaction.ts';
 import type { Draft, PlanBuilder } from './plan.ts';
 import { actorOf } from './render.ts';
 import type { CoreState } from './state.ts';
@@ -90,13 +90,13 @@ export function owned(ctx: Ctx, idAttr: AttrValue | undefined): Draft {
           'Error_client_not_logged_in',
           `${m.name} from an agent application needs RequestAgentLogin first`,
         );
-      if (ix.state !== InteractionState.Handling || !ix.agents.includes(s.agentId)) {
+      if (!isHandledBy(ix, s.agentId)) {
         throw new ProtocolError('Error_not_an_owner', `agent '${s.agentId}' does not handle interaction '${ix.id}'`);
       }
       break;
     }
     case 'RoutingEngine':
-      if (ix.routerName !== s.clientName || ix.state !== InteractionState.Routing) {
+      if (routerOf(ix) !== s.clientName) {
         throw new ProtocolError(
           'Error_not_an_owner',
           `routing engine '${s.clientName}' does not hold interaction '${ix.id}'`,

@@ -6,21 +6,22 @@
  * router offers what has become possible. The plan is the durable operations plus the messages for each party.
  */
 import type { Config } from '../config/schema.ts';
-import { InteractionState } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { formatDate, isMsg, type AttrValue, type Message } from '../protocol/message.ts';
 import { agentSessionEnded } from './agents.ts';
 import { checkCommand } from './commands.ts';
 import type { Ctx, Services } from './context.ts';
 import { Directory } from './directory.ts';
-import type { Dialect, Interaction, Plan, Session } from './model.ts';
+import type { Dialect, Session } from './model/session.ts';
+import type { Interaction } from './model/interaction.ts';
+import type { Plan } from './plan.ts';
 import { PlanBuilder } from './plan.ts';
 import { register } from './registration.ts';
+import { restored } from './interaction-machine.ts';
 import { routingEngineLeft } from './routing-engine.ts';
 import { itxAttrs } from './render.ts';
 import { route } from './router.ts';
 import { CoreState } from './state.ts';
-import { unpacked } from '../store/serialize.ts';
 
 /** Options of the core. */
 export interface CoreOptions {
@@ -105,14 +106,7 @@ export class Core implements Services {
    * an agent (the invited agent's session is gone with the restart, and session ids start again).
    */
   load(interactions: Iterable<Interaction>): void {
-    for (const ix of interactions) {
-      let r = ix;
-      if ((r.state === InteractionState.Routing || r.invite) && r.state !== InteractionState.Handling) {
-        const { routerName: _routerName, invite: _invite, ...rest } = unpacked(r);
-        r = { ...rest, state: InteractionState.Queued };
-      }
-      this.state.restore(r);
-    }
+    for (const ix of interactions) this.state.restore(restored(ix));
     this.state.rebuildWaiting();
   }
 

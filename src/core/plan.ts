@@ -5,12 +5,23 @@
  * nothing.
  */
 import type { AttrValue, IsMessageName, Message } from '../protocol/message.ts';
-import type { AgentState, Attrs, EventRecord, Interaction, Outbound, Plan, StoreOp } from './model.ts';
-import { packed, unpacked } from '../store/serialize.ts';
+import type { EventRecord, StoreOp } from '../store/types.ts';
+import type { Interaction } from './model/interaction.ts';
+import { packed, unpacked } from './model/packed.ts';
+import type { Attrs, Outbound } from './model/outbound.ts';
+import type { AgentState } from './model/session.ts';
 import { itxAttrs } from './render.ts';
 import type { Changes, CoreState } from './state.ts';
 
-export type { Attrs } from './model.ts';
+export type { Attrs, Outbound } from './model/outbound.ts';
+
+/** The outcome of a command: durable ops and the messages each party gets once they are durable. */
+export interface Plan {
+  readonly store: StoreOp[];
+  readonly out: Outbound[];
+  /** Sessions the server must end after delivering the plan (an agent forced off by a newer login). */
+  readonly close?: readonly number[];
+}
 
 /** An interaction being changed by a command: a copy, written back with {@link PlanBuilder.put}. */
 export type Draft = { -readonly [K in keyof Interaction]: Interaction[K] };

@@ -15,7 +15,7 @@ import {
   owned,
   type Ctx,
 } from './context.ts';
-import type { Interaction } from './model.ts';
+import { routerOf, type Interaction } from './model/interaction.ts';
 import type { Draft } from './plan.ts';
 import { attachedDataChanged, itxAttrs } from './render.ts';
 import { Audience } from './audience.ts';
@@ -148,7 +148,7 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   const pc = tx.report(d, 'EventPropertiesChanged', { ...actor(ctx, d), ...delta, Version: d.version });
   const audience = new Audience(ctx);
   audience.handlers(d, pc);
-  if (d.routerName) audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted));
+  if (routerOf(d) !== undefined) audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted));
   audience.submitter(d, (ms) => ms.wantsPropertiesChanged, pc);
   tx.put(d, true);
 }

@@ -5,7 +5,7 @@ import { kvGet, type KvList } from '../protocol/kv.ts';
 import { isMsg, type Message } from '../protocol/message.ts';
 import type { Services } from './context.ts';
 import { show } from './context.ts';
-import type { Dialect, Session } from './model.ts';
+import type { Dialect, Session } from './model/session.ts';
 import type { PlanBuilder } from './plan.ts';
 
 /** Validates a registration and plans its ack; returns the new session (the core adds it). */

@@ -5,7 +5,9 @@
 import { ActorType, PartyType } from '../protocol/enums.ts';
 import type { KvList } from '../protocol/kv.ts';
 import { tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
-import type { AgentState, Attrs, Interaction, Session } from './model.ts';
+import type { AgentState, Session } from './model/session.ts';
+import type { Attrs } from './model/outbound.ts';
+import { stateOf, type Interaction } from './model/interaction.ts';
 
 /** The flattened InteractionProperties of an interaction (reference §3.2); absent values are left out. */
 export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
@@ -15,7 +17,7 @@ export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
     InteractionSubtype: ix.subtype,
     InteractionMediatype: ix.mediaType,
     InteractionTenantId: ix.tenantId,
-    InteractionState: ix.state,
+    InteractionState: stateOf(ix),
     InteractionQueue: ix.queue,
     InteractionReceivedAt: ix.receivedAt,
     InteractionSubmittedAt: ix.submittedAt,
@@ -28,10 +30,11 @@ export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
   if (ix.deliveredAt !== undefined) a.InteractionDeliveredAt = ix.deliveredAt;
   if (ix.placedInQueueAt !== undefined) a.InteractionPlacedInQueueAt = ix.placedInQueueAt;
   if (ix.movedToQueueAt !== undefined) a.InteractionMovedToQueueAt = ix.movedToQueueAt;
-  if (ix.workbin) {
-    a.InteractionWorkbinTypeId = ix.workbin.name;
-    if (ix.workbin.agentId !== undefined) a.InteractionAgentId = ix.workbin.agentId;
-    if (ix.workbin.placeId !== undefined) a.InteractionPlaceId = ix.workbin.placeId;
+  const p = ix.placement;
+  if (p.kind === 'workbin') {
+    a.InteractionWorkbinTypeId = p.workbin;
+    if (p.agentId !== undefined) a.InteractionAgentId = p.agentId;
+    if (p.placeId !== undefined) a.InteractionPlaceId = p.placeId;
   }
   return a;
 }

@@ -6,12 +6,13 @@
  * before the next is chosen, so the result is the same as the naive rule "repeatedly offer the globally first
  * waiting interaction that has a taker" (test/unit/router-model.test.ts checks exactly that).
  */
-import { unpacked } from '../store/serialize.ts';
+import { unpacked } from './model/packed.ts';
 import type { Ctx } from './context.ts';
-import { invite } from './delivery.ts';
-import type { AgentState, Interaction } from './model.ts';
+import { invite, offerToEngine } from './interaction-machine.ts';
+import type { AgentState } from './model/session.ts';
+import type { Interaction } from './model/interaction.ts';
 import type { PlanBuilder } from './plan.ts';
-import { offerToEngine, routableEngines } from './routing-engine.ts';
+import { routableEngines } from './routing-engine.ts';
 import { compareWaiting, type PairKey } from './state.ts';
 
 /** Offers until no dirty pair has both waiting work and a taker. */
@@ -45,8 +46,8 @@ export function route(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>): void {
     } else {
       const agent = pickAgent(tx, state.availableIn(bestKey), best.lastRejectedBy);
       invite(tx, d, agent, ctx.core.nextTicketId(), {}, {});
-      tx.put(d);
     }
+    tx.put(d);
     state.apply(tx.takeChanges());
   }
 }

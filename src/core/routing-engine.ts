@@ -3,16 +3,14 @@
  * registered routing engine (EventRouteRequest, round-robin); RequestRouteCall sends them to an agent, a queue, a
  * workbin, or stops them.
  */
-import { InteractionState, Operation } from '../protocol/enums.ts';
+import { Operation } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { tlibMsg } from '../protocol/message.ts';
 import { actor, owned, type Ctx } from './context.ts';
-import { invite } from './delivery.ts';
-import type { AgentState, Session } from './model.ts';
+import { invite, placeInQueue, placeInWorkbin, routerLeft } from './interaction-machine.ts';
+import type { AgentState, Session } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
-import { itxAttrs, routeUsed, strategyParty } from './render.ts';
+import { routeUsed, strategyParty } from './render.ts';
 import { stop } from './stop.ts';
-import { NO_AGENTS } from '../store/serialize.ts';
 
 /** Routing engines that can be handed interactions: registered on a door that carries the T-Library facade. */
 export function routableEngines(ctx: Pick<Ctx, 'core'>): Session[] {
@@ -21,45 +19,15 @@ export function routableEngines(ctx: Pick<Ctx, 'core'>): Session[] {
   return out;
 }
 
-/** Hands a waiting interaction to a routing engine: EventPartyAdded (strategy party), EventRouteRequest. */
-export function offerToEngine(tx: PlanBuilder, d: Draft, engine: Session): void {
-  d.state = InteractionState.Routing;
-  d.routerName = engine.clientName;
-  d.submittedToRouterAt ??= tx.now;
-  tx.report(d, 'EventPartyAdded', { ...strategyParty(d, engine.clientName), Operation: Operation.Route });
-  const { InteractionUserData: _u, ...props } = itxAttrs(d);
-  tx.send(
-    engine.id,
-    tlibMsg('EventRouteRequest', {
-      ConnId: d.id,
-      ThisDN: d.queue,
-      ThisQueue: d.queue,
-      UserData: d.userData,
-      ...props,
-      SubmittedToRouterAt: d.submittedToRouterAt,
-    }),
-  );
-  tx.put(d);
-}
-
-/** Moves an interaction into a queue (waiting there; the router offers it if the queue is routed). */
-export function placeInQueue(tx: PlanBuilder, d: Draft, queue: string): void {
-  if (queue !== d.queue) d.movedToQueueAt = tx.now;
-  d.queue = queue;
-  d.placedInQueueAt = tx.now;
-  d.state = InteractionState.Queued;
-  d.agents = NO_AGENTS;
-  delete d.routerName;
-}
-
 export function routeCall(ctx: Ctx): void {
   const { s, m, tx, core } = ctx;
   const a = m.attrs;
   const d = owned(ctx, a.ConnId);
-  if (d.invite) {
+  const pending = d.invitations[0];
+  if (pending) {
     throw new ProtocolError(
       'Error_invalid_interaction_state',
-      `interaction '${d.id}' is already being delivered to agent '${d.invite.agentId}' (ticket ${String(d.invite.ticketId)})`,
+      `interaction '${d.id}' is already being delivered to agent '${pending.agentId}' (ticket ${String(pending.ticketId)})`,
     );
   }
   const act = actor(ctx, d);
@@ -91,7 +59,6 @@ export function routeCall(ctx: Ctx): void {
       partyRemoved(Operation.PlaceInQueue);
       const old = d.queue;
       placeInQueue(tx, d, queue);
-      delete d.workbin;
       tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
       tx.send(s.id, routeUsed(d, a.ReferenceId, queue, 'queued', old));
       tx.put(d);
@@ -114,8 +81,7 @@ export function routeCall(ctx: Ctx): void {
         );
       partyRemoved(Operation.PlaceInWorkbin);
       const old = d.queue;
-      placeInQueue(tx, d, wb);
-      d.workbin = { name: wb, ...(a.TargetAgent ? { agentId: a.TargetAgent as string } : { placeId: owner }) };
+      placeInWorkbin(tx, d, wb, a.TargetAgent ? { agentId: a.TargetAgent as string } : { placeId: owner });
       tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
       tx.report(d, 'EventPlacedInWorkbin', {
         ...act,
@@ -175,17 +141,7 @@ export function routingEngineLeft(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, engin
   for (const id of state.heldBy(engine.clientName)) {
     const d = tx.draft(id);
     if (!d) continue;
-    delete d.routerName;
-    if (d.invite) {
-      const { routerName: _r, routeReferenceId: _ref, ...inv } = d.invite;
-      d.invite = inv;
-    } else if (d.state === InteractionState.Routing) {
-      tx.report(d, 'EventPartyRemoved', {
-        ...strategyParty(d, engine.clientName),
-        Operation: Operation.PartyDisconnect,
-      });
-      d.state = InteractionState.Queued;
-    }
+    routerLeft(tx, d, engine.clientName);
     tx.put(d);
   }
 }

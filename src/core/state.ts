@@ -10,11 +10,11 @@
  * `apply` also collects the (queue, media) pairs where work and an agent may now meet: the router looks only there.
  */
 import type { ClientTypeName } from '../protocol/enums.ts';
-import { InteractionState } from '../protocol/enums.ts';
 import { kvGet } from '../protocol/kv.ts';
-import { externalIdOf, packed, PackedInteraction, priorityValue } from '../store/serialize.ts';
+import { externalIdOf, packed, PackedInteraction, priorityValue } from './model/packed.ts';
 import type { Directory, QueueConfig } from './directory.ts';
-import type { AgentState, Interaction, Session } from './model.ts';
+import type { AgentState, Session } from './model/session.ts';
+import { invitationOf, isHandledBy, isWaiting, routerOf, type Interaction } from './model/interaction.ts';
 import { SortedSet } from './sorted-set.ts';
 import { Views } from './views.ts';
 
@@ -80,10 +80,7 @@ function keepsWaitingSlot(prev: Interaction, next: Interaction): boolean {
   );
 }
 
-/** Whether an interaction waits in its queue for someone to take it. */
-export function isWaiting(ix: Interaction): boolean {
-  return ix.state === InteractionState.Queued && !ix.invite && !ix.workbin;
-}
+export { isWaiting } from './model/interaction.ts';
 
 const NO_SESSIONS: ReadonlySet<Session> = new Set();
 const NO_IDS: ReadonlySet<string> = new Set();
@@ -352,16 +349,18 @@ export class CoreState {
     touch: (agentId: string, idleFor?: string) => void,
     next?: Interaction,
   ): void {
-    const router = ix.invite?.routerName ?? ix.routerName;
+    const router = routerOf(ix);
     if (router !== undefined) setIndex(this.byRouter, router, ix.id, sign);
-    if (ix.invite) {
-      setIndex(this.byInvitee, ix.invite.agentId, ix.id, sign);
-      this.addLoad(ix.invite.agentId, ix.mediaType, sign, touch, next);
+    for (const inv of ix.invitations) {
+      if (inv.routerName !== undefined && inv.routerName !== router)
+        setIndex(this.byRouter, inv.routerName, ix.id, sign);
+      setIndex(this.byInvitee, inv.agentId, ix.id, sign);
+      this.addLoad(inv.agentId, ix.mediaType, sign, touch, next);
     }
-    if (ix.state === InteractionState.Handling) {
-      for (const agentId of ix.agents) {
-        setIndex(this.byHandler, agentId, ix.id, sign);
-        this.addLoad(agentId, ix.mediaType, sign, touch, next);
+    if (ix.placement.kind === 'handled') {
+      for (const p of ix.parties) {
+        setIndex(this.byHandler, p.agentId, ix.id, sign);
+        this.addLoad(p.agentId, ix.mediaType, sign, touch, next);
       }
     }
     const ext = externalIdOf(ix);
@@ -382,9 +381,7 @@ export class CoreState {
     else m.set(media, n);
     if (m.size === 0) this.load.delete(agentId);
     // The load dropped for good (the interaction does not stay with this agent): idle from now.
-    const stays =
-      next !== undefined &&
-      (next.invite?.agentId === agentId || (next.state === InteractionState.Handling && next.agents.includes(agentId)));
+    const stays = next !== undefined && (invitationOf(next, agentId) !== undefined || isHandledBy(next, agentId));
     if (sign === -1 && !stays) touch(agentId, media);
     else touch(agentId);
   }

@@ -1,8 +1,9 @@
 /** RequestStopProcessing (and RequestRouteCall to "stop"): the interaction ends; every party that must know is told. */
-import { InteractionState, Operation } from '../protocol/enums.ts';
+import { Operation } from '../protocol/enums.ts';
 import { isMsg, tlibMsg, type AttrValue } from '../protocol/message.ts';
 import { Audience } from './audience.ts';
 import { actor, owned, type Ctx } from './context.ts';
+import { routerOf } from './model/interaction.ts';
 import type { Attrs, Draft } from './plan.ts';
 import { agentParty, itxAttrs, reasonOf, reasonText, strategyParty } from './render.ts';
 
@@ -20,8 +21,7 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
   const { tx, s, core } = ctx;
   const state = core.state;
   const act = actor(ctx, d);
-  if (d.invite) {
-    const inv = d.invite;
+  for (const inv of d.invitations) {
     if (inv.sessionId !== s.id && state.sessions.has(inv.sessionId)) {
       tx.send(
         inv.sessionId,
@@ -37,20 +37,21 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
       );
     }
   }
-  if (d.state === InteractionState.Handling) {
-    for (const agentId of d.agents) {
+  const router = routerOf(d);
+  if (d.placement.kind === 'handled') {
+    for (const p of d.parties) {
       tx.report(d, 'EventPartyRemoved', {
         ...act,
-        ...agentParty(d.tenantId, agentId, tx.agent(agentId)?.placeId),
+        ...agentParty(d.tenantId, p.agentId, p.placeId ?? tx.agent(p.agentId)?.placeId),
         Operation: Operation.Stop,
         ...reason,
       });
     }
-  } else if (d.state === InteractionState.Routing && d.routerName && !d.invite) {
+  } else if (router !== undefined && d.invitations.length === 0) {
     // (With an invitation pending, the strategy party was already removed when it routed to the agent.)
     tx.report(d, 'EventPartyRemoved', {
       ...act,
-      ...strategyParty(d, d.routerName),
+      ...strategyParty(d, router),
       Operation: Operation.Stop,
       ...reason,
     });
@@ -63,7 +64,7 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
   );
   // A routing engine that asked for the stop (RequestRouteCall) gets EventRouteUsed in place of an ack; its other
   // sessions, or the engine holding it when someone else stops it, EventAbandoned.
-  if (d.routerName && routeRef !== null && s.clientType === 'RoutingEngine' && s.clientName === d.routerName) {
+  if (router !== undefined && routeRef !== null && s.clientType === 'RoutingEngine' && s.clientName === router) {
     tx.send(
       s.id,
       tlibMsg('EventRouteUsed', { ReferenceId: routeRef, ConnId: d.id, ThisDN: d.queue, Result: 'stopped' }),

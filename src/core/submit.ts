@@ -1,5 +1,5 @@
 /** RequestSubmit: a media server (or a logged-in agent) creates an interaction in a queue. */
-import { InteractionState, Operation } from '../protocol/enums.ts';
+import { Operation } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { KvList } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
@@ -12,7 +12,8 @@ import {
   requiredTenant,
   type Ctx,
 } from './context.ts';
-import { intern, NO_AGENTS } from '../store/serialize.ts';
+import { created } from './interaction-machine.ts';
+import { intern } from './model/packed.ts';
 import type { Draft } from './plan.ts';
 import { agentParty } from './render.ts';
 
@@ -84,7 +85,7 @@ export function submit(ctx: Ctx): void {
     type: intern(type),
     subtype: intern(subtype),
     queue: intern(queue ?? ''),
-    state: agent ? InteractionState.Handling : InteractionState.Queued,
+    ...created(agent),
     submittedBy: s.clientName,
     submittedAt: tx.now,
     receivedAt: (a.ReceivedAt as string | undefined) ?? tx.now,
@@ -92,7 +93,6 @@ export function submit(ctx: Ctx): void {
     userData,
     version: 1,
     eventSeq: 0,
-    agents: agent ? [agent.id] : NO_AGENTS,
     ...(typeof a.ParentInteractionId === 'string' ? { parentId: a.ParentInteractionId } : {}),
     ...(queue ? { placedInQueueAt: tx.now } : {}),
   };

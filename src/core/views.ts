@@ -29,8 +29,8 @@ import {
 import { DEFAULT_QUEUE_ORDER, TIME_IN_QUEUE } from '../condition/ast.ts';
 import { kvGet, type KvList, type KvValue } from '../protocol/kv.ts';
 import type { Config } from '../config/schema.ts';
-import { externalIdOf } from '../store/serialize.ts';
-import type { Interaction } from './model.ts';
+import { externalIdOf } from './model/packed.ts';
+import type { Interaction } from './model/interaction.ts';
 import { SortedSet } from './sorted-set.ts';
 
 /** A compiled view. */

@@ -5,7 +5,8 @@
  */
 import type { Config } from '../config/schema.ts';
 import { Core } from '../core/core.ts';
-import type { Plan, Session } from '../core/model.ts';
+import type { Plan } from '../core/plan.ts';
+import type { Session } from '../core/model/session.ts';
 import { isMsg, type Message } from '../protocol/message.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Logger } from '../obs/logger.ts';

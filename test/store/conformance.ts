@@ -8,7 +8,7 @@ import { Float32, Utf16, type KvList } from '../../src/protocol/kv.ts';
 import { isMsg, type IsMessageName } from '../../src/protocol/message.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { EventRecord, Interaction } from '../../src/store/types.ts';
-import { unpacked } from '../../src/store/serialize.ts';
+import { unpacked } from '../../src/core/model/packed.ts';
 
 /** Loaded interactions as plain records (the store hands them out in their compact form). */
 function plain(list: readonly Interaction[]): Interaction[] {
@@ -45,7 +45,9 @@ function ixn(id: string, over: Partial<Interaction> = {}): Interaction {
     type: 'Inbound',
     subtype: 'InboundNew',
     queue: 'Inbound',
-    state: 0,
+    placement: { kind: 'queued' },
+    parties: [],
+    invitations: [],
     submittedBy: 'EmailServer',
     submittedAt: '2026-01-01T00:00:00Z',
     receivedAt: '2026-01-01T00:00:00Z',
@@ -53,7 +55,6 @@ function ixn(id: string, over: Partial<Interaction> = {}): Interaction {
     userData: RICH,
     version: 1,
     eventSeq: 0,
-    agents: [],
     ...over,
   };
 }
@@ -98,14 +99,37 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
     it('keeps every field and every KV type of an interaction exactly', () =>
       withStore(async (s) => {
         const a = ixn('A', {
-          state: 3,
-          agents: ['agent1'],
+          placement: { kind: 'handled' },
+          parties: [{ agentId: 'agent1', placeId: 'place1', visibility: 'conference' }],
           parentId: 'P',
           deliveredAt: '2026-01-01T00:00:02Z',
-          invite: { ticketId: 4, agentId: 'a', placeId: 'p', sessionId: 1001, routerName: 'URS', routeReferenceId: 9 },
+          invitations: [
+            {
+              ticketId: 4,
+              agentId: 'a',
+              placeId: 'p',
+              sessionId: 1001,
+              operation: 'deliver',
+              routerName: 'URS',
+              routeReferenceId: 9,
+            },
+          ],
         });
-        await s.commit([{ op: 'upsert', interaction: a }]);
-        assert.deepEqual(plain(await s.loadInteractions()), [a]);
+        const b = ixn('B', {
+          placement: { kind: 'workbin', workbin: 'Drafts', agentId: 'agent1' },
+          queue: 'Drafts',
+          lastRejectedBy: 'agent2',
+        });
+        const c = ixn('C', {
+          placement: { kind: 'routing', router: 'URS' },
+          submittedToRouterAt: '2026-01-01T00:00:03Z',
+        });
+        await s.commit([
+          { op: 'upsert', interaction: a },
+          { op: 'upsert', interaction: b },
+          { op: 'upsert', interaction: c },
+        ]);
+        assert.deepEqual(plain(await s.loadInteractions()), [a, b, c]);
       }));
 
     it('an upsert replaces, a delete removes', () =>
@@ -262,7 +286,7 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
         try {
           assert.deepEqual(plain(await s2.loadInteractions()), [last]);
           // A later full write wins over the kept states; a delete removes the interaction whatever was kept.
-          const moved = ixn('A', { version: 71, eventSeq: 71, queue: 'Sales', state: 0 });
+          const moved = ixn('A', { version: 71, eventSeq: 71, queue: 'Sales' });
           await s2.commit([
             { op: 'event', event: event('A', 71) },
             { op: 'upsert', interaction: moved },

@@ -13,7 +13,7 @@ import { loadFrom, openSqliteStore } from '../../src/store/sqlite/sqlite-store.t
 import type { Store } from '../../src/store/store.ts';
 import type { EventRecord, Interaction, StoreOp } from '../../src/store/types.ts';
 import { storeConformance } from './conformance.ts';
-import { unpacked } from '../../src/store/serialize.ts';
+import { unpacked } from '../../src/core/model/packed.ts';
 
 /** Loaded interactions as plain records (the store hands them out in their compact form). */
 function plain(list: readonly Interaction[]): Interaction[] {
@@ -43,7 +43,9 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
     type: 'Inbound',
     subtype: 'InboundNew',
     queue: 'Inbound',
-    state: 3,
+    placement: { kind: 'handled' },
+    parties: [{ agentId: 'agent1', placeId: 'place1', visibility: 'conference' }],
+    invitations: [],
     submittedBy: 'EmailServer',
     submittedAt: '2026-01-01T00:00:00Z',
     receivedAt: '2026-01-01T00:00:00Z',
@@ -51,7 +53,6 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
     userData: [{ key: 'n', value: version }],
     version,
     eventSeq: version,
-    agents: ['agent1'],
     ...over,
   });
   const ev = (id: string, ixnSeq: number): EventRecord => ({

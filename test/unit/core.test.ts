@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { COMMANDS } from '../../src/core/commands.ts';
 import { Core } from '../../src/core/core.ts';
 import { SUPPORTED_REQUESTS } from '../../src/protocol/catalogue.ts';
-import type { Session } from '../../src/core/model.ts';
+import type { Session } from '../../src/core/model/session.ts';
+import { pairKey } from '../../src/core/state.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { DEMO_CONFIG } from '../../src/config/demo.ts';
 import { isMsg, tlibMsg } from '../../src/protocol/message.ts';
@@ -166,13 +167,13 @@ describe('Core', () => {
         Queue: 'Inbound',
       }),
     );
-    assert.equal(core.interactions.get('IXN-1')?.state, 0, 'no engine yet: stays queued');
+    assert.deepEqual(core.interactions.get('IXN-1')?.placement, { kind: 'queued' }, 'no engine yet: stays queued');
     const r = core.register(isMsg('RequestRegisterClient', { ReferenceId: 1, ClientType: 5, ClientName: 'URS' }));
     assert.ok(r.session);
     const rr = r.plan.out.find((o) => o.message.name === 'EventRouteRequest');
     assert.equal(rr?.to, r.session.id);
     assert.equal(rr?.message.attrs.ConnId, 'IXN-1');
-    assert.equal(core.interactions.get('IXN-1')?.state, 2);
+    assert.deepEqual(core.interactions.get('IXN-1')?.placement, { kind: 'routing', router: 'URS' });
     const p = core.handle(
       r.session,
       tlibMsg('RequestUpdateUserData', { ReferenceId: 4, ConnId: 'IXN-1', UserData: [{ key: 'k', value: 'v' }] }),
@@ -213,8 +214,9 @@ describe('Core', () => {
         type: 'Inbound',
         subtype: 'InboundNew',
         queue: 'Inbound',
-        state: 2,
-        routerName: 'URS',
+        placement: { kind: 'routing', router: 'URS' },
+        parties: [],
+        invitations: [],
         submittedBy: 'EmailServer',
         submittedAt: 'x',
         receivedAt: 'x',
@@ -222,11 +224,10 @@ describe('Core', () => {
         userData: [],
         version: 3,
         eventSeq: 2,
-        agents: [],
       },
     ]);
-    assert.equal(core.interactions.get('R')?.state, 0);
-    assert.equal(core.interactions.get('R')?.routerName, undefined);
+    assert.deepEqual(core.interactions.get('R')?.placement, { kind: 'queued' });
+    assert.deepEqual(core.state.waitingIn(pairKey('Inbound', 'email'))?.first()?.id, 'R');
   });
 
   it("the command table and the catalogue name the same supported requests (registration is the server's)", () => {

@@ -9,11 +9,12 @@
 import { compileSkillExpression } from '../../src/condition/index.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Ctx } from '../../src/core/context.ts';
-import { invite } from '../../src/core/delivery.ts';
-import type { AgentState, Interaction } from '../../src/core/model.ts';
+import { invite } from '../../src/core/interaction-machine.ts';
+import type { AgentState } from '../../src/core/model/session.ts';
+import type { Interaction } from '../../src/core/model/interaction.ts';
 import type { PlanBuilder } from '../../src/core/plan.ts';
 import type { CoreState } from '../../src/core/state.ts';
-import { unpacked } from '../../src/store/serialize.ts';
+import { unpacked } from '../../src/core/model/packed.ts';
 
 type Route = (tx: PlanBuilder, ctx: Pick<Ctx, 'core'>) => void;
 
@@ -61,8 +62,8 @@ export function naiveRouter(config: Config): Route {
     let n = 0;
     for (const ix of state.interactions.values()) {
       if (ix.mediaType !== media) continue;
-      if (ix.invite?.agentId === agentId) n++;
-      if (ix.state === 3 && ix.agents.includes(agentId)) n++;
+      n += ix.invitations.filter((i) => i.agentId === agentId).length;
+      if (ix.placement.kind === 'handled') n += ix.parties.filter((p) => p.agentId === agentId).length;
     }
     return n;
   };
@@ -95,7 +96,7 @@ export function naiveRouter(config: Config): Route {
     for (;;) {
       observe(state);
       const waiting = [...state.interactions.values()]
-        .filter((ix) => ix.state === 0 && !ix.invite && !ix.workbin)
+        .filter((ix) => ix.placement.kind === 'queued' && ix.invitations.length === 0)
         .sort(before);
       let offered = false;
       for (const ix of waiting) {

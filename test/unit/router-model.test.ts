@@ -11,10 +11,11 @@ import fc from 'fast-check';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config, ConfigInput } from '../../src/config/schema.ts';
 import { Core } from '../../src/core/core.ts';
-import type { Plan, Session } from '../../src/core/model.ts';
+import type { Plan } from '../../src/core/plan.ts';
+import type { Session } from '../../src/core/model/session.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
 import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
-import { unpacked } from '../../src/store/serialize.ts';
+import { unpacked } from '../../src/core/model/packed.ts';
 import { naiveRouter } from './naive-router.ts';
 
 const AGENTS = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];

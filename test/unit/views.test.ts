@@ -19,7 +19,8 @@ import {
 import { parseConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { Core } from '../../src/core/core.ts';
-import type { Interaction, Session } from '../../src/core/model.ts';
+import type { Interaction } from '../../src/core/model/interaction.ts';
+import type { Session } from '../../src/core/model/session.ts';
 import { isWaiting } from '../../src/core/state.ts';
 import { interactionRecord } from '../../src/core/views.ts';
 import { ClientType } from '../../src/protocol/enums.ts';

@@ -1,6 +1,7 @@
 /** Store operations as plain rows: what the commit worker receives (strings and numbers only, cheap to transfer). */
 import { jsonText } from '../../protocol/json-form.ts';
-import { interactionToJson } from '../serialize.ts';
+import { stateOf } from '../../core/model/interaction.ts';
+import { interactionToJson } from '../../core/model/packed.ts';
 import type { StoreOp } from '../types.ts';
 
 /** One row operation. */
@@ -47,7 +48,7 @@ export function toRows(ops: readonly StoreOp[]): Row[] {
         stateAt.set(carrier as number, interactionToJson(ix));
         return;
       }
-      rows.push(['u', ix.id, ix.tenantId, ix.state, ix.queue, ix.version, interactionToJson(ix)]);
+      rows.push(['u', ix.id, ix.tenantId, stateOf(ix), ix.queue, ix.version, interactionToJson(ix)]);
     } else if (op.op === 'delete') {
       if (lastWrite.get(op.id) !== i) return;
       rows.push(['d', op.id]);

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { interactionFromJson } from '../serialize.ts';
+import { interactionFromJson } from '../../core/model/packed.ts';
 import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
 import type { CommitReply } from './commit-worker.ts';

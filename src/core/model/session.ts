@@ -1,10 +1,5 @@
-/** The core's data model: interactions, sessions, agents and the fan-out plan. No I/O here. */
-import type { ClientTypeName } from '../protocol/enums.ts';
-import type { AttrValue, Message } from '../protocol/message.ts';
-
-import type { StoreOp } from '../store/types.ts';
-
-export type { Interaction, Invite, IxnState, EventRecord, StoreOp } from '../store/types.ts';
+/** Sessions (registered logical clients) and logged-in agents. */
+import type { ClientTypeName } from '../../protocol/enums.ts';
 
 /**
  * What a session's door can carry, fixed at registration: every door carries the Interaction Server messages; only
@@ -39,21 +34,4 @@ export interface AgentState {
   readonly media: ReadonlyMap<string, boolean>;
   readonly dnd: boolean;
   readonly loggedInAt: string;
-}
-
-/** Attributes being assembled for a message (undefined values are left out). */
-export type Attrs = Record<string, AttrValue | undefined>;
-
-/** One message for one session. */
-export interface Outbound {
-  readonly to: number;
-  readonly message: Message;
-}
-
-/** The outcome of a command: durable ops and the messages each party gets once they are durable. */
-export interface Plan {
-  readonly store: StoreOp[];
-  readonly out: Outbound[];
-  /** Sessions the server must end after delivering the plan (an agent forced off by a newer login). */
-  readonly close?: readonly number[];
 }

@@ -6,8 +6,17 @@
  * Fewer objects per interaction also means less for the garbage collector to walk. The rows use the same text, so a
  * row loads without decoding its user data; its Priority and ExternalId (which the indexes need) are stored beside it.
  */
-import { kvFromStored, kvGet, kvToStored, type KvList, type KvValue, type StoredKv } from '../protocol/kv.ts';
-import type { Interaction } from './types.ts';
+import { kvFromStored, kvGet, kvToStored, type KvList, type KvValue, type StoredKv } from '../../protocol/kv.ts';
+import {
+  NO_INVITATIONS,
+  NO_PARTIES,
+  sharedPlacement,
+  stateOf,
+  type Interaction,
+  type Invitation,
+  type Party,
+  type Placement,
+} from './interaction.ts';
 
 /** User data as the JSON text of its stored form. */
 export function packUserData(ud: KvList): string {
@@ -39,22 +48,20 @@ const REQUIRED_FIELDS = [
   'type',
   'subtype',
   'queue',
-  'state',
+  'placement',
+  'parties',
+  'invitations',
   'submittedBy',
   'submittedAt',
   'receivedAt',
   'isOnline',
   'version',
   'eventSeq',
-  'agents',
 ] as const satisfies readonly (keyof Fields)[];
 /** The fields an interaction may have, copied only when present (a missing field stays missing). */
 const OPTIONAL_FIELDS = [
   'parentId',
-  'routerName',
-  'invite',
   'lastRejectedBy',
-  'workbin',
   'submittedToRouterAt',
   'deliveredAt',
   'placedInQueueAt',
@@ -92,8 +99,10 @@ export class PackedInteraction implements Interaction {
       const v = from[k];
       if (v !== undefined) to[k] = v;
     }
-    // No agents: the one shared empty list instead of one per interaction.
-    if (this.agents.length === 0) to.agents = NO_AGENTS;
+    // Shared values instead of one copy per interaction: the empty lists and the common placements.
+    if (this.parties.length === 0) to.parties = NO_PARTIES;
+    if (this.invitations.length === 0) to.invitations = NO_INVITATIONS;
+    to.placement = sharedPlacement(this.placement);
     this.#userData = packed;
     this.#priority = priority;
     this.#externalId = externalId;
@@ -143,7 +152,10 @@ export function unpacked(ix: Interaction): { -readonly [K in keyof Interaction]:
   return { ...ix, userData: ix.userData };
 }
 
-/** Serialises an interaction for a store row (its user data as its packed text, with Priority and ExternalId). */
+/**
+ * Serialises an interaction for a store row (its user data as its packed text, with Priority and ExternalId). The
+ * derived InteractionState goes with it for the row's query column (loading ignores it).
+ */
 export function interactionToJson(ix: Interaction): string {
   const p = packed(ix);
   return JSON.stringify({
@@ -151,6 +163,7 @@ export function interactionToJson(ix: Interaction): string {
     // eslint-disable-next-line @typescript-eslint/no-misused-spread
     ...p,
     userData: p.packedUserData,
+    state: stateOf(p),
     ...(p.priority === undefined ? {} : { priority: p.priority }),
     ...(p.externalId === undefined ? {} : { externalId: p.externalId }),
   });
@@ -187,17 +200,14 @@ const INTERNED = [
   'submittedToRouterAt',
 ] as const;
 
-/** No agents: one shared empty list instead of one per interaction. */
-export const NO_AGENTS: readonly string[] = Object.freeze([]);
-
 /** Inverse of {@link interactionToJson}, in the compact form, sharing repeated strings (see {@link intern}). */
 export function interactionFromJson(text: string): PackedInteraction {
   const o = JSON.parse(text) as Record<string, unknown> & {
     userData: string | StoredKv;
-    agents: string[];
     priority?: number;
     externalId?: string;
   };
+  if (o.placement === undefined) fromFlatRecord(o);
   for (const k of INTERNED) {
     const v = o[k];
     if (typeof v === 'string') o[k] = intern(v);
@@ -209,4 +219,29 @@ export function interactionFromJson(text: string): PackedInteraction {
   }
   // The parsed object serves as the fields (its userData, priority and externalId are not copied).
   return new PackedInteraction(o as unknown as Fields, userData, o.priority, o.externalId);
+}
+
+/**
+ * A record stored before the model was explicit (a state number, handling agent ids, one invite, the holding routing
+ * engine and a workbin beside each other) rewritten in place as placement, parties and invitations.
+ */
+function fromFlatRecord(o: Record<string, unknown>): void {
+  const wb = o.workbin as { name: string; agentId?: string; placeId?: string } | undefined;
+  const agents = (o.agents as string[] | undefined) ?? [];
+  const invite = o.invite as Omit<Invitation, 'operation'> | undefined;
+  let placement: Placement;
+  if (wb)
+    placement = {
+      kind: 'workbin',
+      workbin: wb.name,
+      ...(wb.agentId !== undefined ? { agentId: wb.agentId } : {}),
+      ...(wb.placeId !== undefined ? { placeId: wb.placeId } : {}),
+    };
+  else if (o.state === 3) placement = { kind: 'handled' };
+  else if (o.state === 2 && typeof o.routerName === 'string') placement = { kind: 'routing', router: o.routerName };
+  else placement = { kind: 'queued' };
+  o.placement = placement;
+  o.parties =
+    placement.kind === 'handled' ? agents.map((agentId): Party => ({ agentId, visibility: 'conference' })) : [];
+  o.invitations = invite ? [{ ...invite, operation: 'deliver' } satisfies Invitation] : [];
 }

@@ -1,0 +1,148 @@
+/**
+ * The interaction model, explicit (design note: Temporal's explicit states). Where an interaction is is one
+ * {@link Placement}; who works on it is its {@link Party} list; who is being asked to is its {@link Invitation} list.
+ * The reported InteractionState is derived from the placement, never stored beside it. Only the transition module
+ * (`core/interaction-machine.ts`) changes these three; every other module reads them.
+ *
+ * This folder is the bottom of the core: it imports only the protocol layer, and the store imports it (the store keeps
+ * what the core defines, not the other way round).
+ */
+import { InteractionState } from '../../protocol/enums.ts';
+import type { KvList } from '../../protocol/kv.ts';
+
+/** InteractionState numbers (reference §3.3) an interaction can be in. */
+export type IxnState = 0 | 2 | 3;
+
+/**
+ * Where an interaction is:
+ * - `queued`: in its queue (`Interaction.queue`), waiting for someone to take it unless an invitation is pending;
+ * - `routing`: held by a routing engine (its application name), which decides where it goes;
+ * - `workbin`: parked in a workbin (`Interaction.queue` names it too) of an agent or a place;
+ * - `handled`: with its parties (agents working on it).
+ */
+export type Placement =
+  | { readonly kind: 'queued' }
+  | { readonly kind: 'routing'; readonly router: string }
+  | { readonly kind: 'workbin'; readonly workbin: string; readonly agentId?: string; readonly placeId?: string }
+  | { readonly kind: 'handled' };
+
+/** How a party takes part (lifecycle §5: conference visibility modes; only `conference` is used so far). */
+export type Visibility = 'conference' | 'coach' | 'monitor';
+
+/** An agent working on an interaction. */
+export interface Party {
+  readonly agentId: string;
+  /** The place it works at (absent only on records stored before parties were; read the agent's login then). */
+  readonly placeId?: string;
+  readonly visibility: Visibility;
+}
+
+/** A pending invitation: EventInvite sent, RequestAccept or RequestReject awaited. */
+export interface Invitation {
+  readonly ticketId: number;
+  readonly agentId: string;
+  readonly placeId: string;
+  /** Session that got the EventInvite. */
+  readonly sessionId: number;
+  /** What accepting it does (delivery to a first handler; transfer and conference come with lifecycle §5). */
+  readonly operation: 'deliver';
+  /** Routing engine application that asked for it (RequestRouteCall), when one did. */
+  readonly routerName?: string;
+  /** ReferenceId of that RequestRouteCall (echoed by EventRouteUsed). */
+  readonly routeReferenceId?: number;
+}
+
+/** One live interaction: everything that is persisted. */
+export interface Interaction {
+  readonly id: string;
+  readonly tenantId: number;
+  readonly mediaType: string;
+  readonly type: string;
+  readonly subtype: string;
+  /** The queue (or workbin) it was last placed in: its Queue property in every placement. */
+  readonly queue: string;
+  readonly placement: Placement;
+  /** Agents working on it (placement `handled`); empty otherwise. */
+  readonly parties: readonly Party[];
+  /** Pending invitations (at most one until transfer and conference exist). */
+  readonly invitations: readonly Invitation[];
+  readonly submittedBy: string;
+  readonly submittedAt: string;
+  readonly receivedAt: string;
+  readonly isOnline: boolean;
+  readonly parentId?: string;
+  readonly userData: KvList;
+  /** Grows by one with every accepted change (spec §2, beyond Genesys). */
+  readonly version: number;
+  /** Number of the last reporting event of this interaction in the event log. */
+  readonly eventSeq: number;
+  /** The agent that last rejected it: offered it again only when no other candidate is available. */
+  readonly lastRejectedBy?: string;
+  readonly submittedToRouterAt?: string;
+  readonly deliveredAt?: string;
+  readonly placedInQueueAt?: string;
+  readonly movedToQueueAt?: string;
+}
+
+// Shared, frozen values: a million interactions share these instead of holding their own copies.
+export const QUEUED: Placement = Object.freeze({ kind: 'queued' });
+export const HANDLED: Placement = Object.freeze({ kind: 'handled' });
+export const NO_PARTIES: readonly Party[] = Object.freeze([]);
+export const NO_INVITATIONS: readonly Invitation[] = Object.freeze([]);
+const routingPlacements = new Map<string, Placement>();
+
+/** The placement "held by this routing engine" (one shared value per engine). */
+export function routingBy(router: string): Placement {
+  let p = routingPlacements.get(router);
+  if (!p) {
+    if (routingPlacements.size >= 1024) routingPlacements.clear();
+    routingPlacements.set(router, (p = Object.freeze({ kind: 'routing', router })));
+  }
+  return p;
+}
+
+/** The shared instance of a placement equal to `p` (workbin placements are their own). */
+export function sharedPlacement(p: Placement): Placement {
+  switch (p.kind) {
+    case 'queued':
+      return QUEUED;
+    case 'handled':
+      return HANDLED;
+    case 'routing':
+      return routingBy(p.router);
+    default:
+      return p;
+  }
+}
+
+/** The InteractionState an interaction reports (reference §3.3), read from its placement. */
+export function stateOf(ix: Pick<Interaction, 'placement'>): IxnState {
+  switch (ix.placement.kind) {
+    case 'routing':
+      return InteractionState.Routing;
+    case 'handled':
+      return InteractionState.Handling;
+    default:
+      return InteractionState.Queued;
+  }
+}
+
+/** Whether an interaction waits in its queue for someone to take it. */
+export function isWaiting(ix: Pick<Interaction, 'placement' | 'invitations'>): boolean {
+  return ix.placement.kind === 'queued' && ix.invitations.length === 0;
+}
+
+/** The routing engine holding it (placement `routing`), if one does. */
+export function routerOf(ix: Pick<Interaction, 'placement'>): string | undefined {
+  return ix.placement.kind === 'routing' ? ix.placement.router : undefined;
+}
+
+/** Whether an agent is one of its handling parties. */
+export function isHandledBy(ix: Pick<Interaction, 'placement' | 'parties'>, agentId: string): boolean {
+  return ix.placement.kind === 'handled' && ix.parties.some((p) => p.agentId === agentId);
+}
+
+/** Its pending invitation for an agent, if any. */
+export function invitationOf(ix: Pick<Interaction, 'invitations'>, agentId: string): Invitation | undefined {
+  return ix.invitations.find((i) => i.agentId === agentId);
+}
