@@ -4,7 +4,6 @@
  * agent-state event; an agent that becomes available is found by the router through the state's indexes.
  */
 import { ProtocolError } from '../protocol/errors.ts';
-import type { KvList } from '../protocol/kv.ts';
 import { isMsg, type IsMessageName } from '../protocol/message.ts';
 import { agentOf, checkTenantConfigured, requiredString, requiredTenant, type Ctx } from './context.ts';
 import { withdrawInvites } from './delivery.ts';
@@ -17,9 +16,8 @@ import { agentActor, agentDescription, reasonOf } from './render.ts';
 const ON = 1;
 const OFF = 0;
 
-export function agentLogin(ctx: Ctx): void {
-  const { s, m, tx, core } = ctx;
-  const a = m.attrs;
+export function agentLogin(ctx: Ctx<'RequestAgentLogin'>): void {
+  const { s, m, tx, core, a } = ctx;
   const dir = core.dir;
   if (s.agentId !== undefined)
     throw new ProtocolError('Error_already_logged_in', `this connection is already logged in as agent '${s.agentId}'`);
@@ -44,7 +42,7 @@ export function agentLogin(ctx: Ctx): void {
     throw new ProtocolError('Error_place_occupied', `place '${placeId}' is occupied by agent '${occupant}'`);
   }
   const media = new Map<string, boolean>();
-  for (const p of (a.MediaList as KvList | undefined) ?? []) {
+  for (const p of a.MediaList ?? []) {
     if (typeof p.value !== 'number') {
       throw new ProtocolError(
         'Error_incorrect_media_list',

@@ -5,7 +5,7 @@
  */
 import type { ClientTypeName } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import type { IsMessageName, Message } from '../protocol/message.ts';
+import type { Message, RequestName } from '../protocol/message.ts';
 import {
   addMedia,
   agentLogin,
@@ -20,28 +20,32 @@ import { notAllowed, type Ctx } from './context.ts';
 import { accept, reject } from './delivery.ts';
 import type { Session } from './model/session.ts';
 import type { PlanBuilder } from './plan.ts';
-import { changeProperties, getProperties, tlibUserData } from './properties.ts';
+import { changeProperties, deleteUserData, getProperties, updateUserData } from './properties.ts';
 import { routeCall } from './routing-engine.ts';
 import { stopProcessing } from './stop.ts';
 import { submit } from './submit.ts';
 
-/** One entry of the table. */
-export interface Command {
+/** One entry of the table; its handler reads the attributes of request `N`, typed by the catalogue. */
+export interface Command<N extends RequestName = RequestName> {
   /** Client types that may send it; undefined: any. */
   readonly clients?: readonly ClientTypeName[];
   /** An agent application must have logged an agent in first. */
   readonly login?: boolean;
-  readonly run: (ctx: Ctx) => void;
+  run(ctx: Ctx<N>): void;
 }
 
 const AGENT: readonly ClientTypeName[] = ['AgentApplication'];
-const agentCommand = (run: (ctx: Ctx) => void): Command => ({ clients: AGENT, login: true, run });
+const agentCommand = <N extends RequestName>(run: (ctx: Ctx<N>) => void): Command<N> => ({
+  clients: AGENT,
+  login: true,
+  run,
+});
 
-/** The requests of the T-Library facade the core handles (beside the catalogue's IS requests). */
-type TlibRequestName = 'RequestRouteCall' | 'RequestUpdateUserData' | 'RequestDeleteUserData';
-
-/** Request name -> command; the names are the catalogue's (a misspelt one does not compile). */
-export const COMMANDS: Readonly<Partial<Record<IsMessageName | TlibRequestName, Command>>> = {
+/**
+ * Request name -> command; the names are the catalogue's (a misspelt one does not compile) and each handler is typed
+ * for the request it is listed under (a handler reading an attribute its request does not have does not compile).
+ */
+export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   // submit and properties (submit.ts, properties.ts)
   RequestSubmit: { clients: ['MediaServer', 'AgentApplication'], login: true, run: submit },
   RequestChangeProperties: { run: changeProperties },
@@ -49,8 +53,8 @@ export const COMMANDS: Readonly<Partial<Record<IsMessageName | TlibRequestName, 
   RequestStopProcessing: { run: stopProcessing },
   // routing engines over the T-Library facade (routing-engine.ts, properties.ts)
   RequestRouteCall: { clients: ['RoutingEngine'], run: routeCall },
-  RequestUpdateUserData: { clients: ['RoutingEngine'], run: tlibUserData },
-  RequestDeleteUserData: { clients: ['RoutingEngine'], run: tlibUserData },
+  RequestUpdateUserData: { clients: ['RoutingEngine'], run: updateUserData },
+  RequestDeleteUserData: { clients: ['RoutingEngine'], run: deleteUserData },
   // agents (agents.ts) and delivery (delivery.ts)
   RequestAgentLogin: { clients: AGENT, run: agentLogin },
   RequestAgentLogout: agentCommand(agentLogout),
@@ -68,7 +72,7 @@ export const COMMANDS: Readonly<Partial<Record<IsMessageName | TlibRequestName, 
 
 /** The command of a request, after the table's checks (unsupported, wrong client type, not logged in). */
 export function checkCommand(s: Session, m: Message, tx: PlanBuilder): Command {
-  const command = Object.hasOwn(COMMANDS, m.name) ? COMMANDS[m.name as keyof typeof COMMANDS] : undefined;
+  const command: Command | undefined = Object.hasOwn(COMMANDS, m.name) ? COMMANDS[m.name as RequestName] : undefined;
   if (!command) throw new ProtocolError('ErrorUnsupportedProtocolElement', `${m.name} is not supported by this server`);
   if (command.clients && !command.clients.includes(s.clientType)) throw notAllowed(m, s);
   if (command.login && s.clientType === 'AgentApplication' && (s.agentId === undefined || !tx.agent(s.agentId))) {

@@ -4,7 +4,7 @@
  */
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvWireSize, type KvList } from '../protocol/kv.ts';
-import type { AttrValue, Message } from '../protocol/message.ts';
+import type { AttrsOf, AttrValue, Message, RequestName } from '../protocol/message.ts';
 import type { Directory } from './directory.ts';
 import type { AgentState, Session } from './model/session.ts';
 import { isHandledBy, routerOf, type Interaction } from './model/interaction.ts';
@@ -26,12 +26,14 @@ export interface Services {
   nextRouterTurn(): number;
 }
 
-/** One request being handled. */
-export interface Ctx {
+/** One request being handled; `N`: the requests a handler serves (its attributes typed from the catalogue). */
+export interface Ctx<N extends RequestName = RequestName> {
   readonly core: Services;
   readonly tx: PlanBuilder;
   readonly s: Session;
   readonly m: Message;
+  /** The request's attributes (`m.attrs`), typed by the catalogue: the codecs validated them against it. */
+  readonly a: AttrsOf<N>;
 }
 
 /** The agent logged in on the requester's session, as this command sees it. */

@@ -151,7 +151,8 @@ export class Core implements Services {
   /** Handles one request of a registered session. A refusal becomes an EventError and changes nothing. */
   handle(session: Session, msg: Message): Plan {
     const tx = this.newPlan();
-    const ctx: Ctx = { core: this, tx, s: session, m: msg };
+    // The codec validated the attributes against the catalogue: they have the types `Ctx.a` (AttrsOf) gives them.
+    const ctx: Ctx = { core: this, tx, s: session, m: msg, a: msg.attrs };
     try {
       const command = checkCommand(session, msg, tx);
       command.run(ctx);

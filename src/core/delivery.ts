@@ -13,17 +13,17 @@ import type { Draft, PlanBuilder } from './plan.ts';
 import { reasonOf } from './render.ts';
 
 /** The interaction a RequestAccept/RequestReject names, if this agent holds its invitation. */
-function invited(ctx: Ctx): { d: Draft; inv: Invitation; agent: AgentState } {
-  const { s, m, tx } = ctx;
+function invited(ctx: Ctx<'RequestAccept' | 'RequestReject'>): { d: Draft; inv: Invitation; agent: AgentState } {
+  const { s, m, tx, a } = ctx;
   if (s.clientType !== 'AgentApplication') throw notAllowed(m, s);
   const agent = agentOf(ctx);
   if (!agent) throw new ProtocolError('Error_client_not_logged_in', `${m.name} needs RequestAgentLogin first`);
-  const id = m.attrs.InteractionId;
+  const id = a.InteractionId;
   if (typeof id !== 'string' || !id)
     throw new ProtocolError('Error_interaction_id_not_specified', `${m.name} needs InteractionId`);
   const d = tx.draft(id);
   if (!d) throw new ProtocolError('Error_unknown_interaction', `there is no interaction '${id}'`);
-  const ticket = m.attrs.TicketId;
+  const ticket = a.TicketId;
   const inv = invitationOf(d, agent.id);
   if (!inv || (ticket !== undefined && inv.ticketId !== ticket)) {
     throw new ProtocolError(
@@ -34,7 +34,7 @@ function invited(ctx: Ctx): { d: Draft; inv: Invitation; agent: AgentState } {
   return { d, inv, agent };
 }
 
-export function accept(ctx: Ctx): void {
+export function accept(ctx: Ctx<'RequestAccept'>): void {
   const { s, m, tx } = ctx;
   const { d, inv, agent } = invited(ctx);
   tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId }));
@@ -42,7 +42,7 @@ export function accept(ctx: Ctx): void {
   tx.put(d);
 }
 
-export function reject(ctx: Ctx): void {
+export function reject(ctx: Ctx<'RequestReject'>): void {
   const { d, inv } = invited(ctx);
   ctx.tx.send(ctx.s.id, isMsg('EventAck', { ReferenceId: ctx.m.attrs.ReferenceId }));
   machine.endInvitation(ctx.tx, ctx, d, inv, 'rejected', actor(ctx, d), reasonOf(ctx.m.attrs));

@@ -21,13 +21,13 @@ import { attachedDataChanged, itxAttrs } from './render.ts';
 import { Audience } from './audience.ts';
 import { SYSTEM_PROPERTIES } from './system-properties.ts';
 
-export function changeProperties(ctx: Ctx): void {
-  const a = ctx.m.attrs;
+export function changeProperties(ctx: Ctx<'RequestChangeProperties'>): void {
+  const a = ctx.a;
   const d = owned(ctx, a.InteractionId);
   checkVersion(d, a.ExpectedVersion);
-  const added = (a.AddedProperties as KvList | undefined) ?? [];
-  const changed = (a.ChangedProperties as KvList | undefined) ?? [];
-  const deleted = (a.DeletedProperties as KvList | undefined) ?? [];
+  const added = a.AddedProperties ?? [];
+  const changed = a.ChangedProperties ?? [];
+  const deleted = a.DeletedProperties ?? [];
   const seen = new Map<string, string>();
   for (const [list, label] of [
     [added, 'AddedProperties'],
@@ -73,21 +73,25 @@ export function changeProperties(ctx: Ctx): void {
   );
 }
 
-/** T-Library RequestUpdateUserData (merge) and RequestDeleteUserData (keys, or all keys). */
-export function tlibUserData(ctx: Ctx): void {
-  const a = ctx.m.attrs;
+/** T-Library RequestUpdateUserData: merges user data (existing keys replaced, new keys added). */
+export function updateUserData(ctx: Ctx<'RequestUpdateUserData'>): void {
+  const a = ctx.a;
   const d = owned(ctx, a.ConnId);
   checkVersion(d, a.ExpectedVersion);
-  if (ctx.m.name === 'RequestUpdateUserData') {
-    const ud = a.UserData as KvList | undefined;
-    if (!ud) throw new ProtocolError('Error_invalid_protocol_message', 'RequestUpdateUserData needs userData');
-    const dupe = firstDuplicateKey(ud);
-    if (dupe !== undefined) throw new ProtocolError('Error_duplicated_properties', `userData has key '${dupe}' twice`);
-    for (const p of ud) checkWritable(p.key);
-    applyChange(ctx, d, [], ud, []);
-    return;
-  }
-  const keys = a.Keys as readonly string[] | undefined;
+  const ud = a.UserData;
+  if (!ud) throw new ProtocolError('Error_invalid_protocol_message', 'RequestUpdateUserData needs userData');
+  const dupe = firstDuplicateKey(ud);
+  if (dupe !== undefined) throw new ProtocolError('Error_duplicated_properties', `userData has key '${dupe}' twice`);
+  for (const p of ud) checkWritable(p.key);
+  applyChange(ctx, d, [], ud, []);
+}
+
+/** T-Library RequestDeleteUserData: deletes the named keys, or every key but the system properties. */
+export function deleteUserData(ctx: Ctx<'RequestDeleteUserData'>): void {
+  const a = ctx.a;
+  const d = owned(ctx, a.ConnId);
+  checkVersion(d, a.ExpectedVersion);
+  const keys = a.Keys;
   let del: string[];
   if (keys === undefined) {
     del = d.userData.map((p) => p.key).filter((k) => !SYSTEM_PROPERTIES.has(k));
@@ -153,9 +157,9 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   tx.put(d, true);
 }
 
-export function getProperties(ctx: Ctx): void {
-  const { m, tx, core } = ctx;
-  const key = m.attrs.InteractionId;
+export function getProperties(ctx: Ctx<'RequestGetInteractionProperties'>): void {
+  const { a, tx, core } = ctx;
+  const key = a.InteractionId;
   if (typeof key !== 'string' || !key) {
     throw new ProtocolError(
       'Error_interaction_id_not_specified',
@@ -163,7 +167,7 @@ export function getProperties(ctx: Ctx): void {
     );
   }
   let ix: Interaction | undefined;
-  if (m.attrs.SearchByExternalId === true) {
+  if (a.SearchByExternalId === true) {
     // The most recently created of those carrying it (ExternalId is not required to be unique).
     for (const id of core.state.withExternalId(key)) {
       const x = tx.get(id);
@@ -173,14 +177,14 @@ export function getProperties(ctx: Ctx): void {
     ix = tx.get(key);
   }
   if (!ix) {
-    const what = m.attrs.SearchByExternalId === true ? `with ExternalId '${key}'` : `'${key}'`;
+    const what = a.SearchByExternalId === true ? `with ExternalId '${key}'` : `'${key}'`;
     throw new ProtocolError('Error_unknown_interaction', `there is no interaction ${what}`);
   }
   checkTenant(ctx, ix);
   tx.send(
     ctx.s.id,
     isMsg('EventInteractionProperties', {
-      ReferenceId: m.attrs.ReferenceId,
+      ReferenceId: a.ReferenceId,
       ...itxAttrs(ix),
       SubmittedToRouterAt: ix.submittedToRouterAt,
       Version: ix.version,

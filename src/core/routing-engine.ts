@@ -19,9 +19,8 @@ export function routableEngines(ctx: Pick<Ctx, 'core'>): Session[] {
   return out;
 }
 
-export function routeCall(ctx: Ctx): void {
-  const { s, m, tx, core } = ctx;
-  const a = m.attrs;
+export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
+  const { s, tx, core, a } = ctx;
   const d = owned(ctx, a.ConnId);
   const pending = d.invitations[0];
   if (pending) {
@@ -35,19 +34,19 @@ export function routeCall(ctx: Ctx): void {
   const partyRemoved = (op: number): void => {
     tx.report(d, 'EventPartyRemoved', { ...act, ...strategyParty(d, routerName), Operation: op });
   };
-  switch (a.TargetType as number | undefined) {
+  switch (a.TargetType) {
     case 1: {
-      const agent = targetAgent(ctx, d, a.TargetAgent as string | undefined, a.TargetPlace as string | undefined);
+      const agent = targetAgent(ctx, d, a.TargetAgent, a.TargetPlace);
       partyRemoved(Operation.Route);
       invite(tx, d, agent, core.nextTicketId(), act, {
         routerName,
-        ...(a.ReferenceId !== undefined ? { routeReferenceId: a.ReferenceId as number } : {}),
+        ...(a.ReferenceId !== undefined ? { routeReferenceId: a.ReferenceId } : {}),
       });
       tx.put(d);
       return;
     }
     case 2: {
-      const queue = a.TargetQueue as string | undefined;
+      const queue = a.TargetQueue;
       if (!queue) throw new ProtocolError('Error_queue_not_specified', 'RequestRouteCall to a queue needs targetQueue');
       const q = core.dir.queues.get(queue);
       if (!q || q.tenant !== d.tenantId) {
@@ -65,7 +64,7 @@ export function routeCall(ctx: Ctx): void {
       return;
     }
     case 3: {
-      const wb = a.TargetWorkbin as string | undefined;
+      const wb = a.TargetWorkbin;
       if (!wb)
         throw new ProtocolError('Error_workbin_not_specified', 'RequestRouteCall to a workbin needs targetWorkbin');
       if (!core.dir.workbin(wb, d.tenantId))
@@ -73,7 +72,7 @@ export function routeCall(ctx: Ctx): void {
           'Error_routing_target_invalid',
           `targetWorkbin '${wb}' is not a configured workbin of tenant ${String(d.tenantId)}`,
         );
-      const owner = (a.TargetAgent ?? a.TargetPlace) as string | undefined;
+      const owner = a.TargetAgent ?? a.TargetPlace;
       if (!owner)
         throw new ProtocolError(
           'Error_target_is_not_specified',
@@ -81,7 +80,7 @@ export function routeCall(ctx: Ctx): void {
         );
       partyRemoved(Operation.PlaceInWorkbin);
       const old = d.queue;
-      placeInWorkbin(tx, d, wb, a.TargetAgent ? { agentId: a.TargetAgent as string } : { placeId: owner });
+      placeInWorkbin(tx, d, wb, a.TargetAgent ? { agentId: a.TargetAgent } : { placeId: owner });
       tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
       tx.report(d, 'EventPlacedInWorkbin', {
         ...act,

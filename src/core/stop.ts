@@ -7,9 +7,9 @@ import { routerOf } from './model/interaction.ts';
 import type { Attrs, Draft } from './plan.ts';
 import { agentParty, itxAttrs, reasonOf, reasonText, strategyParty } from './render.ts';
 
-export function stopProcessing(ctx: Ctx): void {
-  const d = owned(ctx, ctx.m.attrs.InteractionId);
-  ctx.tx.send(ctx.s.id, isMsg('EventAck', { ReferenceId: ctx.m.attrs.ReferenceId }));
+export function stopProcessing(ctx: Ctx<'RequestStopProcessing'>): void {
+  const d = owned(ctx, ctx.a.InteractionId);
+  ctx.tx.send(ctx.s.id, isMsg('EventAck', { ReferenceId: ctx.a.ReferenceId }));
   stop(ctx, d, reasonOf(ctx.m.attrs), null);
 }
 

@@ -1,7 +1,6 @@
 /** RequestSubmit: a media server (or a logged-in agent) creates an interaction in a queue. */
 import { Operation } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import type { KvList } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
 import {
   actor,
@@ -17,13 +16,12 @@ import { intern } from './model/packed.ts';
 import type { Draft } from './plan.ts';
 import { agentParty } from './render.ts';
 
-export function submit(ctx: Ctx): void {
-  const { s, m, tx, core } = ctx;
-  const a = m.attrs;
+export function submit(ctx: Ctx<'RequestSubmit'>): void {
+  const { s, m, tx, core, a } = ctx;
   const dir = core.dir;
   const tenantId = requiredTenant(m);
   checkTenantConfigured(ctx, tenantId);
-  const mediaType = a.MediaType as string | undefined;
+  const mediaType = a.MediaType;
   if (!mediaType) throw new ProtocolError('Error_media_type_not_specified', 'RequestSubmit needs MediaType');
   if (!dir.mediaTypes.has(mediaType)) {
     throw new ProtocolError(
@@ -31,12 +29,12 @@ export function submit(ctx: Ctx): void {
       `MediaType '${mediaType}' is not configured (configured: ${dir.config.mediaTypes.join(', ')})`,
     );
   }
-  const type = a.InteractionType as string | undefined;
+  const type = a.InteractionType;
   if (!type) throw new ProtocolError('Error_interaction_type_not_specified', 'RequestSubmit needs InteractionType');
   const subtypes = Object.hasOwn(dir.config.interactionTypes, type) ? dir.config.interactionTypes[type] : undefined;
   if (!subtypes)
     throw new ProtocolError('Error_unsupported_interaction_type', `InteractionType '${type}' is not configured`);
-  const subtype = a.InteractionSubtype as string | undefined;
+  const subtype = a.InteractionSubtype;
   if (!subtype)
     throw new ProtocolError('Error_interaction_subtype_not_specified', 'RequestSubmit needs InteractionSubtype');
   if (!subtypes.includes(subtype)) {
@@ -45,7 +43,7 @@ export function submit(ctx: Ctx): void {
       `InteractionSubtype '${subtype}' is not configured for InteractionType '${type}'`,
     );
   }
-  const queue = a.Queue as string | undefined;
+  const queue = a.Queue;
   if (!queue && s.clientType === 'MediaServer')
     throw new ProtocolError('Error_queue_not_specified', 'RequestSubmit needs Queue');
   if (queue) {
@@ -63,7 +61,7 @@ export function submit(ctx: Ctx): void {
       'RequestSubmit into a workbin (WorkbinTypeId) is not supported yet; submit to a queue',
     );
   }
-  let id = a.InteractionId as string | undefined;
+  let id = a.InteractionId;
   if (id !== undefined) {
     if (id === '') throw new ProtocolError('Error_invalid_protocol_message', 'InteractionId must not be empty');
     if (tx.get(id))
@@ -72,7 +70,7 @@ export function submit(ctx: Ctx): void {
     do id = core.newInteractionId();
     while (tx.get(id));
   }
-  const userData = (a.UserData as KvList | undefined) ?? [];
+  const userData = a.UserData ?? [];
   checkUserDataSize(ctx, userData, 'UserData');
   const dupe = firstDuplicateKey(userData);
   if (dupe !== undefined) throw new ProtocolError('Error_duplicated_properties', `UserData has key '${dupe}' twice`);
@@ -88,7 +86,7 @@ export function submit(ctx: Ctx): void {
     ...created(agent),
     submittedBy: s.clientName,
     submittedAt: tx.now,
-    receivedAt: (a.ReceivedAt as string | undefined) ?? tx.now,
+    receivedAt: a.ReceivedAt ?? tx.now,
     isOnline: a.IsOnline === true,
     userData,
     version: 1,

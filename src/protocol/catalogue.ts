@@ -5,6 +5,7 @@
  * IXS additions of spec §2 (version / expected version, carried in Extension keys on the binary wire).
  */
 import type { EnumName } from './enums.ts';
+import type { KvList } from './kv.ts';
 import { IS_MESSAGE_ROWS } from './is-message-rows.ts';
 
 /** Value types of attributes. */
@@ -47,7 +48,7 @@ export interface MessageDef {
   readonly supported: boolean;
 }
 
-const KVLISTS = new Set([
+const KVLIST_NAMES = [
   'UserData',
   'Extension',
   'AddedProperties',
@@ -78,8 +79,9 @@ const KVLISTS = new Set([
   'CustomMessageData',
   'PingInfo',
   'Hint',
-]);
-const BOOLS = new Set([
+] as const;
+const KVLISTS: ReadonlySet<string> = new Set(KVLIST_NAMES);
+const BOOL_NAMES = [
   'IsOnline',
   'InteractionIsOnline',
   'InteractionIsLocked',
@@ -98,8 +100,9 @@ const BOOLS = new Set([
   'DistributeToOriginator',
   'Monitored',
   'ConditionStarting',
-]);
-const INTS = new Set([
+] as const;
+const BOOLS: ReadonlySet<string> = new Set(BOOL_NAMES);
+const INT_NAMES = [
   'ReferenceId',
   'ProxyClientId',
   'TenantId',
@@ -126,8 +129,9 @@ const INTS = new Set([
   'InitialInFocusState',
   'EspResponseType',
   'SnapshotId',
-]);
-const ENUM_ATTRS: Record<string, EnumName> = {
+] as const;
+const INTS: ReadonlySet<string> = new Set(INT_NAMES);
+const ENUM_ATTRS = {
   ClientType: 'ClientType',
   InteractionState: 'InteractionState',
   Operation: 'Operation',
@@ -137,10 +141,10 @@ const ENUM_ATTRS: Record<string, EnumName> = {
   ActorType: 'ActorType',
   TargetType: 'TargetType',
   VisibilityMode: 'VisibilityMode',
-};
+} as const satisfies Record<string, EnumName>;
 
 function typeOf(name: string): { type: AttrType; enumName?: EnumName } {
-  const e = ENUM_ATTRS[name];
+  const e = (ENUM_ATTRS as Record<string, EnumName | undefined>)[name];
   if (e) return { type: 'enum', enumName: e };
   if (KVLISTS.has(name)) return { type: 'kvlist' };
   if (BOOLS.has(name)) return { type: 'bool' };
@@ -153,7 +157,7 @@ function typeOf(name: string): { type: AttrType; enumName?: EnumName } {
 type Raw = readonly [string, number, string];
 
 /** Embedded structures of reference §3.2, flattened into messages on the wire. */
-export const STRUCTURES: Record<string, readonly Raw[]> = {
+export const STRUCTURES = {
   InteractionProperties: [
     ['InteractionId', 3, 'attr_itx_id'],
     ['InteractionParentInteractionId', 72, 'attr_itx_prnt_itx_id'],
@@ -243,17 +247,17 @@ export const STRUCTURES: Record<string, readonly Raw[]> = {
     ['PlaceDbId', 165, 'attr_place_dbid'],
     ['AgentDbId', 166, 'attr_agent_dbid'],
   ],
-};
+} as const satisfies Record<string, readonly Raw[]>;
 
 /** Attributes every message may carry (reference §1.4). */
-const ENVELOPE: readonly Raw[] = [
+const ENVELOPE = [
   ['ReferenceId', 2, 'attr_ref_id'],
   ['ProxyClientId', 51, 'attr_prxy_client_id'],
   ['Extension', 89, 'attr_extension'],
-];
+] as const satisfies readonly Raw[];
 
 /** IXS additions carried in Extension keys on the binary wire (spec §2). */
-const ADDITIONS: Record<string, readonly (readonly [name: string, extensionKey: string, type: AttrType])[]> = {
+const ADDITIONS = {
   RequestChangeProperties: [['ExpectedVersion', 'ixs-expected-version', 'int']],
   EventAck: [
     ['Version', 'ixs-version', 'int'],
@@ -261,7 +265,7 @@ const ADDITIONS: Record<string, readonly (readonly [name: string, extensionKey: 
   ],
   EventPropertiesChanged: [['Version', 'ixs-version', 'int']],
   EventInteractionProperties: [['Version', 'ixs-version', 'int']],
-};
+} as const satisfies Record<string, readonly (readonly [name: string, extensionKey: string, type: AttrType])[]>;
 
 function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
@@ -341,9 +345,12 @@ function buildIs(): MessageDef[] {
     for (const [n, id, wn] of ENVELOPE) attrs.push(attr(n, id, wn));
     for (const [n, id, wn] of row.attrs) attrs.push(attr(n, id, wn));
     for (const [group, struct] of row.groups) {
-      for (const [n, id, wn] of STRUCTURES[struct] ?? []) attrs.push(attr(n, id, wn, group));
+      for (const [n, id, wn] of (STRUCTURES as Record<string, readonly Raw[] | undefined>)[struct] ?? [])
+        attrs.push(attr(n, id, wn, group));
     }
-    for (const [n, key, type] of ADDITIONS[row.name] ?? []) {
+    for (const [n, key, type] of (
+      ADDITIONS as Record<string, readonly (readonly [string, string, AttrType])[] | undefined>
+    )[row.name] ?? []) {
       attrs.push({ name: n, jsonName: lowerFirst(n), extensionKey: key, type });
     }
     const kind = row.dir.startsWith('C->S') ? 'request' : 'event';
@@ -381,7 +388,7 @@ function buildTlib(): MessageDef[] {
   const ext = t('Extensions', 53, 'kvlist');
   const version = t('Version', undefined, 'int', { extensionKey: 'ixs-version' });
   const expected = t('ExpectedVersion', undefined, 'int', { extensionKey: 'ixs-expected-version' });
-  const itx = STRUCTURES.InteractionProperties?.filter(([n]) => n !== 'InteractionUserData') ?? [];
+  const itx = STRUCTURES.InteractionProperties.filter(([n]) => n !== 'InteractionUserData');
   const itxAttrs = itx.map(([n]) => t(n, undefined, typeOf(n).type, { group: 'Interaction', ...typeOf(n) }));
   return [
     finish(
@@ -528,3 +535,109 @@ export function def(name: string, protocol: 'is' | 'tlib' = 'is'): MessageDef {
   if (!m) throw new Error(`message ${name} is not in the ${protocol} catalogue`);
   return m;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Message types derived from the catalogue: the attribute names of a message and their value types come from the same
+// rows, structures and type lists that the codecs and the validation read, so a handler that reads an attribute the
+// catalogue does not give its message, or reads it as the wrong type, does not compile.
+
+/** The catalogue row of an IS message (by the name IXS uses). */
+type RowOf<N extends string> = Extract<
+  (typeof IS_MESSAGE_ROWS)[number],
+  { readonly name: N extends 'EventInteractionSubmitted' ? 'EventInteractionSubmited' : N }
+>;
+type StructureName = keyof typeof STRUCTURES;
+/** The attributes of the structures a message embeds (flattened, as on the wire). */
+type StructureAttrName<N extends string> = (typeof STRUCTURES)[Extract<
+  RowOf<N>['groups'][number][1],
+  StructureName
+>][number][0];
+
+/** The value a decoded attribute of a catalogue type has (see AttrValue). */
+export type ValueOfType<T extends AttrType> = T extends 'int' | 'enum'
+  ? number
+  : T extends 'long'
+    ? bigint
+    : T extends 'bool'
+      ? boolean
+      : T extends 'kvlist'
+        ? KvList
+        : T extends 'stringList'
+          ? readonly string[]
+          : string;
+
+/** The value type of an IS attribute, by its name (what `typeOf` decides at run time). */
+export type IsAttrValue<A extends string> = A extends keyof typeof ENUM_ATTRS
+  ? number
+  : A extends (typeof KVLIST_NAMES)[number]
+    ? KvList
+    : A extends (typeof BOOL_NAMES)[number]
+      ? boolean
+      : A extends (typeof INT_NAMES)[number]
+        ? number
+        : string;
+
+/** The IXS additions of a message, with their declared types. */
+type AdditionAttrs<N extends string> = N extends keyof typeof ADDITIONS
+  ? { readonly [E in (typeof ADDITIONS)[N][number] as E[0]]?: ValueOfType<E[2]> }
+  : unknown;
+
+/** Every attribute an IS message of the catalogue may carry, typed: the envelope, its own, its structures'. */
+export type IsAttrs<N extends string> = {
+  readonly [K in (typeof ENVELOPE)[number][0] | RowOf<N>['attrs'][number][0] | StructureAttrName<N>]?: IsAttrValue<K>;
+} & AdditionAttrs<N>;
+
+/**
+ * The attributes of the T-Library facade's requests (defined in buildTlib; `test/unit/catalogue.test.ts` checks that
+ * these names are exactly the catalogue's).
+ */
+export interface TlibRequestAttrs {
+  readonly RequestRouteCall: {
+    readonly ReferenceId?: number;
+    readonly ConnId?: string;
+    readonly ThisDN?: string;
+    readonly Extensions?: KvList;
+    readonly TargetType?: number;
+    readonly TargetAgent?: string;
+    readonly TargetPlace?: string;
+    readonly TargetQueue?: string;
+    readonly TargetWorkbin?: string;
+    readonly Reason?: string;
+    readonly OtherDN?: string;
+  };
+  readonly RequestUpdateUserData: {
+    readonly ReferenceId?: number;
+    readonly ConnId?: string;
+    readonly ThisDN?: string;
+    readonly UserData?: KvList;
+    readonly ExpectedVersion?: number;
+  };
+  readonly RequestDeleteUserData: {
+    readonly ReferenceId?: number;
+    readonly ConnId?: string;
+    readonly ThisDN?: string;
+    readonly Keys?: readonly string[];
+    readonly ExpectedVersion?: number;
+  };
+}
+
+/** Key names of {@link TlibRequestAttrs}, as a value for the test that compares them with the catalogue. */
+export const TLIB_REQUEST_ATTR_NAMES: {
+  readonly [N in keyof TlibRequestAttrs]: readonly (keyof TlibRequestAttrs[N])[];
+} = {
+  RequestRouteCall: [
+    'ReferenceId',
+    'ConnId',
+    'ThisDN',
+    'Extensions',
+    'TargetType',
+    'TargetAgent',
+    'TargetPlace',
+    'TargetQueue',
+    'TargetWorkbin',
+    'Reason',
+    'OtherDN',
+  ],
+  RequestUpdateUserData: ['ReferenceId', 'ConnId', 'ThisDN', 'UserData', 'ExpectedVersion'],
+  RequestDeleteUserData: ['ReferenceId', 'ConnId', 'ThisDN', 'Keys', 'ExpectedVersion'],
+};

@@ -1,4 +1,5 @@
 /** Messages as data: a catalogue name plus attributes keyed by their catalogue (PSDK) names. */
+import type { IsAttrs, TlibRequestAttrs } from './catalogue.ts';
 import type { IS_MESSAGE_ROWS } from './is-message-rows.ts';
 import type { KvList } from './kv.ts';
 
@@ -68,3 +69,12 @@ export function formatDate(ms: number): string {
 
 /** Accepted date forms: yyyy-MM-ddTHH:mm:ssZ with optional fraction. */
 export const DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/** The requests of IXS's T-Library facade (JSON door), beside the catalogue's IS requests. */
+export type TlibRequestName = keyof TlibRequestAttrs;
+
+/** Every message name a client may send (IS catalogue names and the T-Library facade's requests). */
+export type RequestName = IsMessageName | TlibRequestName;
+
+/** The typed attributes of a message of the catalogue (validated against the catalogue before a handler reads them). */
+export type AttrsOf<N extends RequestName> = N extends TlibRequestName ? TlibRequestAttrs[N] : IsAttrs<N>;

@@ -10,6 +10,7 @@ import {
   STRUCTURES,
   SUPPORTED_REQUESTS,
   TLIB_CATALOGUE,
+  TLIB_REQUEST_ATTR_NAMES,
   def,
   isMessageById,
   messageByName,
@@ -246,6 +247,19 @@ describe('catalogue: IXS additions (spec §2)', () => {
 });
 
 describe('catalogue: T-Library facade (spec §3.2)', () => {
+  test("the typed attributes of the facade's requests are exactly the catalogue's", () => {
+    for (const [name, keys] of Object.entries(TLIB_REQUEST_ATTR_NAMES)) {
+      const m = messageByName(name, 'tlib');
+      assert.ok(m, name);
+      assert.deepEqual([...keys].sort(), m.attrs.map((a) => a.name).sort(), name);
+    }
+    assert.deepEqual(
+      Object.keys(TLIB_REQUEST_ATTR_NAMES).sort(),
+      TLIB_CATALOGUE.filter((m) => m.kind === 'request')
+        .map((m) => m.name)
+        .sort(),
+    );
+  });
   const ids: Record<string, number> = {
     EventRouteRequest: 71,
     RequestRouteCall: 36,
