@@ -89,6 +89,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'draining');
     server.lifecycle = 'draining';
+    server.stopTimers();
     // Stop taking connections but keep the open ones until the drain has answered every request they sent.
     ws.stopAccepting();
     await Promise.all([tcp.stopAccepting(), http.close()]);

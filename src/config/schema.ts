@@ -73,6 +73,11 @@ export const ConfigSchema = z
                   .strict(),
               )
               .default([]),
+            /** Overrides of the delivering and handling timeouts for interactions of this queue (seconds). */
+            timeouts: z
+              .object({ delivering: z.number().positive().optional(), handling: z.number().positive().optional() })
+              .strict()
+              .optional(),
           })
           .strict(),
       )
@@ -92,9 +97,20 @@ export const ConfigSchema = z
       .object({
         /** A second login of a logged-in agent: allowed, refused, or the older connection is closed. */
         allowMultipleAgentConnections: z.enum(['true', 'false', 'force-logout']).default('true'),
+        /** Seconds an invitation waits for RequestAccept/RequestReject before it is revoked (Genesys: 30 s). */
+        deliveringTimeout: z.number().positive().default(30),
+        /** Seconds a handling agent may go without acting on an interaction before it goes back to its queue. */
+        handlingTimeout: z.number().positive().default(10_800),
+        /** Seconds a routing engine may hold an interaction before it is taken back and queued again. */
+        routingTimeout: z.number().positive().default(43_200),
       })
       .strict()
-      .default({ allowMultipleAgentConnections: 'true' }),
+      .default({
+        allowMultipleAgentConnections: 'true',
+        deliveringTimeout: 30,
+        handlingTimeout: 10_800,
+        routingTimeout: 43_200,
+      }),
     listen: z
       .object({
         /**

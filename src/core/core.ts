@@ -17,11 +17,11 @@ import type { Interaction } from './model/interaction.ts';
 import type { Plan } from './plan.ts';
 import { PlanBuilder } from './plan.ts';
 import { register } from './registration.ts';
-import { restored } from './interaction-machine.ts';
+import { expire, restored } from './interaction-machine.ts';
 import { routingEngineLeft } from './routing-engine.ts';
 import { itxAttrs } from './render.ts';
 import { route } from './router.ts';
-import { CoreState } from './state.ts';
+import { CoreState, type TimerEntry } from './state.ts';
 
 /** Options of the core. */
 export interface CoreOptions {
@@ -97,7 +97,8 @@ export class Core implements Services {
   }
 
   private newPlan(): PlanBuilder {
-    return new PlanBuilder(this.state, formatDate(this.clock()));
+    const now = this.clock();
+    return new PlanBuilder(this.state, formatDate(now), now);
   }
 
   /**
@@ -174,6 +175,40 @@ export class Core implements Services {
       tx.takeChanges();
       this.onInternalError(e);
     }
+  }
+
+  /** The soonest armed deadline (ms since the epoch), if any timer is armed: when to call {@link tick}. */
+  nextDeadline(): number | undefined {
+    return this.state.timers.first()?.at;
+  }
+
+  /**
+   * Fires every timer due at the core's clock (delivering: the invitation is revoked; handling: the agent loses the
+   * interaction; routing: the engine does) as one step, like one command: agents whose load dropped at this moment
+   * are idle from the same instant (ties in id order), then the router offers what became possible.
+   */
+  tick(): Plan {
+    const tx = this.newPlan();
+    const ctx = { core: this };
+    const timers = this.state.timers;
+    const due: TimerEntry[] = [];
+    for (const t of timers) {
+      if (t.at > tx.nowMs) break;
+      due.push(t);
+    }
+    // Soonest first; several timers of one interaction see each other's changes through the plan's overlay.
+    for (const t of due) {
+      const d = tx.draft(t.id);
+      if (!d) continue;
+      expire(tx, ctx, d, t);
+      tx.put(d);
+    }
+    this.settle(tx);
+    // A timer its transition did not disarm (a bug) is dropped, so that one stale entry cannot fire forever.
+    for (const t of due) {
+      if (timers.delete(t)) this.onInternalError(new Error(`timer ${t.kind} of '${t.id}' stayed armed after it fired`));
+    }
+    return tx.plan();
   }
 
   /** The flattened InteractionProperties of an interaction. */

@@ -56,7 +56,7 @@ export function withdrawInvites(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, agentId
     const d = tx.draft(id);
     const inv = d && invitationOf(d, agentId);
     if (!d || !inv || (sessionId !== undefined && inv.sessionId !== sessionId)) continue;
-    machine.endInvitation(tx, ctx, d, inv, 'timeout');
+    machine.endInvitation(tx, ctx, d, inv, 'withdrawn');
     tx.put(d);
   }
 }

@@ -23,6 +23,10 @@ export interface QueueConfig {
   readonly routing: 'external' | 'builtin' | 'none';
   /** Built-in routing: the candidate agents (listed, group members, filtered by the skill expression). */
   readonly candidates: ReadonlySet<string>;
+  /** How long an invitation to one of its interactions waits for an answer (ms). */
+  readonly deliveringMs: number;
+  /** How long a handling agent may leave one of its interactions alone (ms). */
+  readonly handlingMs: number;
 }
 
 /** The compiled configuration. */
@@ -36,8 +40,16 @@ export class Directory {
   /** agent -> the built-in-routed queues it is a candidate of. */
   readonly queuesOfAgent: ReadonlyMap<string, readonly QueueConfig[]>;
   readonly applications: ReadonlyMap<string, Config['applications'][number]>;
+  /** The global timeouts (ms), for interactions without a configured queue. */
+  readonly deliveringMs: number;
+  readonly handlingMs: number;
+  readonly routingMs: number;
 
   constructor(readonly config: Config) {
+    const s = config.settings;
+    this.deliveringMs = s.deliveringTimeout * 1000;
+    this.handlingMs = s.handlingTimeout * 1000;
+    this.routingMs = s.routingTimeout * 1000;
     this.tenants = new Set(config.tenants.map((t) => t.id));
     this.mediaTypes = new Set(config.mediaTypes);
     this.places = new Map(config.places.map((p) => [p.id, p.tenant]));
@@ -66,7 +78,14 @@ export class Directory {
           candidates.add(id);
         }
       }
-      const qc: QueueConfig = { name: q.name, tenant: q.tenant, routing, candidates };
+      const qc: QueueConfig = {
+        name: q.name,
+        tenant: q.tenant,
+        routing,
+        candidates,
+        deliveringMs: (q.timeouts?.delivering ?? s.deliveringTimeout) * 1000,
+        handlingMs: (q.timeouts?.handling ?? s.handlingTimeout) * 1000,
+      };
       queues.set(q.name, qc);
       for (const id of candidates) {
         let list = queuesOfAgent.get(id);

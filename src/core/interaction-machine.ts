@@ -11,38 +11,97 @@
  *            queued + invitation ──accept──> handled ──(stop: the row is deleted)
  */
 import { Operation, PartyType } from '../protocol/enums.ts';
-import { isMsg } from '../protocol/message.ts';
+import { kvGet, type KvValue } from '../protocol/kv.ts';
+import { isMsg, tlibMsg } from '../protocol/message.ts';
 import type { Ctx } from './context.ts';
+import type { Directory } from './directory.ts';
 import {
   HANDLED,
   NO_INVITATIONS,
   NO_PARTIES,
   QUEUED,
-  routingBy,
+  isHandledBy,
   type Interaction,
   type Invitation,
   type Party,
   type Placement,
 } from './model/interaction.ts';
+import { unpacked } from './model/packed.ts';
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
+import type { TimerEntry } from './state.ts';
 import { agentParty, itxAttrs, routeUsed, strategyParty } from './render.ts';
-import { tlibMsg } from '../protocol/message.ts';
 
-/** Where a new interaction starts: handled by the agent that submitted it, or queued. */
-export function created(agent: AgentState | undefined): Pick<Interaction, 'placement' | 'parties' | 'invitations'> {
+// ------------------------------------------------------------------------------------------------ deadlines
+
+/**
+ * When a handling agent's timer runs out if it does nothing more: the user-data key `handling-timeout` (seconds)
+ * overrides the queue's value, which overrides the global one. Undefined for an interaction without a queue (an agent
+ * submitted it without one): there is nowhere to return it to.
+ */
+export function handlingDeadline(
+  dir: Directory,
+  ix: Pick<Interaction, 'queue' | 'userData'>,
+  nowMs: number,
+): number | undefined {
+  if (ix.queue === '') return undefined;
+  const own = secondsOf(kvGet(ix.userData, 'handling-timeout'));
+  const ms = own === undefined ? (dir.queues.get(ix.queue)?.handlingMs ?? dir.handlingMs) : own * 1000;
+  return nowMs + ms;
+}
+
+/** When an invitation to this interaction is revoked: its queue's delivering timeout, or the global one. */
+export function deliveringDeadline(dir: Directory, ix: Pick<Interaction, 'queue'>, nowMs: number): number {
+  return nowMs + (dir.queues.get(ix.queue)?.deliveringMs ?? dir.deliveringMs);
+}
+
+function secondsOf(v: KvValue | undefined): number | undefined {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+// ------------------------------------------------------------------------------------------------ transitions
+
+/** Where a new interaction starts: handled by the agent that submitted it (its timer running), or queued. */
+export function created(
+  dir: Directory,
+  ix: Pick<Interaction, 'queue' | 'userData'>,
+  agent: AgentState | undefined,
+  nowMs: number,
+): Pick<Interaction, 'placement' | 'parties' | 'invitations'> {
   return agent
-    ? { placement: HANDLED, parties: [partyOf(agent)], invitations: NO_INVITATIONS }
+    ? {
+        placement: HANDLED,
+        parties: [partyOf(agent, handlingDeadline(dir, ix, nowMs))],
+        invitations: NO_INVITATIONS,
+      }
     : { placement: QUEUED, parties: NO_PARTIES, invitations: NO_INVITATIONS };
 }
 
-function partyOf(agent: AgentState): Party {
-  return { agentId: agent.id, placeId: agent.placeId, visibility: 'conference' };
+function partyOf(agent: AgentState, deadline: number | undefined): Party {
+  return deadline === undefined
+    ? { agentId: agent.id, placeId: agent.placeId, visibility: 'conference' }
+    : { agentId: agent.id, placeId: agent.placeId, visibility: 'conference', deadline };
 }
 
-/** Invites an agent (its first session gets EventInvite) and reports EventAgentInvited. */
+/**
+ * A handling agent acted on the interaction (any request that changes it): its handling timer starts again. Nothing
+ * for a requester that is not one of its parties.
+ */
+export function touched(dir: Directory, d: Draft, agentId: string, nowMs: number): void {
+  if (!isHandledBy(d, agentId)) return;
+  const deadline = handlingDeadline(dir, d, nowMs);
+  d.parties = d.parties.map((p) => {
+    if (p.agentId !== agentId) return p;
+    const { deadline: _old, ...rest } = p;
+    return deadline === undefined ? rest : { ...rest, deadline };
+  });
+}
+
+/** Invites an agent (its first session gets EventInvite; its delivering timer starts) and reports EventAgentInvited. */
 export function invite(
   tx: PlanBuilder,
+  ctx: Pick<Ctx, 'core'>,
   d: Draft,
   agent: AgentState,
   ticketId: number,
@@ -57,6 +116,7 @@ export function invite(
     sessionId,
     operation: 'deliver',
     ...via,
+    deadline: deliveringDeadline(ctx.core.dir, d, tx.nowMs),
   };
   d.invitations = [...d.invitations, inv];
   delete d.lastRejectedBy;
@@ -86,7 +146,7 @@ export function accept(
 ): void {
   d.invitations = without(d.invitations, inv);
   d.placement = HANDLED;
-  d.parties = [partyOf(agent)];
+  d.parties = [partyOf(agent, handlingDeadline(ctx.core.dir, d, tx.nowMs))];
   d.deliveredAt ??= tx.now;
   tx.report(d, 'EventPartyAdded', {
     ...actorAttrs,
@@ -101,33 +161,42 @@ export function accept(
 }
 
 /**
- * Ends a pending invitation (rejected, or withdrawn because the agent left): reporting EventRejected, the routing
- * engine that asked for it EventRouteUsed, a still-connected invited desktop EventRevoked (when withdrawn). The
- * interaction goes back to its queue; the router offers it again.
+ * Ends a pending invitation: `rejected` (RequestReject), `withdrawn` (the invited agent left) or `expired` (its
+ * delivering timeout passed). Reporting gets EventRejected (EventPartyRemoved of the invitee when expired), the
+ * routing engine that asked for it EventRouteUsed, a still-connected invited desktop EventRevoked (unless it rejected).
+ * The interaction goes back to its queue with its age; the router offers it again.
  */
 export function endInvitation(
   tx: PlanBuilder,
   ctx: Pick<Ctx, 'core'>,
   d: Draft,
   inv: Invitation,
-  result: 'rejected' | 'timeout',
+  result: 'rejected' | 'withdrawn' | 'expired',
   actorAttrs: Attrs = {},
   reason: Attrs = {},
 ): void {
   d.invitations = without(d.invitations, inv);
-  tx.report(d, 'EventRejected', {
-    ...actorAttrs,
-    ...reason,
-    AgentId: inv.agentId,
-    PlaceId: inv.placeId,
-    TenantId: d.tenantId,
-    PartyType: PartyType.ResourceParty,
-    TicketId: inv.ticketId,
-  });
+  if (result === 'expired') {
+    tx.report(d, 'EventPartyRemoved', {
+      ...agentParty(d.tenantId, inv.agentId, inv.placeId),
+      TicketId: inv.ticketId,
+      Operation: Operation.Timeout,
+    });
+  } else {
+    tx.report(d, 'EventRejected', {
+      ...actorAttrs,
+      ...reason,
+      AgentId: inv.agentId,
+      PlaceId: inv.placeId,
+      TenantId: d.tenantId,
+      PartyType: PartyType.ResourceParty,
+      TicketId: inv.ticketId,
+    });
+  }
   const state = ctx.core.state;
   if (inv.routerName) {
     for (const rs of state.sessionsNamed('RoutingEngine', inv.routerName)) {
-      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, result));
+      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, result === 'rejected' ? 'rejected' : 'timeout'));
     }
   }
   if (result !== 'rejected' && state.sessions.has(inv.sessionId)) {
@@ -137,9 +206,12 @@ export function endInvitation(
   d.placement = QUEUED;
 }
 
-/** Hands a waiting interaction to a routing engine: EventPartyAdded (strategy party), EventRouteRequest. */
-export function offerToEngine(tx: PlanBuilder, d: Draft, engine: Session): void {
-  d.placement = routingBy(engine.clientName);
+/**
+ * Hands a waiting interaction to a routing engine (its routing timer starts): EventPartyAdded (strategy party),
+ * EventRouteRequest.
+ */
+export function offerToEngine(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, engine: Session): void {
+  d.placement = { kind: 'routing', router: engine.clientName, deadline: tx.nowMs + ctx.core.dir.routingMs };
   d.submittedToRouterAt ??= tx.now;
   tx.report(d, 'EventPartyAdded', { ...strategyParty(d, engine.clientName), Operation: Operation.Route });
   const { InteractionUserData: _u, ...props } = itxAttrs(d);
@@ -199,18 +271,84 @@ export function routerLeft(tx: PlanBuilder, d: Draft, router: string): void {
 }
 
 /**
- * After a restart no session survives: an interaction held by a routing engine or being offered to an agent is
- * queued again (and offered again once a taker registers). Handled and parked interactions stay where they are.
+ * The handling timeout of one party passed: reporting EventPartyRemoved, the agent's desktops EventRevoked; when no
+ * party is left the interaction goes back to its queue (age kept) and is offered again.
+ */
+export function handlingExpired(tx: PlanBuilder, d: Draft, party: Party): void {
+  const placeId = party.placeId ?? tx.agent(party.agentId)?.placeId;
+  tx.report(d, 'EventPartyRemoved', {
+    ...agentParty(d.tenantId, party.agentId, placeId),
+    Operation: Operation.Timeout,
+  });
+  const revoked = isMsg('EventRevoked', {
+    ...itxAttrs(d),
+    EventTime: tx.now,
+    AgentId: party.agentId,
+    PlaceId: placeId,
+    Operation: Operation.Timeout,
+  });
+  for (const sid of tx.agent(party.agentId)?.sessions ?? []) tx.send(sid, revoked);
+  d.parties = d.parties.filter((p) => p !== party);
+  if (d.parties.length === 0) {
+    d.parties = NO_PARTIES;
+    d.placement = QUEUED;
+    d.placedInQueueAt = tx.now;
+  }
+}
+
+/**
+ * The routing timeout passed: the routing engine loses the interaction (EventAbandoned; reporting EventPartyRemoved of
+ * the strategy party) and it is queued again in the same queue, to be offered again.
+ */
+export function routingExpired(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, router: string): void {
+  tx.report(d, 'EventPartyRemoved', { ...strategyParty(d, router), Operation: Operation.Timeout });
+  const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: 'routing timeout' });
+  for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned);
+  d.placement = QUEUED;
+}
+
+/** A timer ran out (CoreState.timers): the transition it stands for, if the interaction still has that deadline. */
+export function expire(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, timer: TimerEntry): void {
+  switch (timer.kind) {
+    case 'delivering': {
+      const inv = d.invitations.find((i) => i.agentId === timer.who && i.deadline === timer.at);
+      if (inv) endInvitation(tx, ctx, d, inv, 'expired');
+      return;
+    }
+    case 'handling': {
+      const party = d.parties.find((p) => p.agentId === timer.who && p.deadline === timer.at);
+      if (party && d.placement.kind === 'handled') handlingExpired(tx, d, party);
+      return;
+    }
+    case 'routing':
+      if (d.placement.kind === 'routing' && d.placement.router === timer.who) routingExpired(tx, ctx, d, timer.who);
+      return;
+  }
+}
+
+/**
+ * After a restart no session survives. An interaction held by a routing engine is queued again (offered again once a
+ * taker registers). A pending invitation stays until its original deadline (then it is revoked as if unanswered; the
+ * agent may still accept it after logging in again); it no longer names a session or a routing engine to tell.
+ * Invitations stored without a deadline end at once. Handled and parked interactions stay where they are; their timers keep their deadlines.
  */
 export function restored(ix: Interaction): Interaction {
   if (ix.placement.kind !== 'routing' && ix.invitations.length === 0) return ix;
+  const invitations = ix.invitations
+    .filter((i) => i.deadline !== undefined)
+    .map((i): Invitation => {
+      const { routerName: _r, routeReferenceId: _ref, ...rest } = i;
+      return { ...rest, sessionId: NO_SESSION };
+    });
   return {
-    ...ix,
-    userData: ix.userData,
+    ...unpacked(ix),
     placement: ix.placement.kind === 'routing' ? QUEUED : ix.placement,
-    invitations: NO_INVITATIONS,
+    invitations: invitations.length ? invitations : NO_INVITATIONS,
   };
 }
+
+/** The session id of an invitation whose desktop is gone (session ids start at 1001). */
+const NO_SESSION = 0;
 
 function without<T>(list: readonly T[], item: T): readonly T[] {
   const out = list.filter((x) => x !== item);

@@ -38,6 +38,8 @@ export class PlanBuilder {
     readonly state: CoreState,
     /** This command's time, as event times carry it. */
     readonly now: string,
+    /** The same time in ms since the epoch (deadlines are counted from it). */
+    readonly nowMs: number = Date.parse(now),
   ) {}
 
   // ------------------------------------------------------------ reads through the overlay

@@ -19,6 +19,7 @@ import { routerOf, type Interaction } from './model/interaction.ts';
 import type { Draft } from './plan.ts';
 import { attachedDataChanged, itxAttrs } from './render.ts';
 import { Audience } from './audience.ts';
+import { touched } from './interaction-machine.ts';
 import { SYSTEM_PROPERTIES } from './system-properties.ts';
 
 export function changeProperties(ctx: Ctx<'RequestChangeProperties'>): void {
@@ -136,6 +137,9 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
     const pk = userData.find((p) => p.key === 'ParentId');
     if (pk && typeof pk.value === 'string') d.parentId = pk.value;
   }
+  // A handling agent acting on its interaction starts its handling timer again (with the new user data's
+  // `handling-timeout`, if it changed).
+  if (s.agentId !== undefined) touched(ctx.core.dir, d, s.agentId, tx.nowMs);
   // The requester: its ack (EventAttachedDataChanged stands in for EventAck on the T-Library facade).
   if (m.protocol === 'tlib') {
     tx.send(s.id, attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted));

@@ -42,10 +42,10 @@ export function route(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>): void {
     const d = unpacked(best);
     if (dir.queues.get(best.queue)?.routing === 'external') {
       const list = engines ?? routableEngines(ctx);
-      offerToEngine(tx, d, list[ctx.core.nextRouterTurn() % list.length] as (typeof list)[number]);
+      offerToEngine(tx, ctx, d, list[ctx.core.nextRouterTurn() % list.length] as (typeof list)[number]);
     } else {
       const agent = pickAgent(tx, state.availableIn(bestKey), best.lastRejectedBy);
-      invite(tx, d, agent, ctx.core.nextTicketId(), {}, {});
+      invite(tx, ctx, d, agent, ctx.core.nextTicketId(), {}, {});
     }
     tx.put(d);
     state.apply(tx.takeChanges());

@@ -38,7 +38,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
     case 1: {
       const agent = targetAgent(ctx, d, a.TargetAgent, a.TargetPlace);
       partyRemoved(Operation.Route);
-      invite(tx, d, agent, core.nextTicketId(), act, {
+      invite(tx, ctx, d, agent, core.nextTicketId(), act, {
         routerName,
         ...(a.ReferenceId !== undefined ? { routeReferenceId: a.ReferenceId } : {}),
       });

@@ -64,6 +64,25 @@ function compareAge(a: Interaction, b: Interaction): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** What a timer does when it runs out: revoke an invitation, return a handled or routing-held interaction. */
+export type TimerKind = 'delivering' | 'handling' | 'routing';
+
+/** One armed timer: due at `at` (ms since the epoch), for interaction `id`; `who` is the agent or routing engine. */
+export interface TimerEntry {
+  readonly at: number;
+  readonly id: string;
+  readonly kind: TimerKind;
+  readonly who: string;
+}
+
+function compareTimer(a: TimerEntry, b: TimerEntry): number {
+  return a.at - b.at || cmpText(a.id, b.id) || cmpText(a.kind, b.kind) || cmpText(a.who, b.who);
+}
+
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function compareAvail(a: AvailEntry, b: AvailEntry): number {
   return a.stamp - b.stamp || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
 }
@@ -110,6 +129,12 @@ export class CoreState {
   readonly placeOccupant = new Map<string, string>();
   /** Pairs where an interaction started waiting or an agent became available since the router last looked. */
   readonly dirty = new Set<PairKey>();
+
+  /**
+   * Every armed timer of every interaction, soonest first: the deadlines stored in its invitations, its parties and
+   * its routing placement (so they survive a restart with the interaction). O(log n) per change.
+   */
+  readonly timers = new SortedSet<TimerEntry>(compareTimer);
 
   /** The views' indexes (kept by apply like the others). */
   readonly views: Views;
@@ -350,21 +375,33 @@ export class CoreState {
     next?: Interaction,
   ): void {
     const router = routerOf(ix);
-    if (router !== undefined) setIndex(this.byRouter, router, ix.id, sign);
+    if (router !== undefined) {
+      setIndex(this.byRouter, router, ix.id, sign);
+      const at = (ix.placement as { deadline?: number }).deadline;
+      if (at !== undefined) this.timer(sign, { at, id: ix.id, kind: 'routing', who: router });
+    }
     for (const inv of ix.invitations) {
       if (inv.routerName !== undefined && inv.routerName !== router)
         setIndex(this.byRouter, inv.routerName, ix.id, sign);
       setIndex(this.byInvitee, inv.agentId, ix.id, sign);
       this.addLoad(inv.agentId, ix.mediaType, sign, touch, next);
+      if (inv.deadline !== undefined)
+        this.timer(sign, { at: inv.deadline, id: ix.id, kind: 'delivering', who: inv.agentId });
     }
     if (ix.placement.kind === 'handled') {
       for (const p of ix.parties) {
         setIndex(this.byHandler, p.agentId, ix.id, sign);
         this.addLoad(p.agentId, ix.mediaType, sign, touch, next);
+        if (p.deadline !== undefined) this.timer(sign, { at: p.deadline, id: ix.id, kind: 'handling', who: p.agentId });
       }
     }
     const ext = externalIdOf(ix);
     if (ext !== undefined) setIndex(this.byExternalId, ext, ix.id, sign);
+  }
+
+  private timer(sign: 1 | -1, entry: TimerEntry): void {
+    if (sign === 1) this.timers.add(entry);
+    else this.timers.delete(entry);
   }
 
   private addLoad(

@@ -83,7 +83,7 @@ export function submit(ctx: Ctx<'RequestSubmit'>): void {
     type: intern(type),
     subtype: intern(subtype),
     queue: intern(queue ?? ''),
-    ...created(agent),
+    ...created(core.dir, { queue: queue ?? '', userData }, agent, tx.nowMs),
     submittedBy: s.clientName,
     submittedAt: tx.now,
     receivedAt: a.ReceivedAt ?? tx.now,

@@ -73,6 +73,10 @@ export class IxsServer implements ConnectionHandler {
   private delivered: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly allClosedWaiters: (() => void)[] = [];
+  /** The one timeout armed for the core's soonest deadline, and that deadline. */
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private timersOn = false;
 
   constructor(private readonly opts: IxsServerOptions) {
     this.core = new Core({
@@ -96,7 +100,42 @@ export class IxsServer implements ConnectionHandler {
     this.core.load(ixs);
     this.opts.metrics.interactions.set(this.core.interactions.size);
     this.log.info({ interactions: ixs.length }, 'state loaded');
+    // Deadlines that passed while the server was down fire at once; the others at their original time.
+    this.timersOn = true;
+    this.armTimer();
   }
+
+  /** Stops firing timers (draining: what is still armed stays stored and fires after the next start). */
+  stopTimers(): void {
+    this.timersOn = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  /**
+   * Keeps one timeout armed for the core's soonest deadline (the core keeps every deadline in one ordered index, so
+   * this is one lookup). A deadline that moved later lets the armed timeout fire early and find nothing due.
+   */
+  private armTimer(): void {
+    if (!this.timersOn) return;
+    const at = this.core.nextDeadline();
+    if (at === undefined || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    const clock = this.opts.clock ?? Date.now;
+    // At most an hour at a time (setTimeout's range is about 24 days; a clock that jumps is caught up hourly).
+    const delay = Math.min(Math.max(0, at - clock()), 3_600_000);
+    this.timer = setTimeout(this.fireTimers, delay);
+  }
+
+  private readonly fireTimers = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (!this.timersOn) return;
+    this.enqueue(this.core.tick());
+    this.armTimer();
+  };
 
   // ------------------------------------------------------------ ConnectionHandler
 
@@ -295,6 +334,8 @@ export class IxsServer implements ConnectionHandler {
    * without are sent at once when nothing is waiting (otherwise they queue too, so each connection keeps its order).
    */
   private enqueue(plan: Outgoing): void {
+    // Any plan may have armed or moved a deadline (an invitation, an accept, a change by the handling agent).
+    if (plan.store.length) this.armTimer();
     if (plan.store.length === 0 && this.pending.length === 0 && this.inFlight === 0) {
       this.deliverBatch([plan]);
       return;

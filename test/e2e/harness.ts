@@ -3,7 +3,7 @@
  * sockets. No mocks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
@@ -39,6 +39,18 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const p of live) p.kill('SIGKILL');
 });
+
+/**
+ * A copy of a configuration file with some `settings` changed (e.g. short timeouts), written to a fresh temp folder;
+ * returns its path.
+ */
+export function configWith(settings: Json, base: string = FIXTURE_CONFIG): string {
+  const config = JSON.parse(readFileSync(base, 'utf8')) as Json & { settings?: Json };
+  config.settings = { ...(config.settings ?? {}), ...settings };
+  const path = join(mkdtempSync(join(tmpdir(), 'ixs-config-')), 'config.json');
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
 
 /** Starts `ixs serve` on port 0. Reuses `dataDir` when given (restart tests). */
 export async function startServer(

@@ -69,7 +69,8 @@ describe('queue and view gauges on /metrics', () => {
     assert.deepEqual(await gauge(srv, 'ixs_view_interactions'), expectViews);
     assert.deepEqual(await gauge(srv, 'ixs_queue_waiting'), expectWaiting);
 
-    // After a restart the indexes are rebuilt from the store: the same numbers (the offered one is queued again).
+    // After a restart the indexes are rebuilt from the store: the same numbers, but the interaction offered to a1 is
+    // queued again (the stop closed a1's desktop, which withdrew its invitation before the store closed).
     const dataDir = srv.dataDir;
     assert.equal(await srv.stop(), 0);
     srv = await startServer({ config: CONFIG, dataDir });

@@ -173,7 +173,12 @@ describe('Core', () => {
     const rr = r.plan.out.find((o) => o.message.name === 'EventRouteRequest');
     assert.equal(rr?.to, r.session.id);
     assert.equal(rr?.message.attrs.ConnId, 'IXN-1');
-    assert.deepEqual(core.interactions.get('IXN-1')?.placement, { kind: 'routing', router: 'URS' });
+    // Held by the engine until the routing timeout (43,200 s by default) takes it back.
+    assert.deepEqual(core.interactions.get('IXN-1')?.placement, {
+      kind: 'routing',
+      router: 'URS',
+      deadline: T0 + 43_200_000,
+    });
     const p = core.handle(
       r.session,
       tlibMsg('RequestUpdateUserData', { ReferenceId: 4, ConnId: 'IXN-1', UserData: [{ key: 'k', value: 'v' }] }),

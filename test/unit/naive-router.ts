@@ -113,7 +113,7 @@ export function naiveRouter(config: Config): Route {
         const pick = available.find((id) => id !== ix.lastRejectedBy) ?? available.find(() => true);
         if (pick === undefined) continue;
         const d = unpacked(ix);
-        invite(tx, d, state.agents.get(pick) as AgentState, ctx.core.nextTicketId(), {}, {});
+        invite(tx, ctx, d, state.agents.get(pick) as AgentState, ctx.core.nextTicketId(), {}, {});
         tx.put(d);
         state.apply(tx.takeChanges());
         offered = true;

@@ -2,8 +2,9 @@
  * Model-based test of the built-in router: the indexed core and the same core driven by a naive reference router
  * (test/unit/naive-router.ts: plain scans over everything) get the same random sequences of logins, logouts,
  * readiness and DND changes, submits with priorities, property changes (same or new priority), accepts, rejects, stops,
- * lost connections and clock ticks.
+ * lost connections, changes by handling agents and clock ticks that fire timers (delivering and handling timeouts).
  * Every command must produce exactly the same plan in both: the same offers, to the same agents, in the same order.
+ * After every step the ordered timer index must equal a naive scan of every deadline of every interaction.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -40,10 +41,16 @@ const CONFIG: ConfigInput = {
   agentGroups: [{ name: 'G', tenant: 1, agents: ['a3', 'a4', 'a5', 'a6'] }],
   queues: [
     { name: 'Q1', tenant: 1, routing: { agents: ['a1', 'a2', 'a3'] } },
-    { name: 'Q2', tenant: 1, routing: { agentGroups: ['G'], skill: 'english >= 6 OR billing > 8' } },
+    {
+      name: 'Q2',
+      tenant: 1,
+      routing: { agentGroups: ['G'], skill: 'english >= 6 OR billing > 8' },
+      timeouts: { delivering: 1, handling: 3 },
+    },
     { name: 'Q3', tenant: 1, routing: { agents: AGENTS } },
     { name: 'Hold', tenant: 1 },
   ],
+  settings: { deliveringTimeout: 2, handlingTimeout: 6 },
 };
 
 type Op =
@@ -56,6 +63,7 @@ type Op =
   | { t: 'stop'; k: number }
   | { t: 'change'; k: number; priority: number | null; subject: string }
   | { t: 'drop'; agent: number }
+  | { t: 'work'; agent: number; k: number }
   | { t: 'tick'; ms: number };
 
 const agent = fc.integer({ min: 0, max: AGENTS.length - 1 });
@@ -88,6 +96,7 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
   },
   fc.record({ t: fc.constant('drop' as const), agent }),
+  fc.record({ t: fc.constant('work' as const), agent, k: fc.nat(5) }),
   fc.record({ t: fc.constant('tick' as const), ms: fc.constantFrom(0, 400, 1000, 5000) }),
 );
 
@@ -176,12 +185,56 @@ function world(config: Config, naive: boolean) {
         desks[op.agent] = again.session;
         return [closed, again.plan];
       }
+      case 'work': {
+        // The handling agent changes one of its interactions: its handling timer starts again.
+        const mine = [...core.state.handledBy(AGENTS[op.agent] as string)].sort();
+        const id = mine[op.k % Math.max(1, mine.length)] ?? 'none';
+        return [
+          handle(desk(op.agent), 'RequestChangeProperties', {
+            InteractionId: id,
+            ChangedProperties: [{ key: 'Note', value: String(now) }],
+          }),
+        ];
+      }
       case 'tick':
         now += op.ms;
-        return [];
+        return [core.tick()];
     }
   };
   return { core, step };
+}
+
+/** Every deadline of every interaction, found by looking at each one: what the timer index must hold. */
+function naiveTimers(core: Core): string[] {
+  const out: { at: number; key: string }[] = [];
+  for (const ix of core.state.interactions.values()) {
+    if (ix.placement.kind === 'routing' && ix.placement.deadline !== undefined)
+      out.push({ at: ix.placement.deadline, key: `routing ${ix.id} ${ix.placement.router}` });
+    for (const i of ix.invitations)
+      if (i.deadline !== undefined) out.push({ at: i.deadline, key: `delivering ${ix.id} ${i.agentId}` });
+    if (ix.placement.kind === 'handled')
+      for (const p of ix.parties)
+        if (p.deadline !== undefined) out.push({ at: p.deadline, key: `handling ${ix.id} ${p.agentId}` });
+  }
+  return out
+    .sort(
+      (a, b) =>
+        a.at - b.at ||
+        (a.key.split(' ')[1]! < b.key.split(' ')[1]!
+          ? -1
+          : a.key.split(' ')[1]! > b.key.split(' ')[1]!
+            ? 1
+            : a.key < b.key
+              ? -1
+              : a.key > b.key
+                ? 1
+                : 0),
+    )
+    .map((t) => `${String(t.at)} ${t.key}`);
+}
+
+function indexedTimers(core: Core): string[] {
+  return [...core.state.timers].map((t) => `${String(t.at)} ${t.kind} ${t.id} ${t.who}`);
 }
 
 function invitesIn(plans: Plan[]): string[] {
@@ -197,6 +250,7 @@ describe('built-in router: indexed vs naive reference (model-based)', () => {
 
   it('the same random sequences give the same plans, offer for offer', () => {
     let offers = 0;
+    let expiries = 0;
     fc.assert(
       fc.property(fc.array(OPS, { minLength: 20, maxLength: 150, size: 'max' }), (ops) => {
         const indexed = world(config, false);
@@ -205,7 +259,13 @@ describe('built-in router: indexed vs naive reference (model-based)', () => {
           const a = indexed.step(op);
           const b = naive.step(op);
           assert.deepEqual(a, b, `step ${String(i)} ${JSON.stringify(op)}`);
+          assert.deepEqual(indexedTimers(indexed.core), naiveTimers(indexed.core), `timers after step ${String(i)}`);
           offers += invitesIn(a).length;
+          expiries += a.reduce(
+            (n, p) =>
+              n + p.out.filter((o) => o.message.name === 'EventRevoked' && o.message.attrs.Operation === 8).length,
+            0,
+          );
         }
         // Same resulting state, and no agent above its capacity.
         const plain = (w: typeof indexed): unknown[] => [...w.core.state.interactions.values()].map(unpacked);
@@ -218,5 +278,6 @@ describe('built-in router: indexed vs naive reference (model-based)', () => {
       { numRuns: 300 },
     );
     assert.ok(offers > 500, `the runs made offers (${String(offers)})`);
+    assert.ok(expiries > 50, `timers fired in the runs (${String(expiries)} timeouts revoked work)`);
   });
 });

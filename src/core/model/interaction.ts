@@ -22,7 +22,12 @@ export type IxnState = 0 | 2 | 3;
  */
 export type Placement =
   | { readonly kind: 'queued' }
-  | { readonly kind: 'routing'; readonly router: string }
+  | {
+      readonly kind: 'routing';
+      readonly router: string;
+      /** When the routing timeout takes it back (ms since the epoch); absent on records stored before timers. */
+      readonly deadline?: number;
+    }
   | { readonly kind: 'workbin'; readonly workbin: string; readonly agentId?: string; readonly placeId?: string }
   | { readonly kind: 'handled' };
 
@@ -35,6 +40,11 @@ export interface Party {
   /** The place it works at (absent only on records stored before parties were; read the agent's login then). */
   readonly placeId?: string;
   readonly visibility: Visibility;
+  /**
+   * When its handling timeout returns the interaction to its queue (ms since the epoch), restarted by every change the
+   * agent makes to it; absent when there is no queue to return to (submitted by an agent without one).
+   */
+  readonly deadline?: number;
 }
 
 /** A pending invitation: EventInvite sent, RequestAccept or RequestReject awaited. */
@@ -50,6 +60,8 @@ export interface Invitation {
   readonly routerName?: string;
   /** ReferenceId of that RequestRouteCall (echoed by EventRouteUsed). */
   readonly routeReferenceId?: number;
+  /** When the delivering timeout revokes it (ms since the epoch); absent on records stored before timers. */
+  readonly deadline?: number;
 }
 
 /** One live interaction: everything that is persisted. */
@@ -109,7 +121,7 @@ export function sharedPlacement(p: Placement): Placement {
     case 'handled':
       return HANDLED;
     case 'routing':
-      return routingBy(p.router);
+      return p.deadline === undefined ? routingBy(p.router) : p;
     default:
       return p;
   }
