@@ -22,6 +22,7 @@ import type { Session } from './model/session.ts';
 import type { PlanBuilder } from './plan.ts';
 import { changeProperties, deleteUserData, getProperties, updateUserData } from './properties.ts';
 import { routeCall } from './routing-engine.ts';
+import { hold, leaveInteraction, placeInQueueRequest, placeInWorkbinRequest } from './moving.ts';
 import { stopProcessing } from './stop.ts';
 import { submit } from './submit.ts';
 
@@ -51,6 +52,12 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestChangeProperties: { run: changeProperties },
   RequestGetInteractionProperties: { run: getProperties },
   RequestStopProcessing: { run: stopProcessing },
+  // moving work (moving.ts)
+  RequestPlaceInQueue: { clients: ['MediaServer', 'AgentApplication'], login: true, run: placeInQueueRequest },
+  RequestPlaceInWorkbin: { clients: ['MediaServer', 'AgentApplication'], login: true, run: placeInWorkbinRequest },
+  RequestLeaveInteraction: agentCommand(leaveInteraction),
+  RequestHold: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(true) },
+  RequestResume: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(false) },
   // routing engines over the T-Library facade (routing-engine.ts, properties.ts)
   RequestRouteCall: { clients: ['RoutingEngine'], run: routeCall },
   RequestUpdateUserData: { clients: ['RoutingEngine'], run: updateUserData },

@@ -133,7 +133,7 @@ export function checkVersion(ix: Interaction, expected: AttrValue | undefined): 
   }
 }
 
-export function checkUserDataSize(ctx: Ctx, ud: KvList, what: string): void {
+export function checkUserDataSize(ctx: Pick<Ctx, 'core'>, ud: KvList, what: string): void {
   const bytes = kvWireSize(ud);
   const cap = ctx.core.dir.config.limits.maxUserDataBytes;
   if (bytes > cap) {

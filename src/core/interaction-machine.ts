@@ -238,7 +238,7 @@ export function placeInWorkbin(
   tx: PlanBuilder,
   d: Draft,
   workbin: string,
-  owner: { agentId: string } | { placeId: string },
+  owner: { agentId: string } | { placeId: string } | { agentGroupId: string } | { placeGroupId: string },
 ): void {
   moveTo(tx, d, workbin, { kind: 'workbin', workbin, ...owner });
 }
@@ -249,6 +249,85 @@ function moveTo(tx: PlanBuilder, d: Draft, queue: string, placement: Placement):
   d.placedInQueueAt = tx.now;
   d.placement = placement;
   d.parties = NO_PARTIES;
+}
+
+/**
+ * Takes an interaction away from whoever has it before it moves (RequestPlaceInQueue, RequestPlaceInWorkbin): every
+ * handling party is reported removed (EventPartyRemoved, Operation `op`) and its desktops, other than the requester's
+ * session, get EventRevoked; a routing engine holding it is reported removed and gets EventAbandoned.
+ */
+export function detach(
+  tx: PlanBuilder,
+  ctx: Pick<Ctx, 'core'>,
+  d: Draft,
+  op: number,
+  actorAttrs: Attrs,
+  reason: Attrs,
+  requester: number,
+): void {
+  if (d.placement.kind === 'handled') {
+    for (const p of d.parties) {
+      const placeId = p.placeId ?? tx.agent(p.agentId)?.placeId;
+      tx.report(d, 'EventPartyRemoved', {
+        ...actorAttrs,
+        ...agentParty(d.tenantId, p.agentId, placeId),
+        Operation: op,
+        ...reason,
+      });
+      const revoked = isMsg('EventRevoked', {
+        ...itxAttrs(d),
+        EventTime: tx.now,
+        ...actorAttrs,
+        AgentId: p.agentId,
+        PlaceId: placeId,
+        Operation: op,
+        ...reason,
+      });
+      for (const sid of tx.agent(p.agentId)?.sessions ?? []) if (sid !== requester) tx.send(sid, revoked);
+    }
+  } else if (d.placement.kind === 'routing') {
+    const router = d.placement.router;
+    tx.report(d, 'EventPartyRemoved', { ...actorAttrs, ...strategyParty(d, router), Operation: op, ...reason });
+    const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue });
+    for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned);
+  }
+  d.parties = NO_PARTIES;
+}
+
+/**
+ * A handling party leaves (RequestLeaveInteraction): reported as EventPartyRemoved (Operation Leave); the parties that
+ * stay get EventPartyRemoved on their desktops; when nobody is left the interaction goes back to its queue
+ * (EventPlacedInQueue) and is offered again.
+ */
+export function leave(tx: PlanBuilder, d: Draft, party: Party, actorAttrs: Attrs, reason: Attrs): void {
+  const placeId = party.placeId ?? tx.agent(party.agentId)?.placeId;
+  const removed = tx.report(d, 'EventPartyRemoved', {
+    ...actorAttrs,
+    ...agentParty(d.tenantId, party.agentId, placeId),
+    Operation: Operation.Leave,
+    ...reason,
+  });
+  d.parties = d.parties.filter((p) => p !== party);
+  for (const p of d.parties) for (const sid of tx.agent(p.agentId)?.sessions ?? []) tx.send(sid, removed);
+  if (d.parties.length === 0) {
+    d.parties = NO_PARTIES;
+    const old = d.queue;
+    placeInQueue(tx, d, d.queue);
+    tx.report(d, 'EventPlacedInQueue', { ...actorAttrs, OldQueue: old, ...reason });
+  }
+}
+
+/** Puts an interaction on hold (never offered while held) or takes it off, reporting EventHeld / EventResumed. */
+export function setHeld(tx: PlanBuilder, d: Draft, held: boolean, actorAttrs: Attrs): void {
+  if (held) {
+    d.held = true;
+    d.heldAt = tx.now;
+  } else {
+    delete d.held;
+    delete d.heldAt;
+  }
+  // (The catalogue's EventHeld and EventResumed carry no ReasonInfo.)
+  tx.report(d, held ? 'EventHeld' : 'EventResumed', actorAttrs);
 }
 
 /**

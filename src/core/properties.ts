@@ -29,6 +29,21 @@ export function changeProperties(ctx: Ctx<'RequestChangeProperties'>): void {
   const added = a.AddedProperties ?? [];
   const changed = a.ChangedProperties ?? [];
   const deleted = a.DeletedProperties ?? [];
+  checkDelta(d, added, changed, deleted);
+  applyChange(
+    ctx,
+    d,
+    added,
+    changed,
+    deleted.map((p) => p.key),
+  );
+}
+
+/**
+ * The rules of a change of properties (lifecycle and seed contract): no key twice, no read-only system property, an
+ * added key must be new and a deleted one must exist.
+ */
+export function checkDelta(d: Interaction, added: KvList, changed: KvList, deleted: KvList): void {
   const seen = new Map<string, string>();
   for (const [list, label] of [
     [added, 'AddedProperties'],
@@ -65,13 +80,6 @@ export function changeProperties(ctx: Ctx<'RequestChangeProperties'>): void {
       );
     }
   }
-  applyChange(
-    ctx,
-    d,
-    added,
-    changed,
-    deleted.map((p) => p.key),
-  );
 }
 
 /** T-Library RequestUpdateUserData: merges user data (existing keys replaced, new keys added). */
@@ -117,6 +125,56 @@ export function deleteUserData(ctx: Ctx<'RequestDeleteUserData'>): void {
  */
 function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted: readonly string[]): void {
   const { tx, s, m } = ctx;
+  const { evAdded, evChanged, evDeleted, noChange } = mergeDelta(ctx, d, added, changed, deleted);
+  // A handling agent acting on its interaction starts its handling timer again (with the new user data's
+  // `handling-timeout`, if it changed).
+  if (s.agentId !== undefined) touched(ctx.core.dir, d, s.agentId, tx.nowMs);
+  // The requester: its ack (EventAttachedDataChanged stands in for EventAck on the T-Library facade).
+  if (m.protocol === 'tlib') {
+    tx.send(s.id, attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted));
+  } else {
+    tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId, Version: d.version }));
+  }
+  if (noChange) return;
+  // The same message object for reporting engines, agents and the media server: it is encoded only once.
+  const pc = tx.report(d, 'EventPropertiesChanged', {
+    ...actor(ctx, d),
+    ...deltaAttrs(evAdded, evChanged, evDeleted),
+    Version: d.version,
+  });
+  const audience = new Audience(ctx);
+  audience.handlers(d, pc);
+  if (routerOf(d) !== undefined) audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted));
+  audience.submitter(d, (ms) => ms.wantsPropertiesChanged, pc);
+  tx.put(d, true);
+}
+
+/** A change as reported: what was added (including changed keys that were new), changed and deleted. */
+export interface Delta {
+  readonly evAdded: KvList;
+  readonly evChanged: KvList;
+  readonly evDeleted: KvList;
+  /** Nothing changed (every changed value was the same, nothing added or deleted). */
+  readonly noChange: boolean;
+}
+
+/** The attributes of EventPropertiesChanged for a change (empty lists left out). */
+export function deltaAttrs(evAdded: KvList, evChanged: KvList, evDeleted: KvList): Record<string, KvList> {
+  return {
+    ...(evAdded.length ? { AddedProperties: evAdded } : {}),
+    ...(evChanged.length ? { ChangedProperties: evChanged } : {}),
+    ...(evDeleted.length ? { DeletedProperties: evDeleted } : {}),
+  };
+}
+
+/** Applies a checked change to the draft's user data (a new version when anything changed). */
+export function mergeDelta(
+  ctx: Pick<Ctx, 'core'>,
+  d: Draft,
+  added: KvList,
+  changed: KvList,
+  deleted: readonly string[],
+): Delta {
   const next = new Map<string, KvValue>(d.userData.map((p) => [p.key, p.value]));
   const evAdded: KvPair[] = [...added];
   const evChanged: KvPair[] = [];
@@ -137,28 +195,7 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
     const pk = userData.find((p) => p.key === 'ParentId');
     if (pk && typeof pk.value === 'string') d.parentId = pk.value;
   }
-  // A handling agent acting on its interaction starts its handling timer again (with the new user data's
-  // `handling-timeout`, if it changed).
-  if (s.agentId !== undefined) touched(ctx.core.dir, d, s.agentId, tx.nowMs);
-  // The requester: its ack (EventAttachedDataChanged stands in for EventAck on the T-Library facade).
-  if (m.protocol === 'tlib') {
-    tx.send(s.id, attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted));
-  } else {
-    tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId, Version: d.version }));
-  }
-  if (noChange) return;
-  const delta = {
-    ...(evAdded.length ? { AddedProperties: evAdded } : {}),
-    ...(evChanged.length ? { ChangedProperties: evChanged } : {}),
-    ...(evDeleted.length ? { DeletedProperties: evDeleted } : {}),
-  };
-  // The same message object for reporting engines, agents and the media server: it is encoded only once.
-  const pc = tx.report(d, 'EventPropertiesChanged', { ...actor(ctx, d), ...delta, Version: d.version });
-  const audience = new Audience(ctx);
-  audience.handlers(d, pc);
-  if (routerOf(d) !== undefined) audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted));
-  audience.submitter(d, (ms) => ms.wantsPropertiesChanged, pc);
-  tx.put(d, true);
+  return { evAdded, evChanged, evDeleted, noChange };
 }
 
 export function getProperties(ctx: Ctx<'RequestGetInteractionProperties'>): void {

@@ -30,11 +30,16 @@ export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
   if (ix.deliveredAt !== undefined) a.InteractionDeliveredAt = ix.deliveredAt;
   if (ix.placedInQueueAt !== undefined) a.InteractionPlacedInQueueAt = ix.placedInQueueAt;
   if (ix.movedToQueueAt !== undefined) a.InteractionMovedToQueueAt = ix.movedToQueueAt;
+  // Carried only while held (absent reads as not held), so that messages about interactions never held are unchanged.
+  if (ix.held === true) a.InteractionIsHeld = true;
+  if (ix.heldAt !== undefined) a.InteractionHeldAt = ix.heldAt;
   const p = ix.placement;
   if (p.kind === 'workbin') {
     a.InteractionWorkbinTypeId = p.workbin;
     if (p.agentId !== undefined) a.InteractionAgentId = p.agentId;
     if (p.placeId !== undefined) a.InteractionPlaceId = p.placeId;
+    if (p.agentGroupId !== undefined) a.InteractionGroupId = p.agentGroupId;
+    if (p.placeGroupId !== undefined) a.InteractionPlaceGroupId = p.placeGroupId;
   }
   return a;
 }

@@ -96,7 +96,7 @@ export function naiveRouter(config: Config): Route {
     for (;;) {
       observe(state);
       const waiting = [...state.interactions.values()]
-        .filter((ix) => ix.placement.kind === 'queued' && ix.invitations.length === 0)
+        .filter((ix) => ix.placement.kind === 'queued' && ix.invitations.length === 0 && ix.held !== true)
         .sort(before);
       let offered = false;
       for (const ix of waiting) {

@@ -2,7 +2,8 @@
  * Model-based test of the built-in router: the indexed core and the same core driven by a naive reference router
  * (test/unit/naive-router.ts: plain scans over everything) get the same random sequences of logins, logouts,
  * readiness and DND changes, submits with priorities, property changes (same or new priority), accepts, rejects, stops,
- * lost connections, changes by handling agents and clock ticks that fire timers (delivering and handling timeouts).
+ * lost connections, changes by handling agents, holds and resumes, moves to other queues and clock ticks that fire
+ * timers (delivering and handling timeouts).
  * Every command must produce exactly the same plan in both: the same offers, to the same agents, in the same order.
  * After every step the ordered timer index must equal a naive scan of every deadline of every interaction.
  */
@@ -64,6 +65,8 @@ type Op =
   | { t: 'change'; k: number; priority: number | null; subject: string }
   | { t: 'drop'; agent: number }
   | { t: 'work'; agent: number; k: number }
+  | { t: 'hold'; k: number; on: boolean }
+  | { t: 'move'; k: number; queue: number }
   | { t: 'tick'; ms: number };
 
 const agent = fc.integer({ min: 0, max: AGENTS.length - 1 });
@@ -97,6 +100,12 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
   },
   fc.record({ t: fc.constant('drop' as const), agent }),
   fc.record({ t: fc.constant('work' as const), agent, k: fc.nat(5) }),
+  fc.record({ t: fc.constant('hold' as const), k: fc.nat(30), on: fc.boolean() }),
+  fc.record({
+    t: fc.constant('move' as const),
+    k: fc.nat(30),
+    queue: fc.integer({ min: 0, max: QUEUES.length - 1 }),
+  }),
   fc.record({ t: fc.constant('tick' as const), ms: fc.constantFrom(0, 400, 1000, 5000) }),
 );
 
@@ -195,6 +204,18 @@ function world(config: Config, naive: boolean) {
             ChangedProperties: [{ key: 'Note', value: String(now) }],
           }),
         ];
+      }
+      case 'hold': {
+        // The media server holds or resumes one of its interactions (held ones are never offered).
+        const ids = [...core.state.interactions.keys()].sort();
+        const id = ids[op.k % Math.max(1, ids.length)] ?? 'none';
+        return [handle(mail, op.on ? 'RequestHold' : 'RequestResume', { InteractionId: id })];
+      }
+      case 'move': {
+        // The media server moves one of its interactions to another queue (taking it from its handler, if any).
+        const ids = [...core.state.interactions.keys()].sort();
+        const id = ids[op.k % Math.max(1, ids.length)] ?? 'none';
+        return [handle(mail, 'RequestPlaceInQueue', { InteractionId: id, Queue: QUEUES[op.queue] as string })];
       }
       case 'tick':
         now += op.ms;

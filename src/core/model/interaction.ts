@@ -28,7 +28,15 @@ export type Placement =
       /** When the routing timeout takes it back (ms since the epoch); absent on records stored before timers. */
       readonly deadline?: number;
     }
-  | { readonly kind: 'workbin'; readonly workbin: string; readonly agentId?: string; readonly placeId?: string }
+  | {
+      readonly kind: 'workbin';
+      readonly workbin: string;
+      /** Its owner: exactly one of these, by the workbin's type. */
+      readonly agentId?: string;
+      readonly placeId?: string;
+      readonly agentGroupId?: string;
+      readonly placeGroupId?: string;
+    }
   | { readonly kind: 'handled' };
 
 /** How a party takes part (lifecycle §5: conference visibility modes; only `conference` is used so far). */
@@ -90,6 +98,9 @@ export interface Interaction {
   readonly eventSeq: number;
   /** The agent that last rejected it: offered it again only when no other candidate is available. */
   readonly lastRejectedBy?: string;
+  /** On hold (RequestHold, or placed with Hold): never offered while held. */
+  readonly held?: boolean;
+  readonly heldAt?: string;
   readonly submittedToRouterAt?: string;
   readonly deliveredAt?: string;
   readonly placedInQueueAt?: string;
@@ -140,8 +151,8 @@ export function stateOf(ix: Pick<Interaction, 'placement'>): IxnState {
 }
 
 /** Whether an interaction waits in its queue for someone to take it. */
-export function isWaiting(ix: Pick<Interaction, 'placement' | 'invitations'>): boolean {
-  return ix.placement.kind === 'queued' && ix.invitations.length === 0;
+export function isWaiting(ix: Pick<Interaction, 'placement' | 'invitations' | 'held'>): boolean {
+  return ix.placement.kind === 'queued' && ix.invitations.length === 0 && ix.held !== true;
 }
 
 /** The routing engine holding it (placement `routing`), if one does. */

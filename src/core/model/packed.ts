@@ -62,6 +62,8 @@ const REQUIRED_FIELDS = [
 const OPTIONAL_FIELDS = [
   'parentId',
   'lastRejectedBy',
+  'held',
+  'heldAt',
   'submittedToRouterAt',
   'deliveredAt',
   'placedInQueueAt',

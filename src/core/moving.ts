@@ -1,0 +1,203 @@
+/**
+ * Moving work (lifecycle.md §5): RequestPlaceInQueue and RequestPlaceInWorkbin by the handling agent or the submitting
+ * media server, RequestLeaveInteraction by a handling agent, RequestHold / RequestResume. Each answers EventAck and
+ * reports what the contract's table lists; the transitions themselves are in interaction-machine.ts.
+ */
+import { Operation } from '../protocol/enums.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { KvList } from '../protocol/kv.ts';
+import { isMsg } from '../protocol/message.ts';
+import { actor, owned, type Ctx } from './context.ts';
+import { detach, leave, placeInQueue, placeInWorkbin, setHeld, touched } from './interaction-machine.ts';
+import type { Attrs, Draft } from './plan.ts';
+import { checkDelta, deltaAttrs, mergeDelta } from './properties.ts';
+import { reasonOf } from './render.ts';
+
+type MoveRequest = 'RequestPlaceInQueue' | 'RequestPlaceInWorkbin';
+
+/** The interaction a move names, if it may move now (owned, no invitation pending). */
+function movable(ctx: Ctx<MoveRequest>): Draft {
+  const d = owned(ctx, ctx.a.InteractionId);
+  const pending = d.invitations[0];
+  if (pending) {
+    throw new ProtocolError(
+      'Error_invalid_interaction_state',
+      `interaction '${d.id}' has an invitation pending for agent '${pending.agentId}' (ticket ${String(pending.ticketId)})`,
+    );
+  }
+  return d;
+}
+
+/**
+ * The property changes a move carries (AddedProperties, ChangedProperties, DeletedProperties), checked like
+ * RequestChangeProperties and applied first: reported as EventPropertiesChanged.
+ */
+function changeOnTheWay(ctx: Ctx<MoveRequest>, d: Draft, act: Attrs): void {
+  const added: KvList = ctx.a.AddedProperties ?? [];
+  const changed: KvList = ctx.a.ChangedProperties ?? [];
+  const deleted: KvList = ctx.a.DeletedProperties ?? [];
+  if (added.length + changed.length + deleted.length === 0) return;
+  checkDelta(d, added, changed, deleted);
+  const delta = mergeDelta(
+    ctx,
+    d,
+    added,
+    changed,
+    deleted.map((p) => p.key),
+  );
+  if (delta.noChange) return;
+  ctx.tx.report(d, 'EventPropertiesChanged', {
+    ...act,
+    ...deltaAttrs(delta.evAdded, delta.evChanged, delta.evDeleted),
+    Version: d.version,
+  });
+}
+
+/**
+ * RequestPlaceInQueue {InteractionId, Queue, Hold?, property changes?}: the requester gets EventAck; reporting
+ * EventPartyRemoved (each handling party; its other desktops EventRevoked) and EventPlacedInQueue {OldQueue}; the
+ * interaction waits in the queue and the router offers it (unless placed with Hold).
+ */
+export function placeInQueueRequest(ctx: Ctx<'RequestPlaceInQueue'>): void {
+  const { s, tx, core, a } = ctx;
+  const d = movable(ctx);
+  const queue = a.Queue;
+  if (!queue) throw new ProtocolError('Error_queue_not_specified', 'RequestPlaceInQueue needs Queue');
+  const q = core.dir.queues.get(queue);
+  if (!q || q.tenant !== d.tenantId) {
+    throw new ProtocolError(
+      'Error_unknown_queue_in_request',
+      `Queue '${queue}' is not a configured queue of tenant ${String(d.tenantId)}`,
+    );
+  }
+  if (d.placement.kind === 'queued' && d.queue === queue) {
+    throw new ProtocolError('Error_already_in_the_same_queue', `interaction '${d.id}' is already in queue '${queue}'`);
+  }
+  const act = actor(ctx, d);
+  const reason = reasonOf(a);
+  changeOnTheWay(ctx, d, act);
+  tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
+  detach(tx, ctx, d, Operation.PlaceInQueue, act, reason, s.id);
+  const old = d.queue;
+  placeInQueue(tx, d, queue);
+  tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old, ...reason });
+  if (a.Hold === true && d.held !== true) setHeld(tx, d, true, act);
+  tx.put(d);
+}
+
+/**
+ * RequestPlaceInWorkbin {InteractionId, WorkbinTypeId, its owner, Hold?, property changes?}: EventAck; reporting
+ * EventPartyRemoved, EventPlacedInQueue and EventPlacedInWorkbin. The owner must match the workbin's type; for an
+ * agent or place workbin the requesting agent (or its place) is the owner when none is named.
+ */
+export function placeInWorkbinRequest(ctx: Ctx<'RequestPlaceInWorkbin'>): void {
+  const { s, tx, core, a } = ctx;
+  const d = movable(ctx);
+  const name = a.WorkbinTypeId;
+  if (!name) throw new ProtocolError('Error_workbin_not_specified', 'RequestPlaceInWorkbin needs WorkbinTypeId');
+  const wb = core.dir.workbin(name, d.tenantId);
+  if (!wb) {
+    throw new ProtocolError(
+      'Error_workbin_inaccessible',
+      `WorkbinTypeId '${name}' is not a configured workbin of tenant ${String(d.tenantId)}`,
+    );
+  }
+  const agent = s.agentId === undefined ? undefined : tx.agent(s.agentId);
+  let owner: { agentId: string } | { placeId: string } | { agentGroupId: string } | { placeGroupId: string };
+  let ownerAttrs: Attrs;
+  switch (wb.type) {
+    case 'agent': {
+      const id = a.WorkbinAgentId ?? agent?.id;
+      if (!id) throw new ProtocolError('Error_agent_not_specified', `agent workbin '${name}' needs WorkbinAgentId`);
+      if (core.dir.agents.get(id)?.tenant !== d.tenantId)
+        throw new ProtocolError('Error_unknown_agent_in_request', `WorkbinAgentId '${id}' is not a configured agent`);
+      owner = { agentId: id };
+      ownerAttrs = { WorkbinAgentId: id };
+      break;
+    }
+    case 'place': {
+      const id = a.WorkbinPlaceId ?? agent?.placeId;
+      if (!id) throw new ProtocolError('Error_place_not_specified', `place workbin '${name}' needs WorkbinPlaceId`);
+      if (core.dir.places.get(id) !== d.tenantId)
+        throw new ProtocolError('Error_unknown_place_in_request', `WorkbinPlaceId '${id}' is not a configured place`);
+      owner = { placeId: id };
+      ownerAttrs = { WorkbinPlaceId: id };
+      break;
+    }
+    case 'agentGroup': {
+      const id = a.WorkbinGroupId;
+      if (!id)
+        throw new ProtocolError(
+          'Error_agent_group_not_specified',
+          `agent group workbin '${name}' needs WorkbinGroupId`,
+        );
+      if (!core.dir.config.agentGroups.some((g) => g.name === id && g.tenant === d.tenantId))
+        throw new ProtocolError('Error_workbin_inaccessible', `WorkbinGroupId '${id}' is not a configured agent group`);
+      owner = { agentGroupId: id };
+      ownerAttrs = { WorkbinGroupId: id };
+      break;
+    }
+    case 'placeGroup': {
+      const id = a.WorkbinPlaceGroupId;
+      if (!id)
+        throw new ProtocolError(
+          'Error_place_group_not_specified',
+          `place group workbin '${name}' needs WorkbinPlaceGroupId`,
+        );
+      if (!core.dir.config.placeGroups.some((g) => g.name === id && g.tenant === d.tenantId))
+        throw new ProtocolError(
+          'Error_workbin_inaccessible',
+          `WorkbinPlaceGroupId '${id}' is not a configured place group`,
+        );
+      owner = { placeGroupId: id };
+      ownerAttrs = { WorkbinPlaceGroupId: id };
+      break;
+    }
+  }
+  const act = actor(ctx, d);
+  const reason = reasonOf(a);
+  changeOnTheWay(ctx, d, act);
+  tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
+  detach(tx, ctx, d, Operation.PlaceInWorkbin, act, reason, s.id);
+  const old = d.queue;
+  placeInWorkbin(tx, d, name, owner);
+  tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old, ...reason });
+  tx.report(d, 'EventPlacedInWorkbin', { ...act, OldQueue: old, WorkbinTypeId: name, ...ownerAttrs, ...reason });
+  if (a.Hold === true && d.held !== true) setHeld(tx, d, true, act);
+  tx.put(d);
+}
+
+/** RequestLeaveInteraction: the requesting agent stops handling it; the last to leave returns it to its queue. */
+export function leaveInteraction(ctx: Ctx<'RequestLeaveInteraction'>): void {
+  const { s, tx, a } = ctx;
+  const d = owned(ctx, a.InteractionId);
+  const party = d.parties.find((p) => p.agentId === s.agentId);
+  if (!party) throw new ProtocolError('Error_not_an_owner', `agent '${String(s.agentId)}' does not handle '${d.id}'`);
+  if (d.parties.length === 1 && d.queue === '') {
+    throw new ProtocolError(
+      'Error_invalid_interaction_state',
+      `interaction '${d.id}' has no queue to go back to: place it in a queue or stop it`,
+    );
+  }
+  tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
+  leave(tx, d, party, actor(ctx, d), reasonOf(a));
+  tx.put(d);
+}
+
+/**
+ * RequestHold / RequestResume, by the submitting media server or a handling agent: EventAck; reporting EventHeld /
+ * EventResumed. A held interaction is never offered; resumed, it is offered again if it waits in a queue.
+ */
+export function hold(held: boolean): (ctx: Ctx<'RequestHold' | 'RequestResume'>) => void {
+  return (ctx) => {
+    const { s, tx, a, m } = ctx;
+    const d = owned(ctx, a.InteractionId);
+    if (held && d.held === true)
+      throw new ProtocolError('Error_already_held', `interaction '${d.id}' is already held (${m.name})`);
+    if (!held && d.held !== true) throw new ProtocolError('Error_not_held', `interaction '${d.id}' is not held`);
+    tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
+    setHeld(tx, d, held, actor(ctx, d));
+    if (s.agentId !== undefined) touched(ctx.core.dir, d, s.agentId, tx.nowMs);
+    tx.put(d);
+  };
+}
