@@ -179,7 +179,6 @@ export function endInvitation(
   if (result === 'expired') {
     tx.report(d, 'EventPartyRemoved', {
       ...agentParty(d.tenantId, inv.agentId, inv.placeId),
-      TicketId: inv.ticketId,
       Operation: Operation.Timeout,
     });
   } else {

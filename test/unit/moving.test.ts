@@ -12,6 +12,7 @@ import type { Session } from '../../src/core/model/session.ts';
 import type { Plan } from '../../src/core/plan.ts';
 import { ClientType, Operation } from '../../src/protocol/enums.ts';
 import { errorCode, type ErrorName } from '../../src/protocol/errors.ts';
+import { assertEncodable } from './wire-check.ts';
 import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -88,6 +89,7 @@ function setup() {
 }
 
 function who(plan: Plan): [number, string][] {
+  assertEncodable(plan);
   return plan.out.map((o) => [o.to, o.message.name]);
 }
 

@@ -19,6 +19,7 @@ import { ClientType } from '../../src/protocol/enums.ts';
 import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 import { unpacked } from '../../src/core/model/packed.ts';
 import { naiveRouter } from './naive-router.ts';
+import { assertEncodable } from './wire-check.ts';
 
 const AGENTS = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
 const MEDIA = ['email', 'chat'];
@@ -280,6 +281,7 @@ describe('built-in router: indexed vs naive reference (model-based)', () => {
           const a = indexed.step(op);
           const b = naive.step(op);
           assert.deepEqual(a, b, `step ${String(i)} ${JSON.stringify(op)}`);
+          assertEncodable(a);
           assert.deepEqual(indexedTimers(indexed.core), naiveTimers(indexed.core), `timers after step ${String(i)}`);
           offers += invitesIn(a).length;
           expiries += a.reduce(

@@ -14,6 +14,7 @@ import { unpacked } from '../../src/core/model/packed.ts';
 import type { Session } from '../../src/core/model/session.ts';
 import type { Plan } from '../../src/core/plan.ts';
 import { ClientType, Operation } from '../../src/protocol/enums.ts';
+import { assertEncodable } from './wire-check.ts';
 import { isMsg, tlibMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -96,6 +97,7 @@ function setup(clockStart = T0) {
 
 /** A plan as [recipient, message name] pairs. */
 function who(plan: Plan): [number, string][] {
+  assertEncodable(plan);
   return plan.out.map((o) => [o.to, o.message.name]);
 }
 
