@@ -24,6 +24,7 @@ import { changeProperties, deleteUserData, getProperties, updateUserData } from 
 import { routeCall } from './routing-engine.ts';
 import { hold, leaveInteraction, placeInQueueRequest, placeInWorkbinRequest } from './moving.ts';
 import { stopProcessing } from './stop.ts';
+import { cancelInvite, conference, transfer } from './transfer.ts';
 import { submit } from './submit.ts';
 
 /** One entry of the table; its handler reads the attributes of request `N`, typed by the catalogue. */
@@ -58,6 +59,10 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestLeaveInteraction: agentCommand(leaveInteraction),
   RequestHold: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(true) },
   RequestResume: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(false) },
+  // transfer and conference (transfer.ts)
+  RequestTransfer: agentCommand(transfer),
+  RequestConference: agentCommand(conference),
+  RequestCancelInvite: agentCommand(cancelInvite),
   // routing engines over the T-Library facade (routing-engine.ts, properties.ts)
   RequestRouteCall: { clients: ['RoutingEngine'], run: routeCall },
   RequestUpdateUserData: { clients: ['RoutingEngine'], run: updateUserData },

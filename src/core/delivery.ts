@@ -46,7 +46,7 @@ export function reject(ctx: Ctx<'RequestReject'>): void {
   const { d, inv } = invited(ctx);
   ctx.tx.send(ctx.s.id, isMsg('EventAck', { ReferenceId: ctx.m.attrs.ReferenceId }));
   machine.endInvitation(ctx.tx, ctx, d, inv, 'rejected', actor(ctx, d), reasonOf(ctx.m.attrs));
-  d.lastRejectedBy = inv.agentId;
+  if (inv.operation === 'deliver') d.lastRejectedBy = inv.agentId;
   ctx.tx.put(d);
 }
 

@@ -11,6 +11,7 @@
  *            queued + invitation ──accept──> handled ──(stop: the row is deleted)
  */
 import { Operation, PartyType } from '../protocol/enums.ts';
+import { errorCode } from '../protocol/errors.ts';
 import { kvGet, type KvValue } from '../protocol/kv.ts';
 import { isMsg, tlibMsg } from '../protocol/message.ts';
 import type { Ctx } from './context.ts';
@@ -23,8 +24,10 @@ import {
   isHandledBy,
   type Interaction,
   type Invitation,
+  type Inviter,
   type Party,
   type Placement,
+  type Visibility,
 } from './model/interaction.ts';
 import { unpacked } from './model/packed.ts';
 import type { AgentState, Session } from './model/session.ts';
@@ -145,8 +148,13 @@ export function accept(
   actorAttrs: Attrs,
 ): void {
   d.invitations = without(d.invitations, inv);
+  const deadline = handlingDeadline(ctx.core.dir, d, tx.nowMs);
+  if (inv.operation !== 'deliver') {
+    acceptInvitation(tx, ctx, d, inv, agent, deadline, actorAttrs);
+    return;
+  }
   d.placement = HANDLED;
-  d.parties = [partyOf(agent, handlingDeadline(ctx.core.dir, d, tx.nowMs))];
+  d.parties = [partyOf(agent, deadline)];
   d.deliveredAt ??= tx.now;
   tx.report(d, 'EventPartyAdded', {
     ...actorAttrs,
@@ -161,22 +169,126 @@ export function accept(
 }
 
 /**
- * Ends a pending invitation: `rejected` (RequestReject), `withdrawn` (the invited agent left) or `expired` (its
- * delivering timeout passed). Reporting gets EventRejected (EventPartyRemoved of the invitee when expired), the
- * routing engine that asked for it EventRouteUsed, a still-connected invited desktop EventRevoked (unless it rejected).
- * The interaction goes back to its queue with its age; the router offers it again.
+ * A transfer or conference invitation accepted (lifecycle §5): the invitee becomes a party — in place of the inviter
+ * for a transfer (reported EventPartyAdded then EventPartyRemoved of the inviter), beside the others for a conference
+ * (EventPartyAdded, also sent to every other party's desktops); the inviter's pending request gets its EventAck.
+ */
+function acceptInvitation(
+  tx: PlanBuilder,
+  ctx: Pick<Ctx, 'core'>,
+  d: Draft,
+  inv: Invitation,
+  agent: AgentState,
+  deadline: number | undefined,
+  actorAttrs: Attrs,
+): void {
+  const transfer = inv.operation === 'transfer';
+  const op = transfer ? Operation.Transfer : Operation.Conference;
+  const joined: Party = { ...partyOf(agent, deadline), visibility: inv.visibility ?? 'conference' };
+  const stays = transfer ? d.parties.filter((p) => p.agentId !== inv.inviter?.agentId) : d.parties;
+  const left = transfer ? d.parties.filter((p) => p.agentId === inv.inviter?.agentId) : [];
+  d.placement = HANDLED;
+  d.parties = [...stays, joined];
+  const added = tx.report(d, 'EventPartyAdded', {
+    ...actorAttrs,
+    ...agentParty(d.tenantId, agent.id, agent.placeId),
+    Operation: op,
+  });
+  for (const p of left) {
+    tx.report(d, 'EventPartyRemoved', {
+      ...actorAttrs,
+      ...agentParty(d.tenantId, p.agentId, p.placeId ?? tx.agent(p.agentId)?.placeId),
+      Operation: op,
+    });
+  }
+  if (!transfer) for (const p of stays) for (const sid of tx.agent(p.agentId)?.sessions ?? []) tx.send(sid, added);
+  answerInviter(tx, ctx, inv, undefined);
+}
+
+/**
+ * Answers the inviter's pending RequestTransfer / RequestConference when its invitation ends: EventAck when accepted,
+ * EventError (`Error_party_unavailable`, saying why) otherwise. Nothing when its session is gone.
+ */
+export function answerInviter(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, inv: Invitation, why: string | undefined): void {
+  const inviter = inv.inviter;
+  if (!inviter || !ctx.core.state.sessions.has(inviter.sessionId)) return;
+  tx.send(
+    inviter.sessionId,
+    why === undefined
+      ? isMsg('EventAck', { ReferenceId: inviter.referenceId })
+      : isMsg('EventError', {
+          ReferenceId: inviter.referenceId,
+          ErrorCode: errorCode('Error_party_unavailable'),
+          ErrorDescription: `agent '${inv.agentId}' ${why} (ticket ${String(inv.ticketId)})`,
+        }),
+  );
+}
+
+/** Invites a logged-in agent to take over (transfer) or join (conference) a handled interaction. */
+export function inviteParty(
+  tx: PlanBuilder,
+  ctx: Pick<Ctx, 'core'>,
+  d: Draft,
+  invitee: AgentState,
+  operation: 'transfer' | 'conference',
+  inviter: Inviter,
+  visibility: Visibility | undefined,
+  actorAttrs: Attrs,
+): void {
+  const ticketId = ctx.core.nextTicketId();
+  const sessionId = invitee.sessions[0] as number;
+  const inv: Invitation = {
+    ticketId,
+    agentId: invitee.id,
+    placeId: invitee.placeId,
+    sessionId,
+    operation,
+    inviter,
+    ...(visibility === undefined ? {} : { visibility }),
+    deadline: deliveringDeadline(ctx.core.dir, d, tx.nowMs),
+  };
+  d.invitations = [...d.invitations, inv];
+  tx.send(
+    sessionId,
+    isMsg('EventInvite', {
+      ...itxAttrs(d),
+      TicketId: ticketId,
+      SubmittedToRouterAt: d.submittedToRouterAt,
+      ...(visibility === undefined ? {} : { VisibilityMode: VISIBILITY_MODE[visibility] }),
+    }),
+  );
+  tx.report(d, 'EventAgentInvited', {
+    ...actorAttrs,
+    ...agentParty(d.tenantId, invitee.id, invitee.placeId),
+    TicketId: ticketId,
+    Operation: operation === 'transfer' ? Operation.Transfer : Operation.Conference,
+  });
+}
+
+/** VisibilityMode numbers (reference enums). */
+export const VISIBILITY_MODE: Readonly<Record<Visibility, number>> = { conference: 1, monitor: 2, coach: 3 };
+
+/**
+ * Ends a pending invitation: `rejected` (RequestReject), `withdrawn` (the invited agent left, or the interaction
+ * moved), `expired` (its delivering timeout passed) or `cancelled` (RequestCancelInvite by the inviter). Reporting gets
+ * EventRejected when rejected or withdrawn, EventPartyRemoved of the invitee when expired, nothing when cancelled; the
+ * routing engine that asked for it EventRouteUsed; a still-connected invited desktop EventRevoked (unless it rejected);
+ * the inviter of a transfer or conference EventError to its pending request. A delivery goes back to its queue with
+ * its age (the router offers it again); a transferred or conferenced interaction stays with its parties.
  */
 export function endInvitation(
   tx: PlanBuilder,
   ctx: Pick<Ctx, 'core'>,
   d: Draft,
   inv: Invitation,
-  result: 'rejected' | 'withdrawn' | 'expired',
+  result: 'rejected' | 'withdrawn' | 'expired' | 'cancelled',
   actorAttrs: Attrs = {},
   reason: Attrs = {},
 ): void {
   d.invitations = without(d.invitations, inv);
-  if (result === 'expired') {
+  if (result === 'cancelled') {
+    // (The contract reports nothing for a cancelled invitation.)
+  } else if (result === 'expired') {
     tx.report(d, 'EventPartyRemoved', {
       ...agentParty(d.tenantId, inv.agentId, inv.placeId),
       Operation: Operation.Timeout,
@@ -199,7 +311,29 @@ export function endInvitation(
     }
   }
   if (result !== 'rejected' && state.sessions.has(inv.sessionId)) {
-    tx.send(inv.sessionId, isMsg('EventRevoked', { ...itxAttrs(d), EventTime: tx.now, Operation: Operation.Timeout }));
+    tx.send(
+      inv.sessionId,
+      isMsg('EventRevoked', {
+        ...itxAttrs(d),
+        EventTime: tx.now,
+        Operation:
+          result !== 'cancelled'
+            ? Operation.Timeout
+            : inv.operation === 'transfer'
+              ? Operation.Transfer
+              : Operation.Conference,
+      }),
+    );
+  }
+  if (inv.operation !== 'deliver') {
+    const why = {
+      rejected: 'rejected the invitation',
+      withdrawn: 'is no longer available',
+      expired: 'did not answer in time',
+      cancelled: 'was not invited after all: the invitation was cancelled',
+    }[result];
+    answerInviter(tx, ctx, inv, why);
+    return;
   }
   // Back in its queue (also when a routing engine had asked for the delivery: it is no longer held).
   d.placement = QUEUED;
@@ -416,7 +550,11 @@ export function restored(ix: Interaction): Interaction {
     .filter((i) => i.deadline !== undefined)
     .map((i): Invitation => {
       const { routerName: _r, routeReferenceId: _ref, ...rest } = i;
-      return { ...rest, sessionId: NO_SESSION };
+      return {
+        ...rest,
+        sessionId: NO_SESSION,
+        ...(rest.inviter ? { inviter: { ...rest.inviter, sessionId: NO_SESSION } } : {}),
+      };
     });
   return {
     ...unpacked(ix),

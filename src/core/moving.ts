@@ -8,7 +8,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import type { KvList } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
 import { actor, owned, type Ctx } from './context.ts';
-import { detach, leave, placeInQueue, placeInWorkbin, setHeld, touched } from './interaction-machine.ts';
+import { detach, endInvitation, leave, placeInQueue, placeInWorkbin, setHeld, touched } from './interaction-machine.ts';
 import type { Attrs, Draft } from './plan.ts';
 import { checkDelta, deltaAttrs, mergeDelta } from './properties.ts';
 import { reasonOf } from './render.ts';
@@ -180,6 +180,9 @@ export function leaveInteraction(ctx: Ctx<'RequestLeaveInteraction'>): void {
     );
   }
   tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
+  // Its own pending transfer or conference invitation goes with it (its request gets EventError).
+  for (const inv of d.invitations)
+    if (inv.inviter?.agentId === party.agentId) endInvitation(tx, ctx, d, inv, 'cancelled');
   leave(tx, d, party, actor(ctx, d), reasonOf(a));
   tx.put(d);
 }

@@ -3,6 +3,7 @@ import { Operation } from '../protocol/enums.ts';
 import { isMsg, tlibMsg, type AttrValue } from '../protocol/message.ts';
 import { Audience } from './audience.ts';
 import { actor, owned, type Ctx } from './context.ts';
+import { answerInviter } from './interaction-machine.ts';
 import { routerOf } from './model/interaction.ts';
 import type { Attrs, Draft } from './plan.ts';
 import { agentParty, itxAttrs, reasonOf, reasonText, strategyParty } from './render.ts';
@@ -22,6 +23,7 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
   const state = core.state;
   const act = actor(ctx, d);
   for (const inv of d.invitations) {
+    answerInviter(tx, ctx, inv, 'cannot join: the interaction was stopped');
     if (inv.sessionId !== s.id && state.sessions.has(inv.sessionId)) {
       tx.send(
         inv.sessionId,

@@ -171,9 +171,9 @@ describe('unknown or unsupported messages -> EventError 4', () => {
     await stillServing();
   });
 
-  it('a catalogued but unsupported request (RequestPull, RequestTransfer) -> 4 naming it', async () => {
+  it('a catalogued but unsupported request (RequestPull, RequestIntrude) -> 4 naming it', async () => {
     await refusedWith(ms, { message: 'RequestPull', referenceId: 82 }, 4, 'RequestPull');
-    await refusedWith(desk, { message: 'RequestTransfer', interactionId: ixn }, 4, 'RequestTransfer');
+    await refusedWith(desk, { message: 'RequestIntrude', interactionId: ixn }, 4, 'RequestIntrude');
     await stillServing();
   });
 

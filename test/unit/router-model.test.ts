@@ -2,8 +2,8 @@
  * Model-based test of the built-in router: the indexed core and the same core driven by a naive reference router
  * (test/unit/naive-router.ts: plain scans over everything) get the same random sequences of logins, logouts,
  * readiness and DND changes, submits with priorities, property changes (same or new priority), accepts, rejects, stops,
- * lost connections, changes by handling agents, holds and resumes, moves to other queues and clock ticks that fire
- * timers (delivering and handling timeouts).
+ * lost connections, changes by handling agents, holds and resumes, moves to other queues, transfers, conferences,
+ * cancelled invitations, leaving, and clock ticks that fire timers (delivering and handling timeouts).
  * Every command must produce exactly the same plan in both: the same offers, to the same agents, in the same order.
  * After every step the ordered timer index must equal a naive scan of every deadline of every interaction.
  */
@@ -68,6 +68,9 @@ type Op =
   | { t: 'work'; agent: number; k: number }
   | { t: 'hold'; k: number; on: boolean }
   | { t: 'move'; k: number; queue: number }
+  | { t: 'invite'; agent: number; to: number; k: number; conference: boolean }
+  | { t: 'cancel'; agent: number; k: number }
+  | { t: 'leave'; agent: number; k: number }
   | { t: 'tick'; ms: number };
 
 const agent = fc.integer({ min: 0, max: AGENTS.length - 1 });
@@ -102,6 +105,18 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant('drop' as const), agent }),
   fc.record({ t: fc.constant('work' as const), agent, k: fc.nat(5) }),
   fc.record({ t: fc.constant('hold' as const), k: fc.nat(30), on: fc.boolean() }),
+  {
+    arbitrary: fc.record({
+      t: fc.constant('invite' as const),
+      agent,
+      to: agent,
+      k: fc.nat(5),
+      conference: fc.boolean(),
+    }),
+    weight: 2,
+  },
+  fc.record({ t: fc.constant('cancel' as const), agent, k: fc.nat(5) }),
+  fc.record({ t: fc.constant('leave' as const), agent, k: fc.nat(5) }),
   fc.record({
     t: fc.constant('move' as const),
     k: fc.nat(30),
@@ -205,6 +220,27 @@ function world(config: Config, naive: boolean) {
             ChangedProperties: [{ key: 'Note', value: String(now) }],
           }),
         ];
+      }
+      case 'invite': {
+        // A handling agent transfers one of its interactions to another agent, or brings it into a conference.
+        const mine = [...core.state.handledBy(AGENTS[op.agent] as string)].sort();
+        const id = mine[op.k % Math.max(1, mine.length)] ?? 'none';
+        return [
+          handle(desk(op.agent), op.conference ? 'RequestConference' : 'RequestTransfer', {
+            InteractionId: id,
+            AgentId: AGENTS[op.to] as string,
+          }),
+        ];
+      }
+      case 'cancel': {
+        const mine = [...core.state.handledBy(AGENTS[op.agent] as string)].sort();
+        const id = mine[op.k % Math.max(1, mine.length)] ?? 'none';
+        return [handle(desk(op.agent), 'RequestCancelInvite', { InteractionId: id })];
+      }
+      case 'leave': {
+        const mine = [...core.state.handledBy(AGENTS[op.agent] as string)].sort();
+        const id = mine[op.k % Math.max(1, mine.length)] ?? 'none';
+        return [handle(desk(op.agent), 'RequestLeaveInteraction', { InteractionId: id })];
       }
       case 'hold': {
         // The media server holds or resumes one of its interactions (held ones are never offered).

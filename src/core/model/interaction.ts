@@ -55,6 +55,15 @@ export interface Party {
   readonly deadline?: number;
 }
 
+/** The handling agent that asked for a transfer or conference, and the request awaiting its answer. */
+export interface Inviter {
+  readonly agentId: string;
+  /** Session that sent the RequestTransfer / RequestConference (0 after a restart: nobody to answer). */
+  readonly sessionId: number;
+  /** Its ReferenceId, echoed by the EventAck or EventError that answers it when the invitation ends. */
+  readonly referenceId?: number;
+}
+
 /** A pending invitation: EventInvite sent, RequestAccept or RequestReject awaited. */
 export interface Invitation {
   readonly ticketId: number;
@@ -62,8 +71,15 @@ export interface Invitation {
   readonly placeId: string;
   /** Session that got the EventInvite. */
   readonly sessionId: number;
-  /** What accepting it does (delivery to a first handler; transfer and conference come with lifecycle §5). */
-  readonly operation: 'deliver';
+  /**
+   * What accepting it does: `deliver` makes the invitee its handler (built-in router, RequestRouteCall); `transfer`
+   * replaces the inviter with the invitee; `conference` adds the invitee beside the parties (with `visibility`).
+   */
+  readonly operation: 'deliver' | 'transfer' | 'conference';
+  /** Transfer and conference: who asked, and its pending request. */
+  readonly inviter?: Inviter;
+  /** Conference: how the invitee takes part. */
+  readonly visibility?: Visibility;
   /** Routing engine application that asked for it (RequestRouteCall), when one did. */
   readonly routerName?: string;
   /** ReferenceId of that RequestRouteCall (echoed by EventRouteUsed). */
@@ -84,7 +100,7 @@ export interface Interaction {
   readonly placement: Placement;
   /** Agents working on it (placement `handled`); empty otherwise. */
   readonly parties: readonly Party[];
-  /** Pending invitations (at most one until transfer and conference exist). */
+  /** Pending invitations (at most one at a time: a delivery, or one transfer or conference of a handled one). */
   readonly invitations: readonly Invitation[];
   readonly submittedBy: string;
   readonly submittedAt: string;
