@@ -23,6 +23,7 @@ import type { PlanBuilder } from './plan.ts';
 import { changeProperties, deleteUserData, getProperties, updateUserData } from './properties.ts';
 import { routeCall } from './routing-engine.ts';
 import { hold, leaveInteraction, placeInQueueRequest, placeInWorkbinRequest } from './moving.ts';
+import { pull } from './pull.ts';
 import { stopProcessing } from './stop.ts';
 import { cancelInvite, conference, transfer } from './transfer.ts';
 import { submit } from './submit.ts';
@@ -59,6 +60,8 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestLeaveInteraction: agentCommand(leaveInteraction),
   RequestHold: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(true) },
   RequestResume: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(false) },
+  // pull (pull.ts)
+  RequestPull: agentCommand(pull),
   // transfer and conference (transfer.ts)
   RequestTransfer: agentCommand(transfer),
   RequestConference: agentCommand(conference),

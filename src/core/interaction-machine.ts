@@ -385,6 +385,22 @@ function moveTo(tx: PlanBuilder, d: Draft, queue: string, placement: Placement):
 }
 
 /**
+ * An agent pulled the interaction (RequestPull) from a queue's view, a workbin or `_system_`: reported as
+ * EventTakenFromQueue (and EventTakenFromWorkbin when it was parked), then EventPartyAdded (Operation Pull); the agent
+ * handles it, its handling timer running.
+ */
+export function pulled(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, agent: AgentState, actorAttrs: Attrs): void {
+  const party = { ...actorAttrs, ...agentParty(d.tenantId, agent.id, agent.placeId), Operation: Operation.Pull };
+  const parked = d.placement.kind === 'workbin';
+  tx.report(d, 'EventTakenFromQueue', party);
+  if (parked) tx.report(d, 'EventTakenFromWorkbin', party);
+  d.placement = HANDLED;
+  d.parties = [partyOf(agent, handlingDeadline(ctx.core.dir, d, tx.nowMs))];
+  d.deliveredAt ??= tx.now;
+  tx.report(d, 'EventPartyAdded', party);
+}
+
+/**
  * Takes an interaction away from whoever has it before it moves (RequestPlaceInQueue, RequestPlaceInWorkbin): every
  * handling party is reported removed (EventPartyRemoved, Operation `op`) and its desktops, other than the requester's
  * session, get EventRevoked; a routing engine holding it is reported removed and gets EventAbandoned.

@@ -3,7 +3,7 @@
  * (reference §3.2), and the T-Library facade messages routing engines get.
  */
 import { ActorType, PartyType } from '../protocol/enums.ts';
-import type { KvList } from '../protocol/kv.ts';
+import type { KvList, KvPair } from '../protocol/kv.ts';
 import { tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs } from './model/outbound.ts';
@@ -43,6 +43,49 @@ export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
   }
   return a;
 }
+
+/**
+ * An interaction as one entry of an `Interactions` KV list (EventPulledInteractions, workbin content, snapshots):
+ * its system properties by their property names, then its user data.
+ */
+export function propertiesList(ix: Interaction): KvList {
+  const out: KvPair[] = [
+    { key: 'InteractionId', value: ix.id },
+    { key: 'InteractionType', value: ix.type },
+    { key: 'InteractionSubtype', value: ix.subtype },
+    { key: 'MediaType', value: ix.mediaType },
+    { key: 'TenantId', value: ix.tenantId },
+    { key: 'InteractionState', value: stateOf(ix) },
+    { key: 'Queue', value: ix.queue },
+    { key: 'SubmittedBy', value: ix.submittedBy },
+    { key: 'SubmittedAt', value: ix.submittedAt },
+    { key: 'ReceivedAt', value: ix.receivedAt },
+    { key: 'IsOnline', value: ix.isOnline ? 1 : 0 },
+    { key: 'IsHeld', value: ix.held === true ? 1 : 0 },
+  ];
+  if (ix.placedInQueueAt !== undefined) out.push({ key: 'PlacedInQueueAt', value: ix.placedInQueueAt });
+  if (ix.deliveredAt !== undefined) out.push({ key: 'DeliveredAt', value: ix.deliveredAt });
+  if (ix.parentId !== undefined) out.push({ key: 'ParentId', value: ix.parentId });
+  return [...out, ...ix.userData.filter((p) => !SYSTEM_KEYS.has(p.key))];
+}
+
+const SYSTEM_KEYS = new Set([
+  'InteractionId',
+  'InteractionType',
+  'InteractionSubtype',
+  'MediaType',
+  'TenantId',
+  'InteractionState',
+  'Queue',
+  'SubmittedBy',
+  'SubmittedAt',
+  'ReceivedAt',
+  'IsOnline',
+  'IsHeld',
+  'PlacedInQueueAt',
+  'DeliveredAt',
+  'ParentId',
+]);
 
 /** ActorInfo of a requester acting on an interaction of `tenantId`. */
 export function actorOf(s: Session, tenantId: number, queue: string, agent?: AgentState): Attrs {

@@ -83,6 +83,33 @@ function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The index key of one owner's workbin: its name and exactly one owner id, by kind. */
+export function workbinKey(w: {
+  readonly workbin: string;
+  readonly agentId?: string;
+  readonly placeId?: string;
+  readonly agentGroupId?: string;
+  readonly placeGroupId?: string;
+}): string {
+  const [kind, owner] =
+    w.agentId !== undefined
+      ? ['agent', w.agentId]
+      : w.placeId !== undefined
+        ? ['place', w.placeId]
+        : w.agentGroupId !== undefined
+          ? ['agentGroup', w.agentGroupId]
+          : ['placeGroup', w.placeGroupId ?? ''];
+  return `${w.workbin}\u0000${kind}\u0000${owner}`;
+}
+
+/** Workbin order: placed longest ago first, then the id. */
+function compareParked(a: Interaction, b: Interaction): number {
+  const pa = a.placedInQueueAt ?? '';
+  const pb = b.placedInQueueAt ?? '';
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 function compareAvail(a: AvailEntry, b: AvailEntry): number {
   return a.stamp - b.stamp || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
 }
@@ -125,6 +152,8 @@ export class CoreState {
   private readonly byInvitee = new Map<string, Set<string>>();
   private readonly byHandler = new Map<string, Set<string>>();
   private readonly byExternalId = new Map<string, Set<string>>();
+  /** workbin and owner -> the interactions parked there, oldest placement first. */
+  private readonly byWorkbin = new Map<string, SortedSet<Interaction>>();
   /** place -> agent logged in there. */
   readonly placeOccupant = new Map<string, string>();
   /** Pairs where an interaction started waiting or an agent became available since the router last looked. */
@@ -189,6 +218,11 @@ export class CoreState {
   /** Interactions an agent handles. */
   handledBy(agentId: string): ReadonlySet<string> {
     return this.byHandler.get(agentId) ?? NO_IDS;
+  }
+
+  /** The interactions in one owner's workbin, oldest placement first (see {@link workbinKey}). */
+  inWorkbin(key: string): Iterable<Interaction> {
+    return this.byWorkbin.get(key) ?? [];
   }
 
   withExternalId(externalId: string): ReadonlySet<string> {
@@ -393,6 +427,17 @@ export class CoreState {
         setIndex(this.byHandler, p.agentId, ix.id, sign);
         this.addLoad(p.agentId, ix.mediaType, sign, touch, next);
         if (p.deadline !== undefined) this.timer(sign, { at: p.deadline, id: ix.id, kind: 'handling', who: p.agentId });
+      }
+    }
+    if (ix.placement.kind === 'workbin') {
+      const key = workbinKey(ix.placement);
+      let set = this.byWorkbin.get(key);
+      if (sign === 1) {
+        if (!set) this.byWorkbin.set(key, (set = new SortedSet(compareParked)));
+        set.add(ix);
+      } else if (set) {
+        set.delete(ix);
+        if (set.size === 0) this.byWorkbin.delete(key);
       }
     }
     const ext = externalIdOf(ix);

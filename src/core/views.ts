@@ -197,6 +197,11 @@ export class Views {
     return this.byQueue.has(queue);
   }
 
+  /** The queue a view belongs to, if it is a configured view. */
+  queueOf(name: string): string | undefined {
+    return this.byName.get(name)?.queue;
+  }
+
   /** The configured view names. */
   names(): IterableIterator<string> {
     return this.byName.keys();

@@ -171,8 +171,8 @@ describe('unknown or unsupported messages -> EventError 4', () => {
     await stillServing();
   });
 
-  it('a catalogued but unsupported request (RequestPull, RequestIntrude) -> 4 naming it', async () => {
-    await refusedWith(ms, { message: 'RequestPull', referenceId: 82 }, 4, 'RequestPull');
+  it('a catalogued but unsupported request (RequestTakeSnapshot, RequestIntrude) -> 4 naming it', async () => {
+    await refusedWith(ms, { message: 'RequestTakeSnapshot', referenceId: 82 }, 4, 'RequestTakeSnapshot');
     await refusedWith(desk, { message: 'RequestIntrude', interactionId: ixn }, 4, 'RequestIntrude');
     await stillServing();
   });

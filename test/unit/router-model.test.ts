@@ -3,7 +3,7 @@
  * (test/unit/naive-router.ts: plain scans over everything) get the same random sequences of logins, logouts,
  * readiness and DND changes, submits with priorities, property changes (same or new priority), accepts, rejects, stops,
  * lost connections, changes by handling agents, holds and resumes, moves to other queues, transfers, conferences,
- * cancelled invitations, leaving, and clock ticks that fire timers (delivering and handling timeouts).
+ * cancelled invitations, leaving, pulls by id, and clock ticks that fire timers (delivering and handling timeouts).
  * Every command must produce exactly the same plan in both: the same offers, to the same agents, in the same order.
  * After every step the ordered timer index must equal a naive scan of every deadline of every interaction.
  */
@@ -71,6 +71,7 @@ type Op =
   | { t: 'invite'; agent: number; to: number; k: number; conference: boolean }
   | { t: 'cancel'; agent: number; k: number }
   | { t: 'leave'; agent: number; k: number }
+  | { t: 'pull'; agent: number; k: number; ignoreHold: boolean }
   | { t: 'tick'; ms: number };
 
 const agent = fc.integer({ min: 0, max: AGENTS.length - 1 });
@@ -117,6 +118,7 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
   },
   fc.record({ t: fc.constant('cancel' as const), agent, k: fc.nat(5) }),
   fc.record({ t: fc.constant('leave' as const), agent, k: fc.nat(5) }),
+  fc.record({ t: fc.constant('pull' as const), agent, k: fc.nat(30), ignoreHold: fc.boolean() }),
   fc.record({
     t: fc.constant('move' as const),
     k: fc.nat(30),
@@ -241,6 +243,18 @@ function world(config: Config, naive: boolean) {
         const mine = [...core.state.handledBy(AGENTS[op.agent] as string)].sort();
         const id = mine[op.k % Math.max(1, mine.length)] ?? 'none';
         return [handle(desk(op.agent), 'RequestLeaveInteraction', { InteractionId: id })];
+      }
+      case 'pull': {
+        // An agent pulls one interaction by id (`_system_`), whatever its state: refused unless it waits.
+        const ids = [...core.state.interactions.keys()].sort();
+        const id = ids[op.k % Math.max(1, ids.length)] ?? 'none';
+        return [
+          handle(desk(op.agent), 'RequestPull', {
+            ViewId: '_system_',
+            PullParameters: [{ key: 'InteractionId', value: id }],
+            ...(op.ignoreHold ? { IgnoreHold: true } : {}),
+          }),
+        ];
       }
       case 'hold': {
         // The media server holds or resumes one of its interactions (held ones are never offered).

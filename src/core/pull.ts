@@ -1,0 +1,137 @@
+/**
+ * RequestPull (lifecycle.md §5): an agent takes waiting work itself — from a configured view (in the view's order), from
+ * one owner's workbin (oldest placement first), or one interaction by id from `_system_`. Pulled interactions are
+ * handled by the puller, which needs capacity for them; held ones are skipped unless IgnoreHold. The reads go through
+ * the views' and workbins' ordered indexes and look at a bounded number of entries, never at every interaction.
+ */
+import { ProtocolError } from '../protocol/errors.ts';
+import { kvGet, type KvPair } from '../protocol/kv.ts';
+import { isMsg } from '../protocol/message.ts';
+import { actor, agentOf, checkTenant, show, type Ctx } from './context.ts';
+import { pulled } from './interaction-machine.ts';
+import type { Interaction } from './model/interaction.ts';
+import type { AgentState } from './model/session.ts';
+import { propertiesList } from './render.ts';
+import { workbinKey } from './state.ts';
+
+/** At most this many interactions per pull. */
+export const MAX_PULL = 100;
+/** Entries of a view or workbin a pull looks at, at most (held ones or media without capacity are skipped). */
+const SCAN_LIMIT = 1000;
+
+const OWNER_KEYS = ['AgentId', 'PlaceId', 'AgentGroupId', 'PlaceGroupId'] as const;
+
+/** Why an interaction cannot be pulled now (undefined: it can). */
+function notPullable(ix: Interaction, ignoreHold: boolean): string | undefined {
+  if (ix.placement.kind !== 'queued' && ix.placement.kind !== 'workbin')
+    return 'it is not waiting in a queue or workbin';
+  if (ix.invitations.length) return `it is being offered to agent '${ix.invitations[0]?.agentId ?? ''}'`;
+  if (ix.held === true && !ignoreHold) return 'it is held (pull with IgnoreHold to take it anyway)';
+  return undefined;
+}
+
+export function pull(ctx: Ctx<'RequestPull'>): void {
+  const { s, tx, core, a } = ctx;
+  const agent = agentOf(ctx) as AgentState;
+  const viewId = a.ViewId;
+  if (!viewId) throw new ProtocolError('Error_pull_parameter_absent', 'RequestPull needs ViewId');
+  const count = a.Count ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PULL)
+    throw new ProtocolError(
+      'Error_pull_parameter_invalid',
+      `Count ${show(count)} is not between 1 and ${String(MAX_PULL)}`,
+    );
+  const params = a.PullParameters ?? [];
+  const ignoreHold = a.IgnoreHold === true;
+  // Capacity left per media, spent as interactions are taken.
+  const left = new Map<string, number>();
+  const room = (media: string): number => {
+    let n = left.get(media);
+    if (n === undefined) {
+      n = (core.dir.agents.get(agent.id)?.capacity.get(media) ?? 0) - core.state.loadOf(agent.id, media);
+      left.set(media, n);
+    }
+    return n;
+  };
+  const taken: Interaction[] = [];
+
+  if (viewId === '_system_') {
+    const id = kvGet(params, 'InteractionId');
+    if (typeof id !== 'string' || id === '')
+      throw new ProtocolError('Error_pull_parameter_absent', 'a pull from _system_ needs PullParameters InteractionId');
+    const ix = tx.get(id);
+    if (!ix) throw new ProtocolError('Error_unknown_interaction', `there is no interaction '${id}'`);
+    checkTenant(ctx, ix);
+    const why = notPullable(ix, ignoreHold);
+    if (why) throw new ProtocolError('Error_pull_failed', `interaction '${id}' cannot be pulled: ${why}`);
+    if (room(ix.mediaType) <= 0)
+      throw new ProtocolError(
+        'Error_pull_failed',
+        `agent '${agent.id}' has no capacity left for media '${ix.mediaType}'`,
+      );
+    taken.push(ix);
+  } else {
+    const queue = core.state.views.queueOf(viewId);
+    let candidates: Iterable<Interaction>;
+    if (queue !== undefined && core.dir.queues.get(queue)?.tenant === agent.tenantId) {
+      candidates = core.state.views.content(viewId, tx.nowMs, SCAN_LIMIT)?.interactions ?? [];
+    } else {
+      const owners = OWNER_KEYS.filter((k) => kvGet(params, k) !== undefined);
+      const wb = core.dir.workbin(viewId, agent.tenantId);
+      if (!wb) {
+        throw owners.length
+          ? new ProtocolError(
+              'Error_workbin_inaccessible',
+              `'${viewId}' is not a workbin of tenant ${String(agent.tenantId)}`,
+            )
+          : new ProtocolError(
+              'Error_pull_parameter_invalid',
+              `ViewId '${viewId}' is neither a view, a workbin nor _system_`,
+            );
+      }
+      const ownerKey = { agent: 'AgentId', place: 'PlaceId', agentGroup: 'AgentGroupId', placeGroup: 'PlaceGroupId' }[
+        wb.type
+      ] as (typeof OWNER_KEYS)[number];
+      const owner = kvGet(params, ownerKey);
+      if (typeof owner !== 'string' || owner === '')
+        throw new ProtocolError(
+          'Error_pull_parameter_absent',
+          `a pull from ${wb.type} workbin '${viewId}' needs PullParameters ${ownerKey}`,
+        );
+      const field = {
+        AgentId: 'agentId',
+        PlaceId: 'placeId',
+        AgentGroupId: 'agentGroupId',
+        PlaceGroupId: 'placeGroupId',
+      }[ownerKey];
+      candidates = core.state.inWorkbin(workbinKey({ workbin: viewId, [field]: owner }));
+    }
+    let seen = 0;
+    let full = false;
+    for (const ix of candidates) {
+      if (taken.length >= count || ++seen > SCAN_LIMIT) break;
+      if (notPullable(ix, ignoreHold)) continue;
+      if (room(ix.mediaType) <= 0) {
+        full = true;
+        continue;
+      }
+      left.set(ix.mediaType, room(ix.mediaType) - 1);
+      taken.push(ix);
+    }
+    if (taken.length === 0 && full)
+      throw new ProtocolError(
+        'Error_pull_failed',
+        `agent '${agent.id}' has no capacity left for what waits in '${viewId}'`,
+      );
+  }
+
+  const list: KvPair[] = [];
+  for (const ix of taken) {
+    const d = tx.draft(ix.id);
+    if (!d) continue;
+    pulled(tx, ctx, d, agent, actor(ctx, d));
+    tx.put(d);
+    list.push({ key: d.id, value: a.GetIdsOnly === true ? [] : propertiesList(d) });
+  }
+  tx.send(s.id, isMsg('EventPulledInteractions', { ReferenceId: a.ReferenceId, Interactions: list }));
+}
