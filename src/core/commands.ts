@@ -24,6 +24,13 @@ import { changeProperties, deleteUserData, getProperties, updateUserData } from 
 import { routeCall } from './routing-engine.ts';
 import { hold, leaveInteraction, placeInQueueRequest, placeInWorkbinRequest } from './moving.ts';
 import { pull } from './pull.ts';
+import {
+  agentWorkbinStats,
+  getWorkbinContent,
+  workbinNotifications,
+  workbinStatistic,
+  workbinTypesInfo,
+} from './workbins.ts';
 import { stopProcessing } from './stop.ts';
 import { cancelInvite, conference, transfer } from './transfer.ts';
 import { submit } from './submit.ts';
@@ -60,6 +67,13 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestLeaveInteraction: agentCommand(leaveInteraction),
   RequestHold: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(true) },
   RequestResume: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(false) },
+  // workbins (workbins.ts)
+  RequestGetWorkbinContent: agentCommand(getWorkbinContent),
+  RequestWorkbinNotifications: agentCommand(workbinNotifications(true)),
+  RequestCancelWorkbinNotifications: agentCommand(workbinNotifications(false)),
+  RequestWorkbinTypesInfo: { clients: AGENT, run: workbinTypesInfo },
+  RequestWorkbinStatistic: { clients: AGENT, run: workbinStatistic },
+  RequestAgentWorkbinStats: agentCommand(agentWorkbinStats),
   // pull (pull.ts)
   RequestPull: agentCommand(pull),
   // transfer and conference (transfer.ts)

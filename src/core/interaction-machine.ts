@@ -10,7 +10,7 @@
  *                 v  │                      v
  *            queued + invitation ──accept──> handled ──(stop: the row is deleted)
  */
-import { Operation, PartyType } from '../protocol/enums.ts';
+import { Operation, PartyType, WorkbinContentOperation } from '../protocol/enums.ts';
 import { errorCode } from '../protocol/errors.ts';
 import { kvGet, type KvValue } from '../protocol/kv.ts';
 import { isMsg, tlibMsg } from '../protocol/message.ts';
@@ -32,7 +32,7 @@ import {
 import { unpacked } from './model/packed.ts';
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
-import type { TimerEntry } from './state.ts';
+import { workbinOwnerOf, type TimerEntry, type WorkbinOwner } from './state.ts';
 import { agentParty, itxAttrs, routeUsed, strategyParty } from './render.ts';
 
 // ------------------------------------------------------------------------------------------------ deadlines
@@ -362,8 +362,14 @@ export function offerToEngine(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft,
 }
 
 /** Moves an interaction into a queue (waiting there; the router offers it if the queue is routed). */
-export function placeInQueue(tx: PlanBuilder, d: Draft, queue: string): void {
-  moveTo(tx, d, queue, QUEUED);
+export function placeInQueue(tx: PlanBuilder, d: Draft, queue: string, notify?: Notify): void {
+  moveTo(tx, d, queue, QUEUED, notify);
+}
+
+/** Who to tell of workbin content changes a move makes (subscribers of the workbins it leaves and enters). */
+export interface Notify {
+  readonly ctx: Pick<Ctx, 'core'>;
+  readonly actorAttrs: Attrs;
 }
 
 /** Parks an interaction in a workbin of an agent or a place (`queue` names the workbin, as Genesys reports it). */
@@ -372,17 +378,55 @@ export function placeInWorkbin(
   d: Draft,
   workbin: string,
   owner: { agentId: string } | { placeId: string } | { agentGroupId: string } | { placeGroupId: string },
+  notify?: Notify,
 ): void {
-  moveTo(tx, d, workbin, { kind: 'workbin', workbin, ...owner });
+  moveTo(tx, d, workbin, { kind: 'workbin', workbin, ...owner }, notify);
 }
 
-function moveTo(tx: PlanBuilder, d: Draft, queue: string, placement: Placement): void {
+function moveTo(tx: PlanBuilder, d: Draft, queue: string, placement: Placement, notify?: Notify): void {
+  if (notify) workbinChanged(tx, notify, d, 'TakenOut');
   if (queue !== d.queue) d.movedToQueueAt = tx.now;
   d.queue = queue;
   d.placedInQueueAt = tx.now;
   d.placement = placement;
   d.parties = NO_PARTIES;
+  if (notify) workbinChanged(tx, notify, d, 'PlacedIn');
 }
+
+/**
+ * Tells the sessions subscribed to the workbin an interaction is in (RequestWorkbinNotifications) that it was placed
+ * in, taken out, or changed (only those that asked for property changes): EventWorkbinContentChanged. Nothing when
+ * it is not in a workbin.
+ */
+export function workbinChanged(
+  tx: PlanBuilder,
+  notify: Notify,
+  d: Interaction,
+  op: 'PlacedIn' | 'TakenOut' | 'PropertiesChanged',
+): void {
+  const p = d.placement;
+  if (p.kind !== 'workbin') return;
+  const owner = workbinOwnerOf(p);
+  const subscribers = notify.ctx.core.state.subscribers(p.workbin, owner);
+  if (subscribers.size === 0) return;
+  // (The catalogue's EventWorkbinContentChanged has no EventTime.)
+  const message = isMsg('EventWorkbinContentChanged', {
+    ...itxAttrs(d),
+    ...notify.actorAttrs,
+    WorkbinContentOperation: WorkbinContentOperation[op],
+    WorkbinTypeId: p.workbin,
+    ...WORKBIN_OWNER_ATTR[owner.kind](owner.id),
+  });
+  for (const [sid, wantsChanges] of subscribers) if (op !== 'PropertiesChanged' || wantsChanges) tx.send(sid, message);
+}
+
+/** The WorkbinInfo attribute naming an owner of each kind. */
+export const WORKBIN_OWNER_ATTR: Readonly<Record<WorkbinOwner['kind'], (id: string) => Attrs>> = {
+  agent: (id) => ({ WorkbinAgentId: id }),
+  place: (id) => ({ WorkbinPlaceId: id }),
+  agentGroup: (id) => ({ WorkbinGroupId: id }),
+  placeGroup: (id) => ({ WorkbinPlaceGroupId: id }),
+};
 
 /**
  * An agent pulled the interaction (RequestPull) from a queue's view, a workbin or `_system_`: reported as
@@ -393,7 +437,10 @@ export function pulled(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, agent:
   const party = { ...actorAttrs, ...agentParty(d.tenantId, agent.id, agent.placeId), Operation: Operation.Pull };
   const parked = d.placement.kind === 'workbin';
   tx.report(d, 'EventTakenFromQueue', party);
-  if (parked) tx.report(d, 'EventTakenFromWorkbin', party);
+  if (parked) {
+    tx.report(d, 'EventTakenFromWorkbin', party);
+    workbinChanged(tx, { ctx, actorAttrs }, d, 'TakenOut');
+  }
   d.placement = HANDLED;
   d.parties = [partyOf(agent, handlingDeadline(ctx.core.dir, d, tx.nowMs))];
   d.deliveredAt ??= tx.now;

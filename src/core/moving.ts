@@ -8,10 +8,20 @@ import { ProtocolError } from '../protocol/errors.ts';
 import type { KvList } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
 import { actor, owned, type Ctx } from './context.ts';
-import { detach, endInvitation, leave, placeInQueue, placeInWorkbin, setHeld, touched } from './interaction-machine.ts';
+import {
+  WORKBIN_OWNER_ATTR,
+  detach,
+  endInvitation,
+  leave,
+  placeInQueue,
+  placeInWorkbin,
+  setHeld,
+  touched,
+} from './interaction-machine.ts';
 import type { Attrs, Draft } from './plan.ts';
 import { checkDelta, deltaAttrs, mergeDelta } from './properties.ts';
 import { reasonOf } from './render.ts';
+import { ownerNamed, workbinNamed } from './workbins.ts';
 
 type MoveRequest = 'RequestPlaceInQueue' | 'RequestPlaceInWorkbin';
 
@@ -79,7 +89,7 @@ export function placeInQueueRequest(ctx: Ctx<'RequestPlaceInQueue'>): void {
   tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
   detach(tx, ctx, d, Operation.PlaceInQueue, act, reason, s.id);
   const old = d.queue;
-  placeInQueue(tx, d, queue);
+  placeInQueue(tx, d, queue, { ctx, actorAttrs: act });
   tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old, ...reason });
   if (a.Hold === true && d.held !== true) setHeld(tx, d, true, act);
   tx.put(d);
@@ -91,76 +101,27 @@ export function placeInQueueRequest(ctx: Ctx<'RequestPlaceInQueue'>): void {
  * agent or place workbin the requesting agent (or its place) is the owner when none is named.
  */
 export function placeInWorkbinRequest(ctx: Ctx<'RequestPlaceInWorkbin'>): void {
-  const { s, tx, core, a } = ctx;
+  const { s, tx, a } = ctx;
   const d = movable(ctx);
-  const name = a.WorkbinTypeId;
-  if (!name) throw new ProtocolError('Error_workbin_not_specified', 'RequestPlaceInWorkbin needs WorkbinTypeId');
-  const wb = core.dir.workbin(name, d.tenantId);
-  if (!wb) {
-    throw new ProtocolError(
-      'Error_workbin_inaccessible',
-      `WorkbinTypeId '${name}' is not a configured workbin of tenant ${String(d.tenantId)}`,
-    );
-  }
-  const agent = s.agentId === undefined ? undefined : tx.agent(s.agentId);
-  let owner: { agentId: string } | { placeId: string } | { agentGroupId: string } | { placeGroupId: string };
-  let ownerAttrs: Attrs;
-  switch (wb.type) {
-    case 'agent': {
-      const id = a.WorkbinAgentId ?? agent?.id;
-      if (!id) throw new ProtocolError('Error_agent_not_specified', `agent workbin '${name}' needs WorkbinAgentId`);
-      if (core.dir.agents.get(id)?.tenant !== d.tenantId)
-        throw new ProtocolError('Error_unknown_agent_in_request', `WorkbinAgentId '${id}' is not a configured agent`);
-      owner = { agentId: id };
-      ownerAttrs = { WorkbinAgentId: id };
-      break;
-    }
-    case 'place': {
-      const id = a.WorkbinPlaceId ?? agent?.placeId;
-      if (!id) throw new ProtocolError('Error_place_not_specified', `place workbin '${name}' needs WorkbinPlaceId`);
-      if (core.dir.places.get(id) !== d.tenantId)
-        throw new ProtocolError('Error_unknown_place_in_request', `WorkbinPlaceId '${id}' is not a configured place`);
-      owner = { placeId: id };
-      ownerAttrs = { WorkbinPlaceId: id };
-      break;
-    }
-    case 'agentGroup': {
-      const id = a.WorkbinGroupId;
-      if (!id)
-        throw new ProtocolError(
-          'Error_agent_group_not_specified',
-          `agent group workbin '${name}' needs WorkbinGroupId`,
-        );
-      if (!core.dir.config.agentGroups.some((g) => g.name === id && g.tenant === d.tenantId))
-        throw new ProtocolError('Error_workbin_inaccessible', `WorkbinGroupId '${id}' is not a configured agent group`);
-      owner = { agentGroupId: id };
-      ownerAttrs = { WorkbinGroupId: id };
-      break;
-    }
-    case 'placeGroup': {
-      const id = a.WorkbinPlaceGroupId;
-      if (!id)
-        throw new ProtocolError(
-          'Error_place_group_not_specified',
-          `place group workbin '${name}' needs WorkbinPlaceGroupId`,
-        );
-      if (!core.dir.config.placeGroups.some((g) => g.name === id && g.tenant === d.tenantId))
-        throw new ProtocolError(
-          'Error_workbin_inaccessible',
-          `WorkbinPlaceGroupId '${id}' is not a configured place group`,
-        );
-      owner = { placeGroupId: id };
-      ownerAttrs = { WorkbinPlaceGroupId: id };
-      break;
-    }
-  }
+  const wb = workbinNamed(ctx, a.WorkbinTypeId, d.tenantId);
+  const name = wb.name;
+  const who = ownerNamed(ctx, wb, a, d.tenantId);
+  const ownerAttrs = WORKBIN_OWNER_ATTR[who.kind](who.id);
+  const owner =
+    who.kind === 'agent'
+      ? { agentId: who.id }
+      : who.kind === 'place'
+        ? { placeId: who.id }
+        : who.kind === 'agentGroup'
+          ? { agentGroupId: who.id }
+          : { placeGroupId: who.id };
   const act = actor(ctx, d);
   const reason = reasonOf(a);
   changeOnTheWay(ctx, d, act);
   tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
   detach(tx, ctx, d, Operation.PlaceInWorkbin, act, reason, s.id);
   const old = d.queue;
-  placeInWorkbin(tx, d, name, owner);
+  placeInWorkbin(tx, d, name, owner, { ctx, actorAttrs: act });
   tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old, ...reason });
   tx.report(d, 'EventPlacedInWorkbin', { ...act, OldQueue: old, WorkbinTypeId: name, ...ownerAttrs, ...reason });
   if (a.Hold === true && d.held !== true) setHeld(tx, d, true, act);

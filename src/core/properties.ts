@@ -19,7 +19,7 @@ import { routerOf, type Interaction } from './model/interaction.ts';
 import type { Draft } from './plan.ts';
 import { attachedDataChanged, itxAttrs } from './render.ts';
 import { Audience } from './audience.ts';
-import { touched } from './interaction-machine.ts';
+import { touched, workbinChanged } from './interaction-machine.ts';
 import { SYSTEM_PROPERTIES } from './system-properties.ts';
 
 export function changeProperties(ctx: Ctx<'RequestChangeProperties'>): void {
@@ -146,6 +146,7 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   audience.handlers(d, pc);
   if (routerOf(d) !== undefined) audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted));
   audience.submitter(d, (ms) => ms.wantsPropertiesChanged, pc);
+  if (d.placement.kind === 'workbin') workbinChanged(tx, { ctx, actorAttrs: actor(ctx, d) }, d, 'PropertiesChanged');
   tx.put(d, true);
 }
 

@@ -12,7 +12,6 @@ import { pulled } from './interaction-machine.ts';
 import type { Interaction } from './model/interaction.ts';
 import type { AgentState } from './model/session.ts';
 import { propertiesList } from './render.ts';
-import { workbinKey } from './state.ts';
 
 /** At most this many interactions per pull. */
 export const MAX_PULL = 100;
@@ -98,13 +97,7 @@ export function pull(ctx: Ctx<'RequestPull'>): void {
           'Error_pull_parameter_absent',
           `a pull from ${wb.type} workbin '${viewId}' needs PullParameters ${ownerKey}`,
         );
-      const field = {
-        AgentId: 'agentId',
-        PlaceId: 'placeId',
-        AgentGroupId: 'agentGroupId',
-        PlaceGroupId: 'placeGroupId',
-      }[ownerKey];
-      candidates = core.state.inWorkbin(workbinKey({ workbin: viewId, [field]: owner }));
+      candidates = core.state.inWorkbin(viewId, { kind: wb.type, id: owner });
     }
     let seen = 0;
     let full = false;

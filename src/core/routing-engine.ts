@@ -57,7 +57,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
       }
       partyRemoved(Operation.PlaceInQueue);
       const old = d.queue;
-      placeInQueue(tx, d, queue);
+      placeInQueue(tx, d, queue, { ctx, actorAttrs: act });
       tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
       tx.send(s.id, routeUsed(d, a.ReferenceId, queue, 'queued', old));
       tx.put(d);
@@ -80,7 +80,10 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
         );
       partyRemoved(Operation.PlaceInWorkbin);
       const old = d.queue;
-      placeInWorkbin(tx, d, wb, a.TargetAgent ? { agentId: a.TargetAgent } : { placeId: owner });
+      placeInWorkbin(tx, d, wb, a.TargetAgent ? { agentId: a.TargetAgent } : { placeId: owner }, {
+        ctx,
+        actorAttrs: act,
+      });
       tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
       tx.report(d, 'EventPlacedInWorkbin', {
         ...act,

@@ -83,24 +83,35 @@ function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The index key of one owner's workbin: its name and exactly one owner id, by kind. */
-export function workbinKey(w: {
-  readonly workbin: string;
+/** The owner of a workbin instance: an agent, a place, an agent group or a place group (the workbin's type). */
+export interface WorkbinOwner {
+  readonly kind: 'agent' | 'place' | 'agentGroup' | 'placeGroup';
+  readonly id: string;
+}
+
+/** The owner a workbin placement names. */
+export function workbinOwnerOf(w: {
   readonly agentId?: string;
   readonly placeId?: string;
   readonly agentGroupId?: string;
   readonly placeGroupId?: string;
-}): string {
-  const [kind, owner] =
-    w.agentId !== undefined
-      ? ['agent', w.agentId]
-      : w.placeId !== undefined
-        ? ['place', w.placeId]
-        : w.agentGroupId !== undefined
-          ? ['agentGroup', w.agentGroupId]
-          : ['placeGroup', w.placeGroupId ?? ''];
-  return `${w.workbin}\u0000${kind}\u0000${owner}`;
+}): WorkbinOwner {
+  if (w.agentId !== undefined) return { kind: 'agent', id: w.agentId };
+  if (w.placeId !== undefined) return { kind: 'place', id: w.placeId };
+  if (w.agentGroupId !== undefined) return { kind: 'agentGroup', id: w.agentGroupId };
+  return { kind: 'placeGroup', id: w.placeGroupId ?? '' };
 }
+
+function ownerKey(o: WorkbinOwner): string {
+  return `${o.kind}\u0000${o.id}`;
+}
+
+function ownerFromKey(key: string): WorkbinOwner {
+  const [kind, id = ''] = key.split('\u0000');
+  return { kind: kind as WorkbinOwner['kind'], id };
+}
+
+const NO_SUBSCRIBERS: ReadonlyMap<number, boolean> = new Map();
 
 /** Workbin order: placed longest ago first, then the id. */
 function compareParked(a: Interaction, b: Interaction): number {
@@ -152,8 +163,12 @@ export class CoreState {
   private readonly byInvitee = new Map<string, Set<string>>();
   private readonly byHandler = new Map<string, Set<string>>();
   private readonly byExternalId = new Map<string, Set<string>>();
-  /** workbin and owner -> the interactions parked there, oldest placement first. */
-  private readonly byWorkbin = new Map<string, SortedSet<Interaction>>();
+  /** workbin -> owner (ownerKey) -> the interactions parked there, oldest placement first. */
+  private readonly byWorkbin = new Map<string, Map<string, SortedSet<Interaction>>>();
+  /** Workbin content subscriptions: workbin -> owner -> session -> whether it wants property changes too. */
+  private readonly workbinSubscribers = new Map<string, Map<string, Map<number, boolean>>>();
+  /** session -> its subscriptions (to drop them with the session). */
+  private readonly subscriptionsOf = new Map<number, Set<string>>();
   /** place -> agent logged in there. */
   readonly placeOccupant = new Map<string, string>();
   /** Pairs where an interaction started waiting or an agent became available since the router last looked. */
@@ -220,9 +235,49 @@ export class CoreState {
     return this.byHandler.get(agentId) ?? NO_IDS;
   }
 
-  /** The interactions in one owner's workbin, oldest placement first (see {@link workbinKey}). */
-  inWorkbin(key: string): Iterable<Interaction> {
-    return this.byWorkbin.get(key) ?? [];
+  /** The interactions in one owner's workbin, oldest placement first. */
+  inWorkbin(workbin: string, owner: WorkbinOwner): Iterable<Interaction> {
+    return this.byWorkbin.get(workbin)?.get(ownerKey(owner)) ?? [];
+  }
+
+  /** Every owner of a workbin that has interactions in it, with its interactions (oldest placement first). */
+  *workbinOwners(workbin: string): IterableIterator<{ owner: WorkbinOwner; content: SortedSet<Interaction> }> {
+    for (const [key, content] of this.byWorkbin.get(workbin) ?? []) yield { owner: ownerFromKey(key), content };
+  }
+
+  /** The number of interactions in one owner's workbin. */
+  workbinSize(workbin: string, owner: WorkbinOwner): number {
+    return this.byWorkbin.get(workbin)?.get(ownerKey(owner))?.size ?? 0;
+  }
+
+  /** Subscribes a session to one owner's workbin (RequestWorkbinNotifications); false: it already was. */
+  subscribe(sessionId: number, workbin: string, owner: WorkbinOwner, propertyChanges: boolean): boolean {
+    const key = ownerKey(owner);
+    let byOwner = this.workbinSubscribers.get(workbin);
+    if (!byOwner) this.workbinSubscribers.set(workbin, (byOwner = new Map<string, Map<number, boolean>>()));
+    let sessions = byOwner.get(key);
+    if (!sessions) byOwner.set(key, (sessions = new Map<number, boolean>()));
+    const had = sessions.has(sessionId);
+    sessions.set(sessionId, propertyChanges);
+    let mine = this.subscriptionsOf.get(sessionId);
+    if (!mine) this.subscriptionsOf.set(sessionId, (mine = new Set()));
+    mine.add(`${workbin}\u0001${key}`);
+    return !had;
+  }
+
+  /** Ends a subscription; false: there was none. */
+  unsubscribe(sessionId: number, workbin: string, owner: WorkbinOwner): boolean {
+    const key = ownerKey(owner);
+    const sessions = this.workbinSubscribers.get(workbin)?.get(key);
+    if (!sessions?.delete(sessionId)) return false;
+    if (sessions.size === 0) this.workbinSubscribers.get(workbin)?.delete(key);
+    this.subscriptionsOf.get(sessionId)?.delete(`${workbin}\u0001${key}`);
+    return true;
+  }
+
+  /** The sessions subscribed to one owner's workbin, with whether they want property changes. */
+  subscribers(workbin: string, owner: WorkbinOwner): ReadonlyMap<number, boolean> {
+    return this.workbinSubscribers.get(workbin)?.get(ownerKey(owner)) ?? NO_SUBSCRIBERS;
   }
 
   withExternalId(externalId: string): ReadonlySet<string> {
@@ -252,6 +307,11 @@ export class CoreState {
   }
 
   removeSession(s: Session): void {
+    for (const sub of this.subscriptionsOf.get(s.id) ?? []) {
+      const [workbin = '', key = ''] = sub.split('\u0001');
+      this.unsubscribe(s.id, workbin, ownerFromKey(key));
+    }
+    this.subscriptionsOf.delete(s.id);
     this.sessions.delete(s.id);
     this.byType.get(s.clientType)?.delete(s);
   }
@@ -430,14 +490,20 @@ export class CoreState {
       }
     }
     if (ix.placement.kind === 'workbin') {
-      const key = workbinKey(ix.placement);
-      let set = this.byWorkbin.get(key);
+      const p = ix.placement;
+      const key = ownerKey(workbinOwnerOf(p));
+      let byOwner = this.byWorkbin.get(p.workbin);
+      let set = byOwner?.get(key);
       if (sign === 1) {
-        if (!set) this.byWorkbin.set(key, (set = new SortedSet(compareParked)));
+        if (!byOwner) this.byWorkbin.set(p.workbin, (byOwner = new Map<string, SortedSet<Interaction>>()));
+        if (!set) byOwner.set(key, (set = new SortedSet(compareParked)));
         set.add(ix);
       } else if (set) {
         set.delete(ix);
-        if (set.size === 0) this.byWorkbin.delete(key);
+        if (set.size === 0) {
+          byOwner?.delete(key);
+          if (byOwner?.size === 0) this.byWorkbin.delete(p.workbin);
+        }
       }
     }
     const ext = externalIdOf(ix);

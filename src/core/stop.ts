@@ -3,7 +3,7 @@ import { Operation } from '../protocol/enums.ts';
 import { isMsg, tlibMsg, type AttrValue } from '../protocol/message.ts';
 import { Audience } from './audience.ts';
 import { actor, owned, type Ctx } from './context.ts';
-import { answerInviter } from './interaction-machine.ts';
+import { answerInviter, workbinChanged } from './interaction-machine.ts';
 import { routerOf } from './model/interaction.ts';
 import type { Attrs, Draft } from './plan.ts';
 import { agentParty, itxAttrs, reasonOf, reasonText, strategyParty } from './render.ts';
@@ -59,6 +59,7 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
     });
   }
   tx.report(d, 'EventProcessingStopped', { ...act, ...reason });
+  workbinChanged(tx, { ctx, actorAttrs: act }, d, 'TakenOut');
   const audience = new Audience(ctx);
   audience.handlers(
     d,

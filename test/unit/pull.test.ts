@@ -186,7 +186,7 @@ describe('RequestPull', () => {
       core.state.interactions.get(id)?.parties.map((x) => x.agentId),
       ['a2'],
     );
-    assert.deepEqual([...core.state.inWorkbin('Drafts\u0000agent\u0000a1')], []);
+    assert.deepEqual([...core.state.inWorkbin('Drafts', { kind: 'agent', id: 'a1' })], []);
   });
 
   it('refusals change nothing: no ViewId, bad Count, unknown view or workbin', () => {
