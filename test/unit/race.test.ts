@@ -80,7 +80,9 @@ function run(seed: number): { steps: number; stopped: number; conferences: numbe
       MediaList: [{ key: 'email', value: 1 }],
     });
   };
-  AGENTS.forEach((_a, i) => { login(i); });
+  AGENTS.forEach((_a, i) => {
+    login(i);
+  });
   const pick = <T>(list: readonly T[]): T | undefined => (list.length ? list[rand(list.length)] : undefined);
   const mine = (i: number): string[] => [...core.state.handledBy(AGENTS[i] as string)].sort();
   const stoppedIds = new Set<string>();
