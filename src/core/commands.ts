@@ -32,7 +32,7 @@ import {
   workbinTypesInfo,
 } from './workbins.ts';
 import { stopProcessing } from './stop.ts';
-import { cancelInvite, conference, transfer } from './transfer.ts';
+import { cancelInvite, conference, intrude, transfer } from './transfer.ts';
 import { submit } from './submit.ts';
 
 /** One entry of the table; its handler reads the attributes of request `N`, typed by the catalogue. */
@@ -80,6 +80,7 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestTransfer: agentCommand(transfer),
   RequestConference: agentCommand(conference),
   RequestCancelInvite: agentCommand(cancelInvite),
+  RequestIntrude: agentCommand(intrude),
   // routing engines over the T-Library facade (routing-engine.ts, properties.ts)
   RequestRouteCall: { clients: ['RoutingEngine'], run: routeCall },
   RequestUpdateUserData: { clients: ['RoutingEngine'], run: updateUserData },

@@ -206,6 +206,28 @@ function acceptInvitation(
 }
 
 /**
+ * A supervisor joins a handled interaction by itself (RequestIntrude) with a visibility mode: reported as
+ * EventPartyAdded (Operation Intrude), also sent to every other party's desktops; its handling timer starts.
+ */
+export function intrude(
+  tx: PlanBuilder,
+  ctx: Pick<Ctx, 'core'>,
+  d: Draft,
+  agent: AgentState,
+  visibility: Visibility,
+  actorAttrs: Attrs,
+): void {
+  const others = d.parties;
+  d.parties = [...others, { ...partyOf(agent, handlingDeadline(ctx.core.dir, d, tx.nowMs)), visibility }];
+  const added = tx.report(d, 'EventPartyAdded', {
+    ...actorAttrs,
+    ...agentParty(d.tenantId, agent.id, agent.placeId),
+    Operation: Operation.Intrude,
+  });
+  for (const p of others) for (const sid of tx.agent(p.agentId)?.sessions ?? []) tx.send(sid, added);
+}
+
+/**
  * Answers the inviter's pending RequestTransfer / RequestConference when its invitation ends: EventAck when accepted,
  * EventError (`Error_party_unavailable`, saying why) otherwise. Nothing when its session is gone.
  */

@@ -7,8 +7,8 @@
  */
 import { ProtocolError } from '../protocol/errors.ts';
 import { isMsg } from '../protocol/message.ts';
-import { actor, agentOf, owned, show, type Ctx } from './context.ts';
-import { endInvitation, inviteParty, touched } from './interaction-machine.ts';
+import { actor, agentOf, checkTenant, owned, show, type Ctx } from './context.ts';
+import { endInvitation, intrude as join, inviteParty, touched } from './interaction-machine.ts';
 import type { Visibility } from './model/interaction.ts';
 import type { AgentState } from './model/session.ts';
 
@@ -125,5 +125,41 @@ export function cancelInvite(ctx: Ctx<'RequestCancelInvite'>): void {
   }
   tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
   endInvitation(tx, ctx, d, inv, 'cancelled');
+  tx.put(d);
+}
+
+/**
+ * RequestIntrude {InteractionId, VisibilityMode}: a logged-in agent (a supervisor) joins an interaction another agent
+ * handles, at once (no invitation): EventAck; reporting EventPartyAdded (Operation Intrude); the other parties'
+ * desktops EventPartyAdded. It needs capacity for the media like any party.
+ */
+export function intrude(ctx: Ctx<'RequestIntrude'>): void {
+  const { s, tx, core, a } = ctx;
+  const me = agentOf(ctx) as AgentState;
+  const id = a.InteractionId;
+  if (!id) throw new ProtocolError('Error_interaction_id_not_specified', 'RequestIntrude needs InteractionId');
+  const d = tx.draft(id);
+  if (!d) throw new ProtocolError('Error_unknown_interaction', `there is no interaction '${id}'`);
+  checkTenant(ctx, d);
+  const mode = a.VisibilityMode ?? 2;
+  const visibility = VISIBILITY[mode];
+  if (!visibility)
+    throw new ProtocolError(
+      'Error_invalid_protocol_message',
+      `VisibilityMode ${show(mode)} is not Conference, Monitor or Coach`,
+    );
+  if (d.placement.kind !== 'handled')
+    throw new ProtocolError('Error_invalid_interaction_state', `interaction '${id}' is not being handled by an agent`);
+  if (d.parties.some((p) => p.agentId === me.id))
+    throw new ProtocolError('Error_already_participating', `agent '${me.id}' already handles interaction '${id}'`);
+  const capacity = core.dir.agents.get(me.id)?.capacity.get(d.mediaType) ?? 0;
+  if (core.state.loadOf(me.id, d.mediaType) >= capacity) {
+    throw new ProtocolError(
+      'Error_party_unavailable',
+      `agent '${me.id}' has no capacity left for media '${d.mediaType}' (${String(capacity)})`,
+    );
+  }
+  tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
+  join(tx, ctx, d, me, visibility, actor(ctx, d));
   tx.put(d);
 }

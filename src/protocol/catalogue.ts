@@ -335,6 +335,7 @@ export const SUPPORTED_REQUESTS = new Set([
   'RequestTransfer',
   'RequestConference',
   'RequestCancelInvite',
+  'RequestIntrude',
   'RequestPull',
   'RequestGetWorkbinContent',
   'RequestWorkbinNotifications',

@@ -171,9 +171,9 @@ describe('unknown or unsupported messages -> EventError 4', () => {
     await stillServing();
   });
 
-  it('a catalogued but unsupported request (RequestTakeSnapshot, RequestIntrude) -> 4 naming it', async () => {
+  it('a catalogued but unsupported request (RequestTakeSnapshot, RequestLockInteraction) -> 4 naming it', async () => {
     await refusedWith(ms, { message: 'RequestTakeSnapshot', referenceId: 82 }, 4, 'RequestTakeSnapshot');
-    await refusedWith(desk, { message: 'RequestIntrude', interactionId: ixn }, 4, 'RequestIntrude');
+    await refusedWith(desk, { message: 'RequestLockInteraction', interactionId: ixn }, 4, 'RequestLockInteraction');
     await stillServing();
   });
 

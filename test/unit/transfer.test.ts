@@ -291,3 +291,43 @@ describe('RequestConference', () => {
     );
   });
 });
+
+describe('RequestIntrude', () => {
+  it('a supervisor joins at once with its visibility: EventAck, EventPartyAdded to reporting and the other party', () => {
+    const { core, stat, send, d1, d3 } = setup();
+    const p = send(d3, 'RequestIntrude', { ReferenceId: 61, InteractionId: 'X1', VisibilityMode: 2 });
+    assert.deepEqual(who(p), [
+      [d3.id, 'EventAck'],
+      [stat.id, 'EventPartyAdded'],
+      [d1.id, 'EventPartyAdded'],
+    ]);
+    assert.equal(msg(p, stat.id, 'EventPartyAdded').attrs.Operation, Operation.Intrude);
+    assert.equal(msg(p, stat.id, 'EventPartyAdded').attrs.AgentId, 'a3');
+    assert.deepEqual(parties(core), ['a1:conference', 'a3:monitor']);
+    refused(
+      send(d3, 'RequestIntrude', { InteractionId: 'X1', VisibilityMode: 2 }),
+      d3.id,
+      'Error_already_participating',
+      "'a3'",
+    );
+  });
+
+  it('only into a handled interaction', () => {
+    const { send, mail, d2 } = setup();
+    const p = send(mail, 'RequestSubmit', {
+      TenantId: 1,
+      MediaType: 'email',
+      InteractionType: 'Inbound',
+      InteractionSubtype: 'InboundNew',
+      Queue: 'Support',
+    });
+    const id = String(p.out[0]?.message.attrs.InteractionId);
+    assert.equal(id, 'X2', 'submitted (and offered to a1, not handled yet)');
+    refused(
+      send(d2, 'RequestIntrude', { InteractionId: id, VisibilityMode: 1 }),
+      d2.id,
+      'Error_invalid_interaction_state',
+      'not being handled',
+    );
+  });
+});
