@@ -23,6 +23,12 @@ export class SortedSet<T> {
     return this.blocks[0]?.[0];
   }
 
+  /** The largest item, if any. */
+  last(): T | undefined {
+    const block = this.blocks[this.blocks.length - 1];
+    return block?.[block.length - 1];
+  }
+
   /** Adds an item (an item equal to one present is not added twice). */
   add(item: T): void {
     if (this.blocks.length === 0) {

@@ -12,6 +12,7 @@ import { isMsg } from '../protocol/message.ts';
 import { agentOf, type Ctx } from './context.ts';
 import type { Interaction } from './model/interaction.ts';
 import { propertiesList } from './render.ts';
+import type { SortedSet } from './sorted-set.ts';
 import type { WorkbinOwner } from './state.ts';
 import { interactionRecord } from './views.ts';
 
@@ -197,13 +198,9 @@ export function workbinTypesInfo(ctx: Ctx<'RequestWorkbinTypesInfo'>): void {
 }
 
 /** Per owner: NumberOfInteractions, MinMovedToQueueAt, MaxMovedToQueueAt (the oldest and newest placement). */
-function ownerStats(content: Iterable<Interaction> & { readonly size: number }): KvList {
-  let first: Interaction | undefined;
-  let last: Interaction | undefined;
-  for (const ix of content) {
-    first ??= ix;
-    last = ix;
-  }
+function ownerStats(content: SortedSet<Interaction>): KvList {
+  const first = content.first();
+  const last = content.last();
   return [
     { key: 'NumberOfInteractions', value: content.size },
     ...(first?.placedInQueueAt ? [{ key: 'MinMovedToQueueAt', value: first.placedInQueueAt }] : []),
@@ -220,10 +217,9 @@ export function workbinStatistic(ctx: Ctx<'RequestWorkbinStatistic'>): void {
   const tenantId = a.TenantId ?? agentOf(ctx)?.tenantId ?? 1;
   const wb = workbinNamed(ctx, a.WorkbinTypeId, tenantId);
   const stats: KvPair[] = [];
-  for (const { owner, content } of core.state.workbinOwners(wb.name)) {
-    // The last entry of a sorted set is read by walking it: the counts come from its size, the times from its ends.
+  // One entry per owner (its size and the two ends of its ordered set): no interaction is walked.
+  for (const { owner, content } of core.state.workbinOwners(wb.name))
     stats.push({ key: owner.id, value: ownerStats(content) });
-  }
   tx.send(
     s.id,
     isMsg('EventWorkbinStatistic', {

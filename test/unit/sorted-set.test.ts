@@ -69,6 +69,7 @@ describe('SortedSet against a sorted array', () => {
           }
           assert.equal(set.size, oracle.length);
           assert.equal(set.first(), oracle[0]);
+          assert.equal(set.last(), oracle[oracle.length - 1]);
         }
         const got = [...set];
         assert.equal(got.length, oracle.length);
