@@ -21,7 +21,7 @@ import {
 import type { Attrs, Draft } from './plan.ts';
 import { checkDelta, deltaAttrs, mergeDelta } from './properties.ts';
 import { reasonOf } from './render.ts';
-import { ownerNamed, workbinNamed } from './workbins.ts';
+import { ownerNamed, placementOwner, workbinNamed } from './workbins.ts';
 
 type MoveRequest = 'RequestPlaceInQueue' | 'RequestPlaceInWorkbin';
 
@@ -107,14 +107,7 @@ export function placeInWorkbinRequest(ctx: Ctx<'RequestPlaceInWorkbin'>): void {
   const name = wb.name;
   const who = ownerNamed(ctx, wb, a, d.tenantId);
   const ownerAttrs = WORKBIN_OWNER_ATTR[who.kind](who.id);
-  const owner =
-    who.kind === 'agent'
-      ? { agentId: who.id }
-      : who.kind === 'place'
-        ? { placeId: who.id }
-        : who.kind === 'agentGroup'
-          ? { agentGroupId: who.id }
-          : { placeGroupId: who.id };
+  const owner = placementOwner(who);
   const act = actor(ctx, d);
   const reason = reasonOf(a);
   changeOnTheWay(ctx, d, act);

@@ -11,7 +11,8 @@ import {
   requiredTenant,
   type Ctx,
 } from './context.ts';
-import { created } from './interaction-machine.ts';
+import { WORKBIN_OWNER_ATTR, created, placeInWorkbin } from './interaction-machine.ts';
+import { ownerNamed, placementOwner, workbinNamed } from './workbins.ts';
 import { intern } from './model/packed.ts';
 import type { Draft } from './plan.ts';
 import { agentParty } from './render.ts';
@@ -44,8 +45,11 @@ export function submit(ctx: Ctx<'RequestSubmit'>): void {
     );
   }
   const queue = a.Queue;
-  if (!queue && s.clientType === 'MediaServer')
-    throw new ProtocolError('Error_queue_not_specified', 'RequestSubmit needs Queue');
+  // Into a workbin (WorkbinTypeId and its owner): parked there from the start, handled by nobody.
+  const wb = a.WorkbinTypeId === undefined ? undefined : workbinNamed(ctx, a.WorkbinTypeId, tenantId);
+  const owner = wb && ownerNamed(ctx, wb, a, tenantId);
+  if (!queue && !wb && s.clientType === 'MediaServer')
+    throw new ProtocolError('Error_queue_not_specified', 'RequestSubmit needs Queue (or WorkbinTypeId)');
   if (queue) {
     const q = dir.queues.get(queue);
     if (!q || q.tenant !== tenantId) {
@@ -54,12 +58,6 @@ export function submit(ctx: Ctx<'RequestSubmit'>): void {
         `Queue '${queue}' is not a configured queue of tenant ${String(tenantId)}`,
       );
     }
-  }
-  if (a.WorkbinTypeId !== undefined) {
-    throw new ProtocolError(
-      'ErrorUnsupportedProtocolElement',
-      'RequestSubmit into a workbin (WorkbinTypeId) is not supported yet; submit to a queue',
-    );
   }
   let id = a.InteractionId;
   if (id !== undefined) {
@@ -74,7 +72,7 @@ export function submit(ctx: Ctx<'RequestSubmit'>): void {
   checkUserDataSize(ctx, userData, 'UserData');
   const dupe = firstDuplicateKey(userData);
   if (dupe !== undefined) throw new ProtocolError('Error_duplicated_properties', `UserData has key '${dupe}' twice`);
-  const agent = s.clientType === 'AgentApplication' ? agentOf(ctx) : undefined;
+  const agent = s.clientType === 'AgentApplication' && !wb ? agentOf(ctx) : undefined;
   const d: Draft = {
     id,
     tenantId,
@@ -96,6 +94,18 @@ export function submit(ctx: Ctx<'RequestSubmit'>): void {
   };
   tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId, InteractionId: id, Version: d.version }));
   tx.report(d, 'EventInteractionSubmitted', actor(ctx, d));
+  if (wb && owner) {
+    const act = actor(ctx, d);
+    const old = d.queue;
+    placeInWorkbin(tx, d, wb.name, placementOwner(owner), { ctx, actorAttrs: act });
+    tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
+    tx.report(d, 'EventPlacedInWorkbin', {
+      ...act,
+      OldQueue: old,
+      WorkbinTypeId: wb.name,
+      ...WORKBIN_OWNER_ATTR[owner.kind](owner.id),
+    });
+  }
   if (agent) {
     tx.report(d, 'EventPartyAdded', {
       ...actor(ctx, d),

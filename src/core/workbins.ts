@@ -95,6 +95,22 @@ export function ownerNamed(ctx: Ctx, wb: Workbin, a: WorkbinAttrs, tenantId: num
   }
 }
 
+/** A workbin owner as a workbin placement names it. */
+export function placementOwner(
+  o: WorkbinOwner,
+): { agentId: string } | { placeId: string } | { agentGroupId: string } | { placeGroupId: string } {
+  switch (o.kind) {
+    case 'agent':
+      return { agentId: o.id };
+    case 'place':
+      return { placeId: o.id };
+    case 'agentGroup':
+      return { agentGroupId: o.id };
+    case 'placeGroup':
+      return { placeGroupId: o.id };
+  }
+}
+
 /** The tenant of the requesting agent (these requests come from logged-in agent applications). */
 function tenantOf(ctx: Ctx): number {
   return (agentOf(ctx) as NonNullable<ReturnType<typeof agentOf>>).tenantId;

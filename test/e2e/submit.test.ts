@@ -162,7 +162,8 @@ describe('media server submits (reference §2.4)', () => {
       ],
       ['duplicate id in use -> 81', { ...BASE, interactionId: 'MY-OWN-ID-1' }, 81, 'MY-OWN-ID-1'],
       ['empty interactionId -> 79', { ...BASE, interactionId: '' }, 79, 'InteractionId'],
-      ['a workbin submit is not supported -> 4', { ...BASE, workbinTypeId: 'Drafts' }, 4, 'WorkbinTypeId'],
+      ['into an agent workbin without its owner -> 38', { ...BASE, workbinTypeId: 'Drafts' }, 38, 'WorkbinAgentId'],
+      ['into an unknown workbin -> 41', { ...BASE, workbinTypeId: 'Nope', workbinAgentId: 'agent1' }, 41, 'Nope'],
     ];
     for (const [title, req, code, mentions] of cases) {
       it(title, async () => {

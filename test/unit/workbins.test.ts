@@ -258,4 +258,30 @@ describe('workbins', () => {
       },
     ]);
   });
+
+  it('a media server submits straight into a workbin: parked there, reported, subscribers told', () => {
+    const { core, mail, stat, send, d2 } = setup();
+    send(d2, 'RequestWorkbinNotifications', { WorkbinTypeId: 'Drafts', WorkbinAgentId: 'a1' });
+    const p = send(mail, 'RequestSubmit', {
+      TenantId: 1,
+      MediaType: 'email',
+      InteractionType: 'Inbound',
+      InteractionSubtype: 'InboundNew',
+      WorkbinTypeId: 'Drafts',
+      WorkbinAgentId: 'a1',
+    });
+    assert.deepEqual(who(p), [
+      [mail.id, 'EventAck'],
+      [stat.id, 'EventInteractionSubmitted'],
+      [d2.id, 'EventWorkbinContentChanged'],
+      [stat.id, 'EventPlacedInQueue'],
+      [stat.id, 'EventPlacedInWorkbin'],
+    ]);
+    const id = String(p.out[0]?.message.attrs.InteractionId);
+    assert.deepEqual(core.state.interactions.get(id)?.placement, { kind: 'workbin', workbin: 'Drafts', agentId: 'a1' });
+    assert.deepEqual(
+      [...core.state.inWorkbin('Drafts', { kind: 'agent', id: 'a1' })].map((x) => x.id),
+      [id],
+    );
+  });
 });
