@@ -14,7 +14,7 @@ import { kvGet } from '../protocol/kv.ts';
 import { externalIdOf, packed, PackedInteraction, priorityValue } from './model/packed.ts';
 import type { Directory, QueueConfig } from './directory.ts';
 import type { AgentState, Session } from './model/session.ts';
-import { invitationOf, isHandledBy, isWaiting, routerOf, type Interaction } from './model/interaction.ts';
+import { inQueue, invitationOf, isHandledBy, isWaiting, routerOf, type Interaction } from './model/interaction.ts';
 import { SortedSet } from './sorted-set.ts';
 import { Views } from './views.ts';
 
@@ -380,8 +380,12 @@ export class CoreState {
   /** Rebuilds the waiting sets in one sort each (start-up with many interactions). */
   rebuildWaiting(): void {
     const lists = new Map<PairKey, Interaction[]>();
+    /** What the views take: every interaction in its queue, held ones included. */
+    const inViews: Interaction[] = [];
     for (const ix of this.interactions.values()) {
-      if (!isWaiting(ix) || !this.dir.queues.has(ix.queue)) continue;
+      if (!this.dir.queues.has(ix.queue)) continue;
+      if (this.views.has(ix.queue) && inQueue(ix)) inViews.push(ix);
+      if (!isWaiting(ix)) continue;
       const key = pairKey(ix.queue, ix.mediaType);
       let list = lists.get(key);
       if (!list) lists.set(key, (list = []));
@@ -401,11 +405,9 @@ export class CoreState {
       const set = this.waitSet(key);
       set.resetSorted(keyed.map((k) => k.ix));
       this.markWaiting(key, list[0] as Interaction);
-      if (this.views.has((list[0] as Interaction).queue)) {
-        const now = this.now();
-        for (const ix of list) this.views.enter(ix, now);
-      }
     }
+    const now = this.now();
+    for (const ix of inViews) this.views.enter(ix, now);
   }
 
   /** Loads an interaction without touching the waiting sets (see rebuildWaiting); the other indexes are kept. */
@@ -435,10 +437,10 @@ export class CoreState {
     prev: Interaction | undefined,
     sameSlot: boolean,
   ): void {
+    if (inQueue(ix) && this.views.has(ix.queue) && this.dir.queues.has(ix.queue)) this.views.enter(ix, this.now());
     if (isWaiting(ix) && this.dir.queues.has(ix.queue)) {
       const key = pairKey(ix.queue, ix.mediaType);
       if (!sameSlot) this.waitSet(key).add(ix);
-      if (this.views.has(ix.queue)) this.views.enter(ix, this.now());
       // A priority change inside the same queue cannot make a new match (nobody was available for it before).
       if (!prev || !isWaiting(prev) || prev.queue !== ix.queue) this.markWaiting(key, ix);
     }
@@ -456,8 +458,8 @@ export class CoreState {
       const set = this.waiting.get(key);
       if (!sameSlot) set?.delete(ix);
       if (set?.size === 0) this.externalWaiting.delete(key);
-      if (this.views.has(ix.queue)) this.views.leave(ix);
     }
+    if (inQueue(ix) && this.views.has(ix.queue) && this.dir.queues.has(ix.queue)) this.views.leave(ix);
     this.indexOwners(ix, -1, touch, next ?? undefined);
   }
 

@@ -164,6 +164,19 @@ describe('RequestPull', () => {
     );
   });
 
+  it('a held interaction stays in its view but is pulled only with IgnoreHold', () => {
+    const { core, mail, send, agent, submit } = setup();
+    const id = submit([{ key: 'Segment', value: 'gold' }]);
+    send(mail, 'RequestHold', { InteractionId: id });
+    assert.equal(core.state.views.content('Backlog.gold', Date.now())?.size, 1);
+    const d1 = agent('a1', 'P1');
+    assert.deepEqual(pulledList(send(d1, 'RequestPull', { ViewId: 'Backlog.gold' }), d1.id), []);
+    assert.deepEqual(pulledList(send(d1, 'RequestPull', { ViewId: 'Backlog.gold', IgnoreHold: true }), d1.id), [
+      [id, 3],
+    ]);
+    assert.equal(core.state.views.content('Backlog.gold', Date.now())?.size, 0);
+  });
+
   it("from an owner's workbin: EventTakenFromWorkbin as well", () => {
     const { core, stat, send, agent, submit } = setup();
     const id = submit([]);

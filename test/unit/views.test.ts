@@ -21,7 +21,7 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 import { Core } from '../../src/core/core.ts';
 import type { Interaction } from '../../src/core/model/interaction.ts';
 import type { Session } from '../../src/core/model/session.ts';
-import { isWaiting } from '../../src/core/state.ts';
+import { inQueue } from '../../src/core/model/interaction.ts';
 import { interactionRecord } from '../../src/core/views.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
 import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
@@ -99,7 +99,7 @@ function naiveView(
     sign: k.descending ? -1 : 1,
   }));
   const rows = [...all]
-    .filter((ix) => isWaiting(ix) && ix.queue === queue)
+    .filter((ix) => inQueue(ix) && ix.queue === queue)
     .map((ix) => ({ ix, record: interactionRecord(ix, now) }))
     .filter((r) => matches(r.record));
   rows.sort((a, b) => {

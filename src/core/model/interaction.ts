@@ -166,7 +166,15 @@ export function stateOf(ix: Pick<Interaction, 'placement'>): IxnState {
   }
 }
 
-/** Whether an interaction waits in its queue for someone to take it. */
+/**
+ * Whether an interaction is in its queue and free to be taken (no invitation pending), held or not: what the views
+ * index (a pull with IgnoreHold may take a held one).
+ */
+export function inQueue(ix: Pick<Interaction, 'placement' | 'invitations'>): boolean {
+  return ix.placement.kind === 'queued' && ix.invitations.length === 0;
+}
+
+/** Whether an interaction waits in its queue for someone to take it (in the queue, not held): what is offered. */
 export function isWaiting(ix: Pick<Interaction, 'placement' | 'invitations' | 'held'>): boolean {
   return ix.placement.kind === 'queued' && ix.invitations.length === 0 && ix.held !== true;
 }
