@@ -60,7 +60,8 @@ type Op =
   | { t: 'stop'; k: number }
   | { t: 'login' }
   | { t: 'accept'; k: number }
-  | { t: 'tick'; ms: number };
+  | { t: 'tick'; ms: number }
+  | { t: 'hold'; k: number; on: boolean };
 
 const maybe = (max: number): fc.Arbitrary<number | null> => fc.option(fc.integer({ min: 0, max }));
 const OPS: fc.Arbitrary<Op> = fc.oneof(
@@ -80,6 +81,7 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant('stop' as const), k: fc.nat(40) }),
   fc.record({ t: fc.constant('login' as const) }),
   fc.record({ t: fc.constant('accept' as const), k: fc.nat(3) }),
+  fc.record({ t: fc.constant('hold' as const), k: fc.nat(40), on: fc.boolean() }),
   {
     arbitrary: fc.record({ t: fc.constant('tick' as const), ms: fc.constantFrom(1, 499, 500, 999, 1000, 2500) }),
     weight: 3,
@@ -175,6 +177,10 @@ function world() {
       }
       case 'tick':
         now += op.ms;
+        return;
+      case 'hold':
+        // Held interactions stay in their views (a pull with IgnoreHold may take them).
+        handle(mail, op.on ? 'RequestHold' : 'RequestResume', { InteractionId: pick(op.k) });
         return;
     }
   };
