@@ -43,6 +43,7 @@ export {
   type RecordComparator,
 } from './compile.ts';
 export { timeOffsets } from './time.ts';
+export { queuesNamed } from './queues.ts';
 export { printCondition, printLiteral, printName, printOrder } from './print.ts';
 export { compareForOrder, compareValues } from './values.ts';
 

@@ -23,6 +23,7 @@ import type { PlanBuilder } from './plan.ts';
 import { changeProperties, deleteUserData, getProperties, updateUserData } from './properties.ts';
 import { routeCall } from './routing-engine.ts';
 import { hold, leaveInteraction, placeInQueueRequest, placeInWorkbinRequest } from './moving.ts';
+import { findInteractions } from './find.ts';
 import { pull } from './pull.ts';
 import {
   agentWorkbinStats,
@@ -74,6 +75,8 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestWorkbinTypesInfo: { clients: AGENT, run: workbinTypesInfo },
   RequestWorkbinStatistic: { clients: AGENT, run: workbinStatistic },
   RequestAgentWorkbinStats: agentCommand(agentWorkbinStats),
+  // search (find.ts): any registered client, no login needed
+  RequestFindInteractions: { run: findInteractions },
   // pull (pull.ts)
   RequestPull: agentCommand(pull),
   // transfer and conference (transfer.ts)

@@ -163,6 +163,12 @@ export class CoreState {
   private readonly byInvitee = new Map<string, Set<string>>();
   private readonly byHandler = new Map<string, Set<string>>();
   private readonly byExternalId = new Map<string, Set<string>>();
+  /**
+   * queue -> the interactions whose Queue it is and that are not in that queue's waiting sets (offered, handled, held,
+   * with a routing engine, parked, or in an unconfigured queue). With the waiting sets it gives every interaction of a
+   * queue (searches by condition read both); the waiting ones, nearly all of a large backlog, cost nothing more here.
+   */
+  private readonly byQueue = new Map<string, Set<string>>();
   /** workbin -> owner (ownerKey) -> the interactions parked there, oldest placement first. */
   private readonly byWorkbin = new Map<string, Map<string, SortedSet<Interaction>>>();
   /** Workbin content subscriptions: workbin -> owner -> session -> whether it wants property changes too. */
@@ -233,6 +239,20 @@ export class CoreState {
   /** Interactions an agent handles. */
   handledBy(agentId: string): ReadonlySet<string> {
     return this.byHandler.get(agentId) ?? NO_IDS;
+  }
+
+  /** Every interaction whose Queue is `queue`, whatever its placement: its waiting sets and the others. */
+  *inQueueNamed(queue: string): IterableIterator<Interaction> {
+    for (const media of this.dir.mediaTypes) yield* this.waiting.get(pairKey(queue, media)) ?? [];
+    for (const id of this.byQueue.get(queue) ?? NO_IDS) {
+      const ix = this.interactions.get(id);
+      if (ix) yield ix;
+    }
+  }
+
+  /** Whether an interaction is indexed in byQueue (it is not in its queue's waiting sets). */
+  private outsideWaiting(ix: Interaction): boolean {
+    return !(isWaiting(ix) && this.dir.queues.has(ix.queue));
   }
 
   /** The interactions in one owner's workbin, oldest placement first. */
@@ -338,6 +358,13 @@ export class CoreState {
         stored !== null &&
         keepsWaitingSlot(prev, stored) &&
         this.waiting.get(pairKey(stored.queue, stored.mediaType))?.replace(prev, stored) === true;
+      // By queue, for those outside the waiting sets: touched only when that changes (not by a change of properties).
+      const was = prev !== undefined && this.outsideWaiting(prev) ? prev.queue : undefined;
+      const is = stored !== null && this.outsideWaiting(stored) ? stored.queue : undefined;
+      if (was !== is) {
+        if (was !== undefined) setIndex(this.byQueue, was, id, -1);
+        if (is !== undefined) setIndex(this.byQueue, is, id, 1);
+      }
       if (prev) this.unindex(prev, touch, next, sameSlot);
       if (stored) {
         this.interactions.set(id, stored);
@@ -414,6 +441,7 @@ export class CoreState {
   restore(ix: Interaction): void {
     const stored = packed(ix);
     this.interactions.set(ix.id, stored);
+    if (this.outsideWaiting(stored)) setIndex(this.byQueue, stored.queue, stored.id, 1);
     this.indexOwners(stored, 1, () => undefined);
   }
 

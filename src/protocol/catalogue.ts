@@ -343,6 +343,7 @@ export const SUPPORTED_REQUESTS = new Set([
   'RequestWorkbinTypesInfo',
   'RequestWorkbinStatistic',
   'RequestAgentWorkbinStats',
+  'RequestFindInteractions',
   'RequestUpdateUserData',
   'RequestDeleteUserData',
   'RequestNotReadyForMedia',

@@ -149,6 +149,14 @@ function run(seed: number): { steps: number; stopped: number; conferences: numbe
       );
   }
 
+  // The per-queue reading searches use (waiting sets plus the rest) gives exactly each queue's interactions.
+  const queueNames = new Set([...core.state.interactions.values()].map((ix) => ix.queue));
+  for (const q of queueNames) {
+    const naive = [...core.state.interactions.values()].filter((ix) => ix.queue === q).map((ix) => ix.id);
+    const indexed = [...core.state.inQueueNamed(q)].map((ix) => ix.id);
+    assert.deepEqual(indexed.sort(), naive.sort(), `queue ${q}: the search index agrees with a scan`);
+  }
+
   // The event log: every stored event, per interaction, numbered 1..n; party events replayed.
   const byIx = new Map<string, { seq: number[]; names: string[]; parties: Set<string>; conference: boolean }>();
   for (const p of plans) {
