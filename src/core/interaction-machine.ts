@@ -111,27 +111,54 @@ export function invite(
   actorAttrs: Attrs,
   via: { routerName?: string; routeReferenceId?: number },
 ): void {
+  delete d.lastRejectedBy;
+  addInvitation(tx, ctx, d, agent, ticketId, { operation: 'deliver', ...via }, actorAttrs);
+}
+
+/** The InteractionOperation each kind of invitation is reported with. */
+const OPERATION_OF: Readonly<Record<Invitation['operation'], number>> = {
+  deliver: Operation.Route,
+  transfer: Operation.Transfer,
+  conference: Operation.Conference,
+};
+
+/**
+ * Adds an invitation for an agent (its delivering timer starts): EventInvite to its first session (with the
+ * visibility mode of a conference), EventAgentInvited to reporting.
+ */
+function addInvitation(
+  tx: PlanBuilder,
+  ctx: Pick<Ctx, 'core'>,
+  d: Draft,
+  agent: AgentState,
+  ticketId: number,
+  what: Pick<Invitation, 'operation' | 'inviter' | 'visibility' | 'routerName' | 'routeReferenceId'>,
+  actorAttrs: Attrs,
+): void {
   const sessionId = agent.sessions[0] as number;
   const inv: Invitation = {
     ticketId,
     agentId: agent.id,
     placeId: agent.placeId,
     sessionId,
-    operation: 'deliver',
-    ...via,
+    ...what,
     deadline: deliveringDeadline(ctx.core.dir, d, tx.nowMs),
   };
   d.invitations = [...d.invitations, inv];
-  delete d.lastRejectedBy;
   tx.send(
     sessionId,
-    isMsg('EventInvite', { ...itxAttrs(d), TicketId: ticketId, SubmittedToRouterAt: d.submittedToRouterAt }),
+    isMsg('EventInvite', {
+      ...itxAttrs(d),
+      TicketId: ticketId,
+      SubmittedToRouterAt: d.submittedToRouterAt,
+      ...(what.visibility === undefined ? {} : { VisibilityMode: VISIBILITY_MODE[what.visibility] }),
+    }),
   );
   tx.report(d, 'EventAgentInvited', {
     ...actorAttrs,
     ...agentParty(d.tenantId, agent.id, agent.placeId),
     TicketId: ticketId,
-    Operation: Operation.Route,
+    Operation: OPERATION_OF[what.operation],
   });
 }
 
@@ -183,7 +210,7 @@ function acceptInvitation(
   actorAttrs: Attrs,
 ): void {
   const transfer = inv.operation === 'transfer';
-  const op = transfer ? Operation.Transfer : Operation.Conference;
+  const op = OPERATION_OF[inv.operation];
   const joined: Party = { ...partyOf(agent, deadline), visibility: inv.visibility ?? 'conference' };
   const stays = transfer ? d.parties.filter((p) => p.agentId !== inv.inviter?.agentId) : d.parties;
   const left = transfer ? d.parties.filter((p) => p.agentId === inv.inviter?.agentId) : [];
@@ -257,34 +284,8 @@ export function inviteParty(
   visibility: Visibility | undefined,
   actorAttrs: Attrs,
 ): void {
-  const ticketId = ctx.core.nextTicketId();
-  const sessionId = invitee.sessions[0] as number;
-  const inv: Invitation = {
-    ticketId,
-    agentId: invitee.id,
-    placeId: invitee.placeId,
-    sessionId,
-    operation,
-    inviter,
-    ...(visibility === undefined ? {} : { visibility }),
-    deadline: deliveringDeadline(ctx.core.dir, d, tx.nowMs),
-  };
-  d.invitations = [...d.invitations, inv];
-  tx.send(
-    sessionId,
-    isMsg('EventInvite', {
-      ...itxAttrs(d),
-      TicketId: ticketId,
-      SubmittedToRouterAt: d.submittedToRouterAt,
-      ...(visibility === undefined ? {} : { VisibilityMode: VISIBILITY_MODE[visibility] }),
-    }),
-  );
-  tx.report(d, 'EventAgentInvited', {
-    ...actorAttrs,
-    ...agentParty(d.tenantId, invitee.id, invitee.placeId),
-    TicketId: ticketId,
-    Operation: operation === 'transfer' ? Operation.Transfer : Operation.Conference,
-  });
+  const what = { operation, inviter, ...(visibility === undefined ? {} : { visibility }) };
+  addInvitation(tx, ctx, d, invitee, ctx.core.nextTicketId(), what, actorAttrs);
 }
 
 /** VisibilityMode numbers (reference enums). */
@@ -338,12 +339,7 @@ export function endInvitation(
       isMsg('EventRevoked', {
         ...itxAttrs(d),
         EventTime: tx.now,
-        Operation:
-          result !== 'cancelled'
-            ? Operation.Timeout
-            : inv.operation === 'transfer'
-              ? Operation.Transfer
-              : Operation.Conference,
+        Operation: result === 'cancelled' ? OPERATION_OF[inv.operation] : Operation.Timeout,
       }),
     );
   }
