@@ -169,6 +169,16 @@ export function requiredTenant(m: Message): number {
   return t as number;
 }
 
+/** A queue a request names (`label`: the attribute that named it) must be a configured queue of the tenant. */
+export function checkQueueOfTenant(ctx: Pick<Ctx, 'core'>, queue: string, tenantId: number, label = 'Queue'): void {
+  if (ctx.core.dir.queues.get(queue)?.tenant !== tenantId) {
+    throw new ProtocolError(
+      'Error_unknown_queue_in_request',
+      `${label} '${queue}' is not a configured queue of tenant ${String(tenantId)}`,
+    );
+  }
+}
+
 export function checkTenantConfigured(ctx: Ctx, tenantId: number): void {
   if (!ctx.core.dir.tenants.has(tenantId)) {
     throw new ProtocolError(

@@ -7,7 +7,7 @@ import { Operation } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { KvList } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
-import { actor, owned, type Ctx } from './context.ts';
+import { actor, checkQueueOfTenant, owned, type Ctx } from './context.ts';
 import {
   WORKBIN_OWNER_ATTR,
   detach,
@@ -69,30 +69,39 @@ function changeOnTheWay(ctx: Ctx<MoveRequest>, d: Draft, act: Attrs): void {
  * interaction waits in the queue and the router offers it (unless placed with Hold).
  */
 export function placeInQueueRequest(ctx: Ctx<'RequestPlaceInQueue'>): void {
-  const { s, tx, core, a } = ctx;
+  const { tx, a } = ctx;
   const d = movable(ctx);
   const queue = a.Queue;
   if (!queue) throw new ProtocolError('Error_queue_not_specified', 'RequestPlaceInQueue needs Queue');
-  const q = core.dir.queues.get(queue);
-  if (!q || q.tenant !== d.tenantId) {
-    throw new ProtocolError(
-      'Error_unknown_queue_in_request',
-      `Queue '${queue}' is not a configured queue of tenant ${String(d.tenantId)}`,
-    );
-  }
+  checkQueueOfTenant(ctx, queue, d.tenantId);
   if (d.placement.kind === 'queued' && d.queue === queue) {
     throw new ProtocolError('Error_already_in_the_same_queue', `interaction '${d.id}' is already in queue '${queue}'`);
   }
+  const { act, reason } = takeAway(ctx, d, Operation.PlaceInQueue);
+  const old = d.queue;
+  placeInQueue(tx, d, queue, { ctx, actorAttrs: act });
+  tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old, ...reason });
+  holdAndWrite(ctx, d, act);
+}
+
+/**
+ * The first half of every move, once the request has passed its checks: the property changes it carries, the
+ * requester's EventAck, and whoever has the interaction taken off it. Returns the actor and reason its reports carry.
+ */
+function takeAway(ctx: Ctx<MoveRequest>, d: Draft, op: number): { act: Attrs; reason: Attrs } {
+  const { s, tx, a } = ctx;
   const act = actor(ctx, d);
   const reason = reasonOf(a);
   changeOnTheWay(ctx, d, act);
   tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
-  detach(tx, ctx, d, Operation.PlaceInQueue, act, reason, s.id);
-  const old = d.queue;
-  placeInQueue(tx, d, queue, { ctx, actorAttrs: act });
-  tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old, ...reason });
-  if (a.Hold === true && d.held !== true) setHeld(tx, d, true, act);
-  tx.put(d);
+  detach(tx, ctx, d, op, act, reason, s.id);
+  return { act, reason };
+}
+
+/** The last step of every move: on hold when the request asks (`Hold`), then the interaction is written. */
+function holdAndWrite(ctx: Ctx<MoveRequest>, d: Draft, act: Attrs): void {
+  if (ctx.a.Hold === true && d.held !== true) setHeld(ctx.tx, d, true, act);
+  ctx.tx.put(d);
 }
 
 /**
@@ -101,24 +110,19 @@ export function placeInQueueRequest(ctx: Ctx<'RequestPlaceInQueue'>): void {
  * agent or place workbin the requesting agent (or its place) is the owner when none is named.
  */
 export function placeInWorkbinRequest(ctx: Ctx<'RequestPlaceInWorkbin'>): void {
-  const { s, tx, a } = ctx;
+  const { tx, a } = ctx;
   const d = movable(ctx);
   const wb = workbinNamed(ctx, a.WorkbinTypeId, d.tenantId);
   const name = wb.name;
   const who = ownerNamed(ctx, wb, a, d.tenantId);
   const ownerAttrs = WORKBIN_OWNER_ATTR[who.kind](who.id);
   const owner = placementOwner(who);
-  const act = actor(ctx, d);
-  const reason = reasonOf(a);
-  changeOnTheWay(ctx, d, act);
-  tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
-  detach(tx, ctx, d, Operation.PlaceInWorkbin, act, reason, s.id);
+  const { act, reason } = takeAway(ctx, d, Operation.PlaceInWorkbin);
   const old = d.queue;
   placeInWorkbin(tx, d, name, owner, { ctx, actorAttrs: act });
   tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old, ...reason });
   tx.report(d, 'EventPlacedInWorkbin', { ...act, OldQueue: old, WorkbinTypeId: name, ...ownerAttrs, ...reason });
-  if (a.Hold === true && d.held !== true) setHeld(tx, d, true, act);
-  tx.put(d);
+  holdAndWrite(ctx, d, act);
 }
 
 /** RequestLeaveInteraction: the requesting agent stops handling it; the last to leave returns it to its queue. */

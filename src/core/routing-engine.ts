@@ -5,7 +5,7 @@
  */
 import { Operation } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { actor, owned, type Ctx } from './context.ts';
+import { actor, checkQueueOfTenant, owned, type Ctx } from './context.ts';
 import { invite, placeInQueue, placeInWorkbin, routerLeft } from './interaction-machine.ts';
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
@@ -48,13 +48,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
     case 2: {
       const queue = a.TargetQueue;
       if (!queue) throw new ProtocolError('Error_queue_not_specified', 'RequestRouteCall to a queue needs targetQueue');
-      const q = core.dir.queues.get(queue);
-      if (!q || q.tenant !== d.tenantId) {
-        throw new ProtocolError(
-          'Error_unknown_queue_in_request',
-          `targetQueue '${queue}' is not a configured queue of tenant ${String(d.tenantId)}`,
-        );
-      }
+      checkQueueOfTenant(ctx, queue, d.tenantId, 'targetQueue');
       partyRemoved(Operation.PlaceInQueue);
       const old = d.queue;
       placeInQueue(tx, d, queue, { ctx, actorAttrs: act });

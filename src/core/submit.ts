@@ -5,6 +5,7 @@ import { isMsg } from '../protocol/message.ts';
 import {
   actor,
   agentOf,
+  checkQueueOfTenant,
   checkTenantConfigured,
   checkUserDataSize,
   firstDuplicateKey,
@@ -50,15 +51,7 @@ export function submit(ctx: Ctx<'RequestSubmit'>): void {
   const owner = wb && ownerNamed(ctx, wb, a, tenantId);
   if (!queue && !wb && s.clientType === 'MediaServer')
     throw new ProtocolError('Error_queue_not_specified', 'RequestSubmit needs Queue (or WorkbinTypeId)');
-  if (queue) {
-    const q = dir.queues.get(queue);
-    if (!q || q.tenant !== tenantId) {
-      throw new ProtocolError(
-        'Error_unknown_queue_in_request',
-        `Queue '${queue}' is not a configured queue of tenant ${String(tenantId)}`,
-      );
-    }
-  }
+  if (queue) checkQueueOfTenant(ctx, queue, tenantId);
   let id = a.InteractionId;
   if (id !== undefined) {
     if (id === '') throw new ProtocolError('Error_invalid_protocol_message', 'InteractionId must not be empty');
