@@ -4,17 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { assertEncodable, coreWorld } from './core-harness.ts';
 import { parseCondition, queuesNamed } from '../../src/condition/index.ts';
-import { parseConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { Core } from '../../src/core/core.ts';
-import type { Session } from '../../src/core/model/session.ts';
 import type { Plan } from '../../src/core/plan.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
 import { errorCode } from '../../src/protocol/errors.ts';
 import type { KvList } from '../../src/protocol/kv.ts';
-import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
-import { assertEncodable } from './wire-check.ts';
+import { type Message } from '../../src/protocol/message.ts';
 
 const named = (text: string): string[] | undefined => {
   const q = queuesNamed(parseCondition(text));
@@ -58,24 +55,12 @@ const CONFIG: ConfigInput = {
 };
 
 function setup() {
-  let now = Date.UTC(2026, 0, 1);
-  let n = 0;
-  const core = new Core({
-    config: parseConfig(CONFIG, 'find'),
-    clock: () => now,
-    newInteractionId: () => `X${String(++n)}`,
-  });
-  const reg = (type: number, name: string): Session => {
-    const r = core.register(isMsg('RequestRegisterClient', { ClientType: type, ClientName: name }));
-    assert.ok(r.session);
-    return r.session;
-  };
+  const w = coreWorld(CONFIG, Date.UTC(2026, 0, 1), 9);
+  const { core, reg, send } = w;
   const mail = reg(ClientType.MediaServer, 'Mail');
   const desk = reg(ClientType.AgentApplication, 'Desktop');
-  const send = (s: Session, name: IsMessageName, attrs: Message['attrs'] = {}): Plan =>
-    core.handle(s, isMsg(name, { ReferenceId: 9, ...attrs }));
   const submit = (queue: string, segment: string, media = 'email', tenant = 1): string => {
-    now += 1000;
+    w.advance(1000);
     const p = send(mail, 'RequestSubmit', {
       TenantId: tenant,
       MediaType: media,

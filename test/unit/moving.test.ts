@@ -5,15 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { coreWorld, msg, refused, who } from './core-harness.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { Core } from '../../src/core/core.ts';
 import type { Session } from '../../src/core/model/session.ts';
-import type { Plan } from '../../src/core/plan.ts';
 import { ClientType, Operation } from '../../src/protocol/enums.ts';
-import { errorCode, type ErrorName } from '../../src/protocol/errors.ts';
-import { assertEncodable } from './wire-check.ts';
-import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
@@ -47,26 +42,10 @@ const CONFIG: ConfigInput = {
 };
 
 function setup() {
-  let n = 0;
-  const core = new Core({
-    config: parseConfig(CONFIG, 'moving'),
-    clock: () => T0,
-    newInteractionId: () => `X${String(++n)}`,
-  });
-  const reg = (type: number, name: string): Session => {
-    const r = core.register(isMsg('RequestRegisterClient', { ClientType: type, ClientName: name }));
-    assert.ok(r.session, JSON.stringify(r.error?.attrs));
-    return r.session;
-  };
+  const w = coreWorld(CONFIG, T0, 7);
+  const { core, reg, send, agent } = w;
   const mail = reg(ClientType.MediaServer, 'Mail');
   const stat = reg(ClientType.ReportingEngine, 'Stat');
-  const send = (s: Session, name: IsMessageName, attrs: Message['attrs'] = {}): Plan =>
-    core.handle(s, isMsg(name, { ReferenceId: 7, ...attrs }));
-  const agent = (id: string, place: string): Session => {
-    const s = reg(ClientType.AgentApplication, 'Desktop');
-    send(s, 'RequestAgentLogin', { TenantId: 1, AgentId: id, PlaceId: place, MediaList: [{ key: 'email', value: 1 }] });
-    return s;
-  };
   const submit = (queue: string): string => {
     const p = send(mail, 'RequestSubmit', {
       TenantId: 1,
@@ -86,25 +65,6 @@ function setup() {
     return { d1, id };
   };
   return { core, mail, stat, send, agent, submit, handled };
-}
-
-function who(plan: Plan): [number, string][] {
-  assertEncodable(plan);
-  return plan.out.map((o) => [o.to, o.message.name]);
-}
-
-function msg(plan: Plan, to: number, name: string): Message {
-  const m = plan.out.find((o) => o.to === to && o.message.name === name)?.message;
-  assert.ok(m, `${name} to ${String(to)} in ${JSON.stringify(who(plan))}`);
-  return m;
-}
-
-/** A refusal: exactly one EventError to the requester, with the registry code, and nothing stored. */
-function refused(plan: Plan, to: number, error: ErrorName, mentions: string): void {
-  assert.deepEqual(who(plan), [[to, 'EventError']]);
-  assert.equal(plan.out[0]?.message.attrs.ErrorCode, errorCode(error));
-  assert.match(String(plan.out[0]?.message.attrs.ErrorDescription), new RegExp(mentions));
-  assert.deepEqual(plan.store, []);
 }
 
 describe('RequestPlaceInQueue', () => {

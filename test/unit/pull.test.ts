@@ -4,16 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { coreWorld, refused, who } from './core-harness.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { Core } from '../../src/core/core.ts';
-import type { Session } from '../../src/core/model/session.ts';
 import type { Plan } from '../../src/core/plan.ts';
 import { ClientType, Operation } from '../../src/protocol/enums.ts';
-import { errorCode, type ErrorName } from '../../src/protocol/errors.ts';
 import { kvGet, type KvList } from '../../src/protocol/kv.ts';
-import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
-import { assertEncodable } from './wire-check.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
@@ -45,29 +40,12 @@ const CONFIG: ConfigInput = {
 };
 
 function setup() {
-  let now = T0;
-  let n = 0;
-  const core = new Core({
-    config: parseConfig(CONFIG, 'pull'),
-    clock: () => now,
-    newInteractionId: () => `X${String(++n)}`,
-  });
-  const reg = (type: number, name: string): Session => {
-    const r = core.register(isMsg('RequestRegisterClient', { ClientType: type, ClientName: name }));
-    assert.ok(r.session, JSON.stringify(r.error?.attrs));
-    return r.session;
-  };
+  const w = coreWorld(CONFIG, T0, 3);
+  const { core, reg, send, agent } = w;
   const mail = reg(ClientType.MediaServer, 'Mail');
   const stat = reg(ClientType.ReportingEngine, 'Stat');
-  const send = (s: Session, name: IsMessageName, attrs: Message['attrs'] = {}): Plan =>
-    core.handle(s, isMsg(name, { ReferenceId: 3, ...attrs }));
-  const agent = (id: string, place: string): Session => {
-    const s = reg(ClientType.AgentApplication, 'Desktop');
-    send(s, 'RequestAgentLogin', { TenantId: 1, AgentId: id, PlaceId: place, MediaList: [{ key: 'email', value: 1 }] });
-    return s;
-  };
   const submit = (userData: KvList): string => {
-    now += 1000;
+    w.advance(1000);
     const p = send(mail, 'RequestSubmit', {
       TenantId: 1,
       MediaType: 'email',
@@ -79,18 +57,6 @@ function setup() {
     return String(p.out[0]?.message.attrs.InteractionId);
   };
   return { core, mail, stat, send, agent, submit };
-}
-
-function who(plan: Plan): [number, string][] {
-  assertEncodable(plan);
-  return plan.out.map((o) => [o.to, o.message.name]);
-}
-
-function refused(plan: Plan, to: number, error: ErrorName, mentions: string): void {
-  assert.deepEqual(who(plan), [[to, 'EventError']]);
-  assert.equal(plan.out[0]?.message.attrs.ErrorCode, errorCode(error));
-  assert.match(String(plan.out[0]?.message.attrs.ErrorDescription), new RegExp(mentions));
-  assert.deepEqual(plan.store, []);
 }
 
 /** The interactions of an EventPulledInteractions, as [id, InteractionState]. */

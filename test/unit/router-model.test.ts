@@ -19,7 +19,7 @@ import { ClientType } from '../../src/protocol/enums.ts';
 import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 import { unpacked } from '../../src/core/model/packed.ts';
 import { naiveRouter } from './naive-router.ts';
-import { assertEncodable } from './wire-check.ts';
+import { assertEncodable } from './core-harness.ts';
 
 const AGENTS = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
 const MEDIA = ['email', 'chat'];

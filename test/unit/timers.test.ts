@@ -6,16 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { coreWorld, msg, who } from './core-harness.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { Core } from '../../src/core/core.ts';
+import type { Core } from '../../src/core/core.ts';
 import type { Interaction } from '../../src/core/model/interaction.ts';
 import { unpacked } from '../../src/core/model/packed.ts';
 import type { Session } from '../../src/core/model/session.ts';
 import type { Plan } from '../../src/core/plan.ts';
 import { ClientType, Operation } from '../../src/protocol/enums.ts';
-import { assertEncodable } from './wire-check.ts';
-import { isMsg, tlibMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
+import { tlibMsg, type Message } from '../../src/protocol/message.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
@@ -46,33 +45,10 @@ const CONFIG: ConfigInput = {
 };
 
 function setup(clockStart = T0) {
-  let now = clockStart;
-  let n = 0;
-  const core = new Core({
-    config: parseConfig(CONFIG, 'timers'),
-    clock: () => now,
-    newInteractionId: () => `X${String(++n)}`,
-  });
-  const reg = (type: number, name: string): Session => {
-    const r = core.register(isMsg('RequestRegisterClient', { ClientType: type, ClientName: name }));
-    assert.ok(r.session, JSON.stringify(r.error?.attrs));
-    return r.session;
-  };
+  const w = coreWorld(CONFIG, clockStart, 1);
+  const { core, reg, send, agent } = w;
   const mail = reg(ClientType.MediaServer, 'Mail');
   const stat = reg(ClientType.ReportingEngine, 'Stat');
-  const send = (s: Session, name: IsMessageName, attrs: Message['attrs'] = {}): Plan =>
-    core.handle(s, isMsg(name, { ReferenceId: 1, ...attrs }));
-  const agent = (id: string, place: string): Session => {
-    const s = reg(ClientType.AgentApplication, 'Desktop');
-    const p = send(s, 'RequestAgentLogin', {
-      TenantId: 1,
-      AgentId: id,
-      PlaceId: place,
-      MediaList: [{ key: 'email', value: 1 }],
-    });
-    assert.equal(p.out[0]?.message.name, 'EventAck');
-    return s;
-  };
   const submit = (queue: string, userData: Message['attrs'][string] = []): Plan =>
     send(mail, 'RequestSubmit', {
       TenantId: 1,
@@ -90,21 +66,9 @@ function setup(clockStart = T0) {
     send,
     agent,
     submit,
-    advance: (ms: number) => (now += ms),
-    at: () => now,
+    advance: w.advance,
+    at: w.at,
   };
-}
-
-/** A plan as [recipient, message name] pairs. */
-function who(plan: Plan): [number, string][] {
-  assertEncodable(plan);
-  return plan.out.map((o) => [o.to, o.message.name]);
-}
-
-function msg(plan: Plan, to: number, name: string): Message {
-  const m = plan.out.find((o) => o.to === to && o.message.name === name)?.message;
-  assert.ok(m, `${name} to ${String(to)} in ${JSON.stringify(who(plan))}`);
-  return m;
 }
 
 /** The reporting events a plan stores, in order, numbered per interaction. */

@@ -4,15 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { coreWorld, msg, refused, who } from './core-harness.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { Core } from '../../src/core/core.ts';
-import type { Session } from '../../src/core/model/session.ts';
-import type { Plan } from '../../src/core/plan.ts';
+import type { Core } from '../../src/core/core.ts';
 import { ClientType, Operation } from '../../src/protocol/enums.ts';
-import { errorCode, type ErrorName } from '../../src/protocol/errors.ts';
-import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
-import { assertEncodable } from './wire-check.ts';
+import { errorCode } from '../../src/protocol/errors.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
@@ -43,33 +39,10 @@ const CONFIG: ConfigInput = {
 };
 
 function setup() {
-  let now = T0;
-  let n = 0;
-  const core = new Core({
-    config: parseConfig(CONFIG, 'transfer'),
-    clock: () => now,
-    newInteractionId: () => `X${String(++n)}`,
-  });
-  const reg = (type: number, name: string): Session => {
-    const r = core.register(isMsg('RequestRegisterClient', { ClientType: type, ClientName: name }));
-    assert.ok(r.session, JSON.stringify(r.error?.attrs));
-    return r.session;
-  };
+  const w = coreWorld(CONFIG, T0);
+  const { core, reg, send, agent } = w;
   const mail = reg(ClientType.MediaServer, 'Mail');
   const stat = reg(ClientType.ReportingEngine, 'Stat');
-  const send = (s: Session, name: IsMessageName, attrs: Message['attrs'] = {}): Plan =>
-    core.handle(s, isMsg(name, attrs));
-  const agent = (id: string, place: string): Session => {
-    const s = reg(ClientType.AgentApplication, 'Desktop');
-    const p = send(s, 'RequestAgentLogin', {
-      TenantId: 1,
-      AgentId: id,
-      PlaceId: place,
-      MediaList: [{ key: 'email', value: 1 }],
-    });
-    assert.equal(p.out[0]?.message.name, 'EventAck');
-    return s;
-  };
   /** a1 handles X1 (Support); a2 and a3 are logged in and free. */
   const d1 = agent('a1', 'P1');
   send(mail, 'RequestSubmit', {
@@ -82,25 +55,7 @@ function setup() {
   assert.equal(send(d1, 'RequestAccept', { InteractionId: 'X1' }).out[0]?.message.name, 'EventAck');
   const d2 = agent('a2', 'P2');
   const d3 = agent('a3', 'P3');
-  return { core, mail, stat, send, d1, d2, d3, advance: (ms: number) => (now += ms) };
-}
-
-function who(plan: Plan): [number, string][] {
-  assertEncodable(plan);
-  return plan.out.map((o) => [o.to, o.message.name]);
-}
-
-function msg(plan: Plan, to: number, name: string): Message {
-  const m = plan.out.find((o) => o.to === to && o.message.name === name)?.message;
-  assert.ok(m, `${name} to ${String(to)} in ${JSON.stringify(who(plan))}`);
-  return m;
-}
-
-function refused(plan: Plan, to: number, error: ErrorName, mentions: string): void {
-  assert.deepEqual(who(plan), [[to, 'EventError']]);
-  assert.equal(plan.out[0]?.message.attrs.ErrorCode, errorCode(error));
-  assert.match(String(plan.out[0]?.message.attrs.ErrorDescription), new RegExp(mentions));
-  assert.deepEqual(plan.store, []);
+  return { core, mail, stat, send, d1, d2, d3, advance: w.advance };
 }
 
 const parties = (core: Core): string[] =>
