@@ -216,22 +216,39 @@ async function lifecycles(
 
   const loops = desks.map((_d, i) => agentLoop(i));
   for (let k = 0; k < o.window; k++) quiet(submitOne());
-  await new Promise((r) => setTimeout(r, o.warmup * 1000));
-  measuring = true;
-  const cpu0 = processCpuMs(t.pid);
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, o.seconds * 1000));
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu1 = processCpuMs(t.pid);
-  measuring = false;
+  const win = await measuredWindow(t, o, (on) => (measuring = on));
   stopping = true;
   const completed = done;
   for (const d of desks) d.close();
   ms.close();
   await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 2000))]);
   if (failures) process.stderr.write(`note: ${String(failures)} transfers were refused (stopped instead)\n`);
-  const cpuUs = cpu0 !== undefined && cpu1 !== undefined && completed ? ((cpu1 - cpu0) * 1000) / completed : NaN;
-  return { perSecond: completed / elapsed, cpuUs, steps };
+  return { ...win.per(completed), steps };
+}
+
+/**
+ * Waits out the warm-up, then measures for `o.seconds` with `setMeasuring(true)` (the caller counts meanwhile);
+ * `per(n)` turns the n operations counted into operations per second and server CPU µs per operation.
+ */
+async function measuredWindow(
+  t: Target,
+  o: Options,
+  setMeasuring: (on: boolean) => void,
+): Promise<{ per: (n: number) => { perSecond: number; cpuUs: number } }> {
+  await new Promise((r) => setTimeout(r, o.warmup * 1000));
+  setMeasuring(true);
+  const cpu0 = processCpuMs(t.pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, o.seconds * 1000));
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu1 = processCpuMs(t.pid);
+  setMeasuring(false);
+  return {
+    per: (n) => ({
+      perSecond: n / elapsed,
+      cpuUs: cpu0 !== undefined && cpu1 !== undefined && n ? ((cpu1 - cpu0) * 1000) / n : NaN,
+    }),
+  };
 }
 
 /** The floor: RequestChangeProperties in a closed loop on the same server (the cheapest durable request). */
@@ -264,19 +281,11 @@ async function changeFloor(t: Target, o: Options): Promise<{ perSecond: number; 
     }
   };
   const loops = Array.from({ length: o.window }, (_x, k) => loop(k));
-  await new Promise((r) => setTimeout(r, o.warmup * 1000));
-  measuring = true;
-  const cpu0 = processCpuMs(t.pid);
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, o.seconds * 1000));
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu1 = processCpuMs(t.pid);
-  measuring = false;
+  const win = await measuredWindow(t, o, (on) => (measuring = on));
   stop = true;
   await Promise.all(loops);
   ms.close();
-  const cpuUs = cpu0 !== undefined && cpu1 !== undefined && done ? ((cpu1 - cpu0) * 1000) / done : NaN;
-  return { perSecond: done / elapsed, cpuUs };
+  return win.per(done);
 }
 
 export async function runLifecycle(argv: readonly string[]): Promise<number> {
