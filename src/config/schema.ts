@@ -103,6 +103,8 @@ export const ConfigSchema = z
         handlingTimeout: z.number().positive().default(10_800),
         /** Seconds a routing engine may hold an interaction before it is taken back and queued again. */
         routingTimeout: z.number().positive().default(43_200),
+        /** The most interactions one snapshot lists (RequestTakeSnapshot asks for fewer with SnapshotMaxInteractions). */
+        maxInteractionsPerSnapshot: z.number().int().min(1).max(10_000).default(500),
       })
       .strict()
       .default({
@@ -110,6 +112,7 @@ export const ConfigSchema = z
         deliveringTimeout: 30,
         handlingTimeout: 10_800,
         routingTimeout: 43_200,
+        maxInteractionsPerSnapshot: 500,
       }),
     listen: z
       .object({

@@ -32,6 +32,14 @@ import {
   workbinStatistic,
   workbinTypesInfo,
 } from './workbins.ts';
+import {
+  getSnapshotInteractions,
+  lockInteraction,
+  moveInteractions,
+  releaseSnapshot,
+  takeSnapshot,
+  unlockInteraction,
+} from './snapshots.ts';
 import { stopProcessing } from './stop.ts';
 import { cancelInvite, conference, intrude, transfer } from './transfer.ts';
 import { submit } from './submit.ts';
@@ -77,6 +85,13 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestAgentWorkbinStats: agentCommand(agentWorkbinStats),
   // search (find.ts): any registered client, no login needed
   RequestFindInteractions: { run: findInteractions },
+  // supervisor requests (snapshots.ts): any registered agent application, no login needed
+  RequestTakeSnapshot: { clients: AGENT, run: takeSnapshot },
+  RequestGetSnapshotInteractions: { clients: AGENT, run: getSnapshotInteractions },
+  RequestLockInteraction: { clients: AGENT, run: lockInteraction },
+  RequestUnlockInteraction: { clients: AGENT, run: unlockInteraction },
+  RequestReleaseSnapshot: { clients: AGENT, run: releaseSnapshot },
+  RequestMoveInteractions: { clients: AGENT, run: moveInteractions },
   // pull (pull.ts)
   RequestPull: agentCommand(pull),
   // transfer and conference (transfer.ts)

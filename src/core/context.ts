@@ -22,6 +22,8 @@ export interface Services {
   newInteractionId(): string;
   /** A fresh TicketId for an invitation. */
   nextTicketId(): number;
+  /** A fresh snapshot id (RequestTakeSnapshot). */
+  nextSnapshotId(): number;
   /** The next turn of the routing-engine round-robin. */
   nextRouterTurn(): number;
 }
@@ -112,6 +114,15 @@ export function owned(ctx: Ctx, idAttr: AttrValue | undefined): Draft {
       );
   }
   return ix;
+}
+
+/** A request that would move an interaction locked by a snapshot is refused (Error_locked_by_snapshot). */
+export function checkUnlocked(ix: Interaction): void {
+  if (ix.lockedBy !== undefined)
+    throw new ProtocolError(
+      'Error_locked_by_snapshot',
+      `interaction '${ix.id}' is locked by snapshot ${String(ix.lockedBy)}: it cannot be moved until it is unlocked`,
+    );
 }
 
 export function checkTenant(ctx: Ctx, ix: Interaction): void {

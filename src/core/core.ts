@@ -20,6 +20,7 @@ import { register } from './registration.ts';
 import { expire, restored } from './interaction-machine.ts';
 import { routingEngineLeft } from './routing-engine.ts';
 import { itxAttrs } from './render.ts';
+import { snapshotsSessionEnded } from './snapshots.ts';
 import { route } from './router.ts';
 import { CoreState, type TimerEntry } from './state.ts';
 
@@ -55,6 +56,7 @@ export class Core implements Services {
   private nextSessionId = 1001;
   private ticketCounter = 1;
   private routerTurn = 0;
+  private snapshotCounter = 1;
   private idCounter = 0;
 
   constructor(opts: CoreOptions) {
@@ -82,6 +84,10 @@ export class Core implements Services {
 
   nextTicketId(): number {
     return this.ticketCounter++;
+  }
+
+  nextSnapshotId(): number {
+    return this.snapshotCounter++;
   }
 
   nextRouterTurn(): number {
@@ -142,6 +148,7 @@ export class Core implements Services {
     if (!s) return tx.plan();
     const ctx = { core: this };
     const agent = s.agentId === undefined ? undefined : tx.agent(s.agentId);
+    snapshotsSessionEnded(tx, this.state, s);
     this.state.removeSession(s);
     if (agent) agentSessionEnded(tx, ctx, agent, sessionId);
     if (s.clientType === 'RoutingEngine') routingEngineLeft(tx, ctx, s);

@@ -545,6 +545,22 @@ export function setHeld(tx: PlanBuilder, d: Draft, held: boolean, actorAttrs: At
 }
 
 /**
+ * Locks an interaction for a snapshot, or releases its lock (`snapshotId` undefined): reporting EventLocked /
+ * EventUnlocked. A locked interaction leaves the waiting sets and the views (see isWaiting).
+ */
+export function setLock(
+  tx: PlanBuilder,
+  d: Draft,
+  snapshotId: number | undefined,
+  actorAttrs: Attrs,
+  reason: Attrs,
+): void {
+  if (snapshotId === undefined) delete d.lockedBy;
+  else d.lockedBy = snapshotId;
+  tx.report(d, snapshotId === undefined ? 'EventUnlocked' : 'EventLocked', { ...actorAttrs, ...reason });
+}
+
+/**
  * The routing engine holding (or delivering) an interaction is gone: a held interaction goes back to its queue
  * (EventPartyRemoved of the strategy party) to be offered again; an invitation it asked for stays with the agent,
  * with nobody to tell how it ends.
@@ -623,10 +639,12 @@ export function expire(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, timer:
  * After a restart no session survives. An interaction held by a routing engine is queued again (offered again once a
  * taker registers). A pending invitation stays until its original deadline (then it is revoked as if unanswered; the
  * agent may still accept it after logging in again); it no longer names a session or a routing engine to tell.
- * Invitations stored without a deadline end at once. Handled and parked interactions stay where they are; their timers keep their deadlines.
+ * Invitations stored without a deadline end at once. A snapshot lock is released (its snapshot ended with its session;
+ * no EventUnlocked is reported for it). Handled and parked interactions stay where they are; their timers keep their
+ * deadlines.
  */
 export function restored(ix: Interaction): Interaction {
-  if (ix.placement.kind !== 'routing' && ix.invitations.length === 0) return ix;
+  if (ix.placement.kind !== 'routing' && ix.invitations.length === 0 && ix.lockedBy === undefined) return ix;
   const invitations = ix.invitations
     .filter((i) => i.deadline !== undefined)
     .map((i): Invitation => {
@@ -637,8 +655,10 @@ export function restored(ix: Interaction): Interaction {
         ...(rest.inviter ? { inviter: { ...rest.inviter, sessionId: NO_SESSION } } : {}),
       };
     });
+  // Snapshots end with their sessions, and no session outlives a restart: every lock is released.
+  const { lockedBy: _lock, ...rest } = unpacked(ix);
   return {
-    ...unpacked(ix),
+    ...rest,
     placement: ix.placement.kind === 'routing' ? QUEUED : ix.placement,
     invitations: invitations.length ? invitations : NO_INVITATIONS,
   };

@@ -7,7 +7,7 @@ import { Operation } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { KvList } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
-import { actor, checkQueueOfTenant, owned, type Ctx } from './context.ts';
+import { actor, checkQueueOfTenant, checkUnlocked, owned, type Ctx } from './context.ts';
 import {
   WORKBIN_OWNER_ATTR,
   detach,
@@ -35,6 +35,7 @@ function movable(ctx: Ctx<MoveRequest>): Draft {
       `interaction '${d.id}' has an invitation pending for agent '${pending.agentId}' (ticket ${String(pending.ticketId)})`,
     );
   }
+  checkUnlocked(d);
   return d;
 }
 

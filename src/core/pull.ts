@@ -7,7 +7,7 @@
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvGet, type KvPair } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
-import { actor, agentOf, checkTenant, show, type Ctx } from './context.ts';
+import { actor, agentOf, checkTenant, checkUnlocked, show, type Ctx } from './context.ts';
 import { pulled } from './interaction-machine.ts';
 import type { Interaction } from './model/interaction.ts';
 import type { AgentState } from './model/session.ts';
@@ -61,6 +61,7 @@ export function pull(ctx: Ctx<'RequestPull'>): void {
     const ix = tx.get(id);
     if (!ix) throw new ProtocolError('Error_unknown_interaction', `there is no interaction '${id}'`);
     checkTenant(ctx, ix);
+    checkUnlocked(ix);
     const why = notPullable(ix, ignoreHold);
     if (why) throw new ProtocolError('Error_pull_failed', `interaction '${id}' cannot be pulled: ${why}`);
     if (room(ix.mediaType) <= 0)

@@ -23,7 +23,7 @@ export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
     InteractionSubmittedAt: ix.submittedAt,
     InteractionSubmittedBy: ix.submittedBy,
     InteractionIsOnline: ix.isOnline,
-    InteractionIsLocked: false,
+    InteractionIsLocked: ix.lockedBy !== undefined,
     InteractionUserData: ix.userData,
   };
   if (ix.parentId !== undefined) a.InteractionParentInteractionId = ix.parentId;
@@ -63,6 +63,8 @@ export function propertiesList(ix: Interaction): KvList {
     { key: 'IsOnline', value: ix.isOnline ? 1 : 0 },
     { key: 'IsHeld', value: ix.held === true ? 1 : 0 },
   ];
+  // Carried only while locked, so that the lists of interactions never locked are unchanged.
+  if (ix.lockedBy !== undefined) out.push({ key: 'IsLocked', value: 1 });
   if (ix.placedInQueueAt !== undefined) out.push({ key: 'PlacedInQueueAt', value: ix.placedInQueueAt });
   if (ix.deliveredAt !== undefined) out.push({ key: 'DeliveredAt', value: ix.deliveredAt });
   if (ix.parentId !== undefined) out.push({ key: 'ParentId', value: ix.parentId });
@@ -82,6 +84,7 @@ const SYSTEM_KEYS = new Set([
   'ReceivedAt',
   'IsOnline',
   'IsHeld',
+  'IsLocked',
   'PlacedInQueueAt',
   'DeliveredAt',
   'ParentId',

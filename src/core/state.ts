@@ -6,14 +6,14 @@
  * - per agent and media, its load (handled + invited) and since when it has been idle;
  * - per built-in-routed queue and media, the available candidate agents, longest idle first;
  * - per configured view, its queue's waiting interactions that match its condition, in its order (views.ts);
- * - by routing engine, by invited agent, by handling agent, by ExternalId, by place.
+ * - by routing engine, by invited agent, by handling agent, by ExternalId, by place, by locking snapshot.
  * `apply` also collects the (queue, media) pairs where work and an agent may now meet: the router looks only there.
  */
 import type { ClientTypeName } from '../protocol/enums.ts';
 import { kvGet } from '../protocol/kv.ts';
 import { externalIdOf, packed, PackedInteraction, priorityValue } from './model/packed.ts';
 import type { Directory, QueueConfig } from './directory.ts';
-import type { AgentState, Session } from './model/session.ts';
+import type { AgentState, Session, Snapshot } from './model/session.ts';
 import { inQueue, invitationOf, isHandledBy, isWaiting, routerOf, type Interaction } from './model/interaction.ts';
 import { SortedSet } from './sorted-set.ts';
 import { Views } from './views.ts';
@@ -141,6 +141,7 @@ export { isWaiting } from './model/interaction.ts';
 
 const NO_SESSIONS: ReadonlySet<Session> = new Set();
 const NO_IDS: ReadonlySet<string> = new Set();
+const NO_SNAPSHOTS: ReadonlySet<number> = new Set();
 
 /** The state of the core with its indexes. */
 export class CoreState {
@@ -175,6 +176,11 @@ export class CoreState {
   private readonly workbinSubscribers = new Map<string, Map<string, Map<number, boolean>>>();
   /** session -> its subscriptions (to drop them with the session). */
   private readonly subscriptionsOf = new Map<number, Set<string>>();
+  /** snapshot id -> the interactions it has locked (from their `lockedBy`). */
+  private readonly byLock = new Map<number, Set<string>>();
+  /** The open snapshots (session state: they end with their session) and, per session, the ids of its snapshots. */
+  private readonly snapshots = new Map<number, Snapshot>();
+  private readonly snapshotsOfSession = new Map<number, Set<number>>();
   /** place -> agent logged in there. */
   readonly placeOccupant = new Map<string, string>();
   /** Pairs where an interaction started waiting or an agent became available since the router last looked. */
@@ -298,6 +304,39 @@ export class CoreState {
   /** The sessions subscribed to one owner's workbin, with whether they want property changes. */
   subscribers(workbin: string, owner: WorkbinOwner): ReadonlyMap<number, boolean> {
     return this.workbinSubscribers.get(workbin)?.get(ownerKey(owner)) ?? NO_SUBSCRIBERS;
+  }
+
+  /** The interactions a snapshot has locked. */
+  lockedBy(snapshotId: number): ReadonlySet<string> {
+    return this.byLock.get(snapshotId) ?? NO_IDS;
+  }
+
+  /** An open snapshot by id. */
+  snapshot(id: number): Snapshot | undefined {
+    return this.snapshots.get(id);
+  }
+
+  /** The ids of a session's open snapshots. */
+  snapshotsOf(sessionId: number): ReadonlySet<number> {
+    return this.snapshotsOfSession.get(sessionId) ?? NO_SNAPSHOTS;
+  }
+
+  /** Opens a snapshot (or replaces one of the same id). */
+  addSnapshot(sn: Snapshot): void {
+    this.snapshots.set(sn.id, sn);
+    let mine = this.snapshotsOfSession.get(sn.sessionId);
+    if (!mine) this.snapshotsOfSession.set(sn.sessionId, (mine = new Set()));
+    mine.add(sn.id);
+  }
+
+  /** Forgets a snapshot (its locks are released by the command that releases it). */
+  removeSnapshot(id: number): void {
+    const sn = this.snapshots.get(id);
+    if (!sn) return;
+    this.snapshots.delete(id);
+    const mine = this.snapshotsOfSession.get(sn.sessionId);
+    mine?.delete(id);
+    if (mine?.size === 0) this.snapshotsOfSession.delete(sn.sessionId);
   }
 
   withExternalId(externalId: string): ReadonlySet<string> {
@@ -538,6 +577,7 @@ export class CoreState {
     }
     const ext = externalIdOf(ix);
     if (ext !== undefined) setIndex(this.byExternalId, ext, ix.id, sign);
+    if (ix.lockedBy !== undefined) setIndex(this.byLock, ix.lockedBy, ix.id, sign);
   }
 
   private timer(sign: 1 | -1, entry: TimerEntry): void {

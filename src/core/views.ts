@@ -115,9 +115,9 @@ function systemValue(ix: Interaction, name: string, now: number): ConditionValue
     case 'IsOnline':
       return ix.isOnline ? 1 : 0;
     case 'IsLocked':
+      return ix.lockedBy === undefined ? 0 : 1;
     case 'IsHeld':
-      // Locks (snapshots) and hold come with the supervisor and hold requests; nothing is locked or held yet.
-      return 0;
+      return ix.held === true ? 1 : 0;
     case 'ExternalId':
       return externalIdOf(ix);
     case 'ParentId':
@@ -257,6 +257,38 @@ export class Views {
         if (interactions.length >= limit) break;
       }
     return { name, queue: view.queue, size: view.set.size, interactions };
+  }
+
+  /**
+   * A view's interactions in its order as of `now`, those `also` allows, at most `limit`: the view's own (walked in
+   * order, stopping once `limit` + 1 are found) with the `extra` ones merged in where they meet its condition (they
+   * are not in its index, e.g. locked ones). `more`: whether more than `limit` qualify. Undefined: no such view.
+   */
+  pick(
+    name: string,
+    now: number,
+    limit: number,
+    extra: Iterable<Interaction>,
+    also: (ix: Interaction) => boolean = () => true,
+  ): { interactions: Interaction[]; more: boolean } | undefined {
+    const view = this.byName.get(name);
+    if (!view) return undefined;
+    this.catchUp(now);
+    const entries: ViewEntry[] = [];
+    for (const e of view.set) {
+      if (entries.length > limit) break;
+      if (also(e.ix)) entries.push(e);
+    }
+    let merged = false;
+    for (const ix of extra) {
+      if (view.entries.has(ix.id) || ix.queue !== view.queue || !also(ix)) continue;
+      const record = interactionRecord(ix, now);
+      if (!view.matches(record)) continue;
+      entries.push({ ix, keys: view.order.map((k) => k.value(ix, record)) });
+      merged = true;
+    }
+    if (merged) entries.sort((a, b) => compareEntries(a, b, view.order));
+    return { interactions: entries.slice(0, limit).map((e) => e.ix), more: entries.length > limit };
   }
 
   /** The number of interactions in each view, as of `now` (metrics). */

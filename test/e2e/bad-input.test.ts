@@ -171,9 +171,9 @@ describe('unknown or unsupported messages -> EventError 4', () => {
     await stillServing();
   });
 
-  it('a catalogued but unsupported request (RequestTakeSnapshot, RequestLockInteraction) -> 4 naming it', async () => {
-    await refusedWith(ms, { message: 'RequestTakeSnapshot', referenceId: 82 }, 4, 'RequestTakeSnapshot');
-    await refusedWith(desk, { message: 'RequestLockInteraction', interactionId: ixn }, 4, 'RequestLockInteraction');
+  it('a catalogued but unsupported request (RequestPublish, RequestDistributeEvent) -> 4 naming it', async () => {
+    await refusedWith(ms, { message: 'RequestPublish', referenceId: 82 }, 4, 'RequestPublish');
+    await refusedWith(desk, { message: 'RequestDistributeEvent', referenceId: 83 }, 4, 'RequestDistributeEvent');
     await stillServing();
   });
 

@@ -117,6 +117,11 @@ export interface Interaction {
   /** On hold (RequestHold, or placed with Hold): never offered while held. */
   readonly held?: boolean;
   readonly heldAt?: string;
+  /**
+   * Locked by this snapshot (RequestTakeSnapshot with Lock, RequestLockInteraction): never offered, pulled, moved by
+   * others or shown in views while locked. Snapshots end with their session, so a restart releases every lock.
+   */
+  readonly lockedBy?: number;
   readonly submittedToRouterAt?: string;
   readonly deliveredAt?: string;
   readonly placedInQueueAt?: string;
@@ -167,16 +172,24 @@ export function stateOf(ix: Pick<Interaction, 'placement'>): IxnState {
 }
 
 /**
- * Whether an interaction is in its queue and free to be taken (no invitation pending), held or not: what the views
- * index (a pull with IgnoreHold may take a held one).
+ * Whether an interaction is in its queue with no invitation pending, locked or not: what a snapshot may list as
+ * queued (and lock, when no other snapshot has).
  */
-export function inQueue(ix: Pick<Interaction, 'placement' | 'invitations'>): boolean {
+export function inQueueFree(ix: Pick<Interaction, 'placement' | 'invitations'>): boolean {
   return ix.placement.kind === 'queued' && ix.invitations.length === 0;
 }
 
-/** Whether an interaction waits in its queue for someone to take it (in the queue, not held): what is offered. */
-export function isWaiting(ix: Pick<Interaction, 'placement' | 'invitations' | 'held'>): boolean {
-  return ix.placement.kind === 'queued' && ix.invitations.length === 0 && ix.held !== true;
+/**
+ * Whether an interaction is in its queue and free to be taken (no invitation pending, not locked), held or not: what
+ * the views index (a pull with IgnoreHold may take a held one).
+ */
+export function inQueue(ix: Pick<Interaction, 'placement' | 'invitations' | 'lockedBy'>): boolean {
+  return ix.placement.kind === 'queued' && ix.invitations.length === 0 && ix.lockedBy === undefined;
+}
+
+/** Whether an interaction waits in its queue for someone to take it (in the queue, not held, not locked): offered. */
+export function isWaiting(ix: Pick<Interaction, 'placement' | 'invitations' | 'held' | 'lockedBy'>): boolean {
+  return ix.placement.kind === 'queued' && ix.invitations.length === 0 && ix.held !== true && ix.lockedBy === undefined;
 }
 
 /** The routing engine holding it (placement `routing`), if one does. */

@@ -64,6 +64,7 @@ const OPTIONAL_FIELDS = [
   'lastRejectedBy',
   'held',
   'heldAt',
+  'lockedBy',
   'submittedToRouterAt',
   'deliveredAt',
   'placedInQueueAt',

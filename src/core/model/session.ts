@@ -35,3 +35,17 @@ export interface AgentState {
   readonly dnd: boolean;
   readonly loggedInAt: string;
 }
+
+/**
+ * A snapshot (RequestTakeSnapshot): the interactions it listed, in its order, owned by the session that took it and
+ * released with it. Which interactions it has locked is read from the interactions (`lockedBy`), through the state's
+ * lock index.
+ */
+export interface Snapshot {
+  readonly id: number;
+  readonly sessionId: number;
+  readonly tenantId: number;
+  /** The listed interaction ids, in the snapshot's order (paged by RequestGetSnapshotInteractions). */
+  readonly ids: readonly string[];
+  readonly members: ReadonlySet<string>;
+}
