@@ -1,7 +1,8 @@
 /**
  * The reporting contract of docs/reporting.md, end to end: one interaction is walked through every transition a
  * client can cause — offered, timed out, rejected, accepted, changed, held, resumed, transferred, conferenced, left,
- * parked in a workbin, pulled, moved to a routed queue, routed on by a routing engine, stopped — and the durable event
+ * parked in a workbin, pulled, moved to a routed queue, routed on by a routing engine, locked and unlocked by a
+ * supervisor's snapshot, stopped — and the durable event
  * log is read back: exactly the events the document lists, in that order, numbered 1..n without a gap. The reporting
  * engine connected all along got the same events, in the same order.
  */
@@ -45,6 +46,10 @@ const WALK: readonly (readonly [transition: string, events: readonly string[]])[
   ['placed in a queue a routing engine serves', ['EventPartyRemoved', 'EventPlacedInQueue']],
   ['handed to the routing engine', ['EventPartyAdded']],
   ['routed to another queue (RequestRouteCall)', ['EventPartyRemoved', 'EventPlacedInQueue']],
+  ['locked by a snapshot', ['EventLocked']],
+  ['unlocked', ['EventUnlocked']],
+  ['locked again (RequestLockInteraction)', ['EventLocked']],
+  ['the snapshot is released', ['EventUnlocked']],
   ['stopped', ['EventProcessingStopped']],
 ];
 
@@ -108,6 +113,17 @@ describe('reporting: every transition and its events (docs/reporting.md)', () =>
     await ok(d1, { message: 'RequestPlaceInQueue', interactionId: id, queue: 'Routed' });
     assert.equal((await expectEvent(urs, 'EventRouteRequest')).connId, id);
     await ok(urs, { message: 'RequestRouteCall', connId: id, targetType: 'queue', targetQueue: 'Backlog' });
+    const sup = await client(srv, 'AgentApplication', 'Desktop');
+    const snap = await sup.request({
+      message: 'RequestTakeSnapshot',
+      condition: `Queue = 'Backlog' AND InteractionId = '${id}'`,
+      lock: true,
+    });
+    assert.equal(snap.numberOfInteractions, 1, JSON.stringify(snap));
+    const snapshotId = snap.snapshotId;
+    await ok(sup, { message: 'RequestUnlockInteraction', snapshotId, interactionId: id });
+    await ok(sup, { message: 'RequestLockInteraction', snapshotId, interactionId: id });
+    await ok(sup, { message: 'RequestReleaseSnapshot', snapshotId });
     await ok(ms, { message: 'RequestStopProcessing', interactionId: id });
 
     const expected = WALK.flatMap(([, events]) => events);
@@ -130,6 +146,6 @@ describe('reporting: every transition and its events (docs/reporting.md)', () =>
       expected.map((_e, i) => i + 1),
       'numbered 1..n without a gap',
     );
-    for (const c of [stat, ms, urs, d1, d2, d3]) c.close();
+    for (const c of [stat, ms, urs, d1, d2, d3, sup]) c.close();
   });
 });
