@@ -7,8 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  barrier,
   cleanup,
   client,
+  clientOver,
   expectEvent,
   loginAgent,
   quiet,
@@ -290,5 +292,55 @@ describe('Stop Processing (reference §2.13)', () => {
       await gone(urss);
       await refusedWith(desk1, { message: 'RequestStopProcessing', interactionId: mine }, 43, mine);
     });
+  });
+});
+
+describe('Stop Processing over the binary door (reference §2.13 A and C)', () => {
+  const ROUTER = new URL('./fixtures/router.json', import.meta.url).pathname;
+  let bin: RunningServer;
+  after(async () => {
+    assert.equal(await bin.stop(), 0);
+    cleanup(bin.dataDir);
+  });
+
+  it('the media server and the handling agent on port 7120 stop interactions; each party gets exactly its messages', async () => {
+    bin = await startServer({ config: ROUTER });
+    const stat = await client(bin, 'ReportingEngine', 'StatServer');
+    const tms = await clientOver(bin, 'tcp', 'MediaServer', 'EmailServer', {
+      extension: { event_processing_stopped: 1 },
+    });
+    const tdesk = await clientOver(bin, 'tcp', 'AgentApplication', 'Desktop');
+    await loginAgent(tdesk, 'a1', 'P1', { email: 1 });
+    const accepted = async (): Promise<string> => {
+      const id = await submit(tms, 'Sales');
+      const inv = await expectEvent(tdesk, 'EventInvite');
+      assert.equal(inv.interactionId, id);
+      const ack = await tdesk.request({ message: 'RequestAccept', interactionId: id, ticketId: inv.ticketId });
+      assert.equal(ack.message, 'EventAck');
+      await barrier([stat, tms, tdesk]);
+      return id;
+    };
+
+    // A: the media server stops it while the agent handles it.
+    const a = await accepted();
+    assert.equal((await tms.request({ message: 'RequestStopProcessing', interactionId: a })).message, 'EventAck');
+    let [toStat, toMs, toDesk] = await barrier([stat, tms, tdesk]);
+    assert.deepEqual(names(toStat), ['EventPartyRemoved', 'EventProcessingStopped']);
+    assert.equal(toStat?.[0]?.agentId, 'a1');
+    assert.equal(toStat?.[1]?.actorMediaServerId, 'EmailServer');
+    assert.deepEqual(toMs, [], 'the requester gets only its ack');
+    assert.deepEqual(names(toDesk), ['EventRevoked']);
+    assert.equal(toDesk?.[0]?.interactionId, a);
+
+    // C: the handling agent stops it; the opted-in media server is told.
+    const c = await accepted();
+    assert.equal((await tdesk.request({ message: 'RequestStopProcessing', interactionId: c })).message, 'EventAck');
+    [toStat, toMs, toDesk] = await barrier([stat, tms, tdesk]);
+    assert.deepEqual(names(toStat), ['EventPartyRemoved', 'EventProcessingStopped']);
+    assert.equal(toStat?.[1]?.actorAgentId, 'a1');
+    assert.deepEqual(names(toMs), ['EventProcessingStopped']);
+    assert.equal(toMs?.[0]?.interactionId, c);
+    assert.deepEqual(toDesk, [], 'the requester gets only its ack');
+    for (const x of [stat, tms, tdesk]) x.close();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Durable timers against the real server (lifecycle.md §5): an unanswered invitation is revoked after the delivering
  * timeout and offered again; a handling agent that does nothing loses the interaction after the handling timeout; a
- * handling deadline that passes while the server is down fires right after the restart. Timeouts of 1–2 s keep the
+ * handling deadline that passes while the server is down fires right after the restart; an invitation pending when the
+ * server dies is revoked at its original deadline after the restart. Timeouts of 1–6 s keep the
  * waits short (the core's timer logic itself is tested with an injected clock in test/unit/timers.test.ts).
  */
 import assert from 'node:assert/strict';
@@ -124,5 +125,40 @@ describe('timers', () => {
     );
     assert.equal(events[3]?.payload.operation, 'Timeout');
     ms2.close();
+  });
+
+  it('an invitation pending when the server dies is revoked at its original deadline, not one counted from the restart', async () => {
+    const config = configWith({ deliveringTimeout: 6 }, ROUTER);
+    srv = await startServer({ config });
+    const ms = await client(srv, 'MediaServer', 'EmailServer');
+    const desk = await client(srv, 'AgentApplication', 'Desktop');
+    await loginAgent(desk, 'a1', 'P1', { email: 1 });
+    const id = await submit(ms, 'Sales');
+    await expectEvent(desk, 'EventInvite');
+    const invitedAt = Date.now();
+    const dataDir = srv.dataDir;
+    // Killed under the connected desktop: a graceful stop logs agents out first, which rejects their invitations
+    // like any disconnect (behaviour.md, Timers); a crash leaves the invitation pending in the store.
+    await srv.kill();
+    for (const c of [ms, desk]) c.close();
+    await sleep(1000);
+
+    srv = await startServer({ config, dataDir });
+    const restartedAt = Date.now();
+    const stat = await client(srv, 'ReportingEngine', 'StatServer');
+    const removed = await expectEvent(stat, 'EventPartyRemoved', 15_000);
+    const firedAt = Date.now();
+    assert.equal(removed.interactionId, id);
+    assert.equal(removed.operation, 'Timeout');
+    assert.equal(removed.agentId, 'a1');
+    assert.ok(firedAt - invitedAt >= 6000 - 100, `fired ${String(firedAt - invitedAt)} ms after the invitation`);
+    assert.ok(
+      firedAt < restartedAt + 6000 - 200,
+      `fired at the original deadline (${String(firedAt - invitedAt)} ms after the invitation, ${String(firedAt - restartedAt)} ms after the restart)`,
+    );
+    const ms2 = await client(srv, 'MediaServer', 'EmailServer');
+    const p = await ms2.request({ message: 'RequestGetInteractionProperties', interactionId: id });
+    assert.equal(p.interactionState, 'Queued', 'back in its queue');
+    for (const c of [stat, ms2]) c.close();
   });
 });
