@@ -83,6 +83,42 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
     }
   };
 
+  it('the load worker reads what the main thread would: every row in rowid order, kept states applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ixs-load-'));
+    const s = await openSqliteStore(dir, { worker: true, settleIntervalMs: 60_000 });
+    try {
+      // More rows than one batch of the load worker (4096), a few changed after the settled position.
+      const n = 10_000;
+      for (let i = 0; i < n; i += 2500) {
+        const ops: StoreOp[] = [];
+        for (let k = i; k < i + 2500; k++) {
+          const id = `I${String(k).padStart(6, '0')}`;
+          ops.push({ op: 'event', event: ev(id, 1) }, { op: 'upsert', interaction: ixn(id, 1) });
+        }
+        await s.commit(ops);
+      }
+      for (const k of [0, 4095, 4096, 9999]) await change(s, `I${String(k).padStart(6, '0')}`, 2);
+      const reader = await openSqliteStore(dir, { worker: false });
+      try {
+        const inParallel = plain(await reader.loadInteractions());
+        const db = openDatabase(join(dir, 'ixs.db'));
+        const onThisThread = plain(loadFrom(db));
+        db.close();
+        assert.equal(inParallel.length, n);
+        assert.deepEqual(inParallel, onThisThread);
+        assert.deepEqual(
+          inParallel.filter((x) => x.version === 2).map((x) => x.id),
+          ['I000000', 'I004095', 'I004096', 'I009999'],
+        );
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   for (const worker of [true, false]) {
     it(`a property change appends only; rows catch up at the next settle (${worker ? 'worker' : 'inline'})`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ixs-settle-'));

@@ -42,7 +42,7 @@ export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions 
   const checkpointer = await startWorker('checkpoint-worker', { file, intervalMs: CHECKPOINT_INTERVAL_MS });
   if (opts.worker === false) {
     db.pragma('wal_autocheckpoint = 0');
-    return new SqliteStore(db, settleIntervalMs, undefined, checkpointer, observe);
+    return new SqliteStore(db, settleIntervalMs, undefined, checkpointer, observe, file);
   }
   return new SqliteStore(
     db,
@@ -50,6 +50,7 @@ export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions 
     await CommitWorker.start(file, settleIntervalMs, observe),
     checkpointer,
     observe,
+    file,
   );
 }
 
@@ -138,35 +139,88 @@ class CommitWorker {
   }
 }
 
+/** The newest state kept with an event after the settled position, per interaction (see {@link loadFrom}). */
+type Kept = Map<string, { seq: number; ixnSeq: number; state: string }>;
+
 /**
- * Every interaction stored in a database: its row, or the newer state a later properties-only change kept with its
- * event (rows.ts). Only the log after the settled position is read (rowid order, no index): every kept state before it
- * is in the rows. Rows are read as arrays (no object per row): a million are read at every start.
+ * The newest kept state of each interaction after the settled position (about a second of changes at most). Only the
+ * log after that position is read (rowid order, no index): every kept state before it is in the rows.
  */
-export function loadFrom(db: Database.Database): Interaction[] {
+function keptStates(db: Database.Database): Kept {
   const settled = (db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'").get() as { value: number })
     .value;
-  // The newest kept state of each interaction after the settled position (about a second of changes at most).
-  const kept = new Map<string, { seq: number; ixnSeq: number; state: string }>();
+  const kept: Kept = new Map();
   const keptRows = db
     .prepare(
       'SELECT seq, interaction_id, ixn_seq, state FROM event_log WHERE seq > ? AND state IS NOT NULL ORDER BY seq',
     )
     .iterate(settled) as IterableIterator<{ seq: number; interaction_id: string; ixn_seq: number; state: string }>;
   for (const k of keptRows) kept.set(k.interaction_id, { seq: k.seq, ixnSeq: k.ixn_seq, state: k.state });
-  // Rows are streamed, not materialised all at once: a million rows would otherwise double the memory at start.
+  return kept;
+}
+
+/** One interaction row read back: the row, or the newer state a later properties-only change kept with its event. */
+function fromRow(data: string, writtenSeq: number, kept: Kept): Interaction {
+  const ix = interactionFromJson(data);
+  const k = kept.get(ix.id);
+  // A state older than the row (or of an earlier interaction with the same id) does not apply. A newer one stays
+  // in the log after the settled position until the commit worker's next settle writes it into the row.
+  return k && k.seq > writtenSeq && k.ixnSeq > ix.eventSeq ? interactionFromJson(k.state) : ix;
+}
+
+/**
+ * Every interaction stored in a database, on this thread (rows.ts explains the kept states). Rows are read as arrays
+ * (no object per row) and streamed, not materialised all at once: a million are read at every start.
+ */
+export function loadFrom(db: Database.Database): Interaction[] {
+  const kept = keptStates(db);
   const rows = db
     .prepare('SELECT data, written_seq FROM interactions ORDER BY rowid')
     .raw(true)
     .iterate() as IterableIterator<[data: string, writtenSeq: number]>;
   const out: Interaction[] = [];
-  for (const [data, writtenSeq] of rows) {
-    let ix = interactionFromJson(data);
-    const k = kept.get(ix.id);
-    // A state older than the row (or of an earlier interaction with the same id) does not apply. A newer one stays
-    // in the log after the settled position until the commit worker's next settle writes it into the row.
-    if (k && k.seq > writtenSeq && k.ixnSeq > ix.eventSeq) ix = interactionFromJson(k.state);
-    out.push(ix);
+  for (const [data, writtenSeq] of rows) out.push(fromRow(data, writtenSeq, kept));
+  return out;
+}
+
+/** Rows per batch of the load worker, and batches on their way at once (about 2 MB each with 400 B rows). */
+const LOAD_BATCH = 4096;
+const LOAD_CREDITS = 4;
+
+/**
+ * The same as {@link loadFrom}, with the rows stepped through by the load worker on its own connection while this
+ * thread parses the batches it already has: a start with many rows takes the longer of the two, not their sum.
+ */
+export async function loadInParallel(db: Database.Database, file: string): Promise<Interaction[]> {
+  const kept = keptStates(db);
+  const credits = new SharedArrayBuffer(4);
+  const free = new Int32Array(credits);
+  free[0] = LOAD_CREDITS;
+  const fromSource = import.meta.url.endsWith('.ts');
+  const worker = new Worker(new URL(`./load-worker${fromSource ? '-tsx.mjs' : '.js'}`, import.meta.url), {
+    workerData: { file, credits, batch: LOAD_BATCH },
+  });
+  const out: Interaction[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: { data: string[]; seqs: number[] } | { done: true }) => {
+        if ('done' in m) {
+          resolve();
+          return;
+        }
+        // The batch is here: the worker may read the next one while this one is parsed.
+        Atomics.add(free, 0, 1);
+        Atomics.notify(free, 0);
+        const { data, seqs } = m;
+        for (let i = 0; i < data.length; i++) out.push(fromRow(data[i] as string, seqs[i] as number, kept));
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => {
+        reject(new Error(`the load worker exited (${String(code)}) before it had read every row`));
+      });
+    });
+  } finally {
+    await worker.terminate();
   }
   return out;
 }
@@ -182,13 +236,15 @@ export class SqliteStore implements Store {
     private readonly worker: CommitWorker | undefined,
     private readonly checkpointer?: Worker,
     private readonly observe?: (t: TransactionInfo) => void,
+    /** The database file (undefined: in memory). */
+    private readonly file?: string,
   ) {
     this.writer = worker ? undefined : rowWriter(db, settleIntervalMs);
   }
 
-  /** Every interaction (see {@link loadFrom}). */
+  /** Every interaction (see {@link loadFrom}); read beside the load worker when the store is a file. */
   loadInteractions(): Promise<Interaction[]> {
-    return Promise.resolve(loadFrom(this.db));
+    return this.file === undefined ? Promise.resolve(loadFrom(this.db)) : loadInParallel(this.db, this.file);
   }
 
   async commit(ops: readonly StoreOp[]): Promise<void> {
