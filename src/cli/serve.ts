@@ -7,6 +7,7 @@ import { IxsServer } from '../server/ixs-server.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { startWsListener } from '../transport/ws/ws-listener.ts';
 import { startTcpListener } from '../transport/tcp/tcp-listener.ts';
+import { apiTokens } from '../http/auth.ts';
 import { buildHttpApp, startHttp } from '../http/http-server.ts';
 
 export interface ServeOptions {
@@ -73,14 +74,22 @@ export async function serve(o: ServeOptions): Promise<void> {
     handler: server,
     logger,
   });
-  const http = await startHttp(buildHttpApp({ server, store, metrics }), host, o.httpPort);
+  const { tokens, generated } = apiTokens(config, o.dataDir);
+  // Where the generated token is, never the token itself.
+  if (generated !== undefined)
+    logger.info({ file: generated }, 'HTTP API: no token configured; using the admin token in this file');
+  const http = await startHttp(
+    buildHttpApp({ server, store, metrics, tokens, metricsPublic: config.http.metricsPublic }),
+    host,
+    o.httpPort,
+  );
   server.lifecycle = 'ready';
   process.stdout.write(`${JSON.stringify({ ready: true, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port })}\n`);
   logger.info({ host, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port, dataDir: o.dataDir }, 'ready');
   if (!isLoopback(host))
     logger.warn(
       { host },
-      'listening beyond loopback: the HTTP API has no authentication yet (anyone who reaches it can read every event and force clients off)',
+      'listening beyond loopback: the protocol ports have no client authentication yet (anyone who reaches them can register as a configured application); the HTTP API needs a bearer token',
     );
 
   let stopping = false;

@@ -117,13 +117,38 @@ export const ConfigSchema = z
     listen: z
       .object({
         /**
-         * Address every door listens on unless `--host` says otherwise. Loopback by default: the HTTP API has no
-         * authentication yet, so reaching beyond this machine must be a deliberate choice.
+         * Address every door listens on unless `--host` says otherwise. Loopback by default: the protocol ports have
+         * no client authentication yet, so reaching beyond this machine must be a deliberate choice.
          */
         host: z.string().min(1).default('127.0.0.1'),
       })
       .strict()
       .default({ host: '127.0.0.1' }),
+    http: z
+      .object({
+        /**
+         * Bearer tokens of the HTTP door (`/api/*`, the stream, the dashboard): `read` may only read, `write` may also
+         * change, reported with `application` (a configured application) as the actor, on the interactions of
+         * `tenants` (default: every tenant). None configured: the server generates a write token at first start.
+         */
+        tokens: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                token: z.string().min(16),
+                access: z.enum(['read', 'write']),
+                application: z.string().min(1).optional(),
+                tenants: z.array(z.number().int()).optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** `/metrics` without a token. */
+        metricsPublic: z.boolean().default(true),
+      })
+      .strict()
+      .default({ tokens: [], metricsPublic: true }),
     limits: z
       .object({
         /** Largest accepted frame, either front door; 1 MiB (issue #2). */
@@ -150,6 +175,40 @@ export const ConfigSchema = z
     const check = (tenant: number, path: (string | number)[]): void => {
       if (!tenants.has(tenant)) ctx.addIssue({ code: 'custom', path, message: `unknown tenant ${String(tenant)}` });
     };
+    const appNames = new Set(c.applications.map((a) => a.name));
+    const tokenNames = new Set<string>();
+    const tokenValues = new Set<string>();
+    c.http.tokens.forEach((t, i) => {
+      if (tokenNames.has(t.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['http', 'tokens', i, 'name'],
+          message: `token name '${t.name}' repeats`,
+        });
+      if (tokenValues.has(t.token))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['http', 'tokens', i, 'token'],
+          message: 'the same token is listed twice',
+        });
+      tokenNames.add(t.name);
+      tokenValues.add(t.token);
+      if (t.access === 'write' && t.application === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['http', 'tokens', i, 'application'],
+          message: 'a write token needs the application its changes are reported as',
+        });
+      if (t.application !== undefined && !appNames.has(t.application))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['http', 'tokens', i, 'application'],
+          message: `unknown application '${t.application}'`,
+        });
+      t.tenants?.forEach((tn, j) => {
+        check(tn, ['http', 'tokens', i, 'tenants', j]);
+      });
+    });
     c.places.forEach((p, i) => {
       check(p.tenant, ['places', i, 'tenant']);
     });

@@ -1,19 +1,100 @@
 /**
- * The HTTP front door (Fastify): health, Prometheus metrics, and a small read API over interactions and the durable
- * event log. (The full REST API, SSE stream and dashboard come with their own issues.)
+ * The HTTP front door (Fastify): health and readiness, Prometheus metrics, and the API over interactions, sessions and
+ * the durable event log behind bearer tokens (docs/http.md). Errors are `application/problem+json` carrying the
+ * registry's error code and name where one applies.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { IxsServer } from '../server/ixs-server.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from '../obs/metrics.ts';
+import { errorCode, type ErrorName } from '../protocol/errors.ts';
 import { isMsg } from '../protocol/message.ts';
 import { toJsonObject } from '../protocol/json-form.ts';
+import { tokenOf, type ApiToken } from './auth.ts';
+
+export interface HttpAppOptions {
+  readonly server: IxsServer;
+  readonly store: Store;
+  readonly metrics: Metrics;
+  /** The tokens `/api/*` accepts (none: every API request is refused with 401). */
+  readonly tokens: readonly ApiToken[];
+  /** `/metrics` without a token (default true). */
+  readonly metricsPublic?: boolean;
+}
+
+/** What a problem+json body says. */
+export interface Problem {
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+  /** The registry's error, when one names the cause. */
+  readonly error?: ErrorName;
+}
+
+/** Sends an RFC 9457 problem: `{type, title, status, detail, errorCode?, errorName?}`. */
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply
+    .code(p.status)
+    .type('application/problem+json')
+    .send({
+      type: 'about:blank',
+      title: p.title,
+      status: p.status,
+      detail: p.detail,
+      ...(p.error === undefined ? {} : { errorCode: errorCode(p.error), errorName: p.error }),
+    });
+}
+
+/** Methods that only read. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Builds the Fastify app (also used with inject() in tests). */
-export function buildHttpApp(opts: { server: IxsServer; store: Store; metrics: Metrics }): FastifyInstance {
+export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  const metricsPublic = opts.metricsPublic ?? true;
+
+  // Authentication: every /api/* request (and /metrics when it is not public) carries a bearer token; a read token
+  // only reads.
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?', 1)[0] ?? '';
+    const isApi = path === '/api' || path.startsWith('/api/');
+    if (!isApi && !(path === '/metrics' && !metricsPublic)) return;
+    const token = tokenOf(req.headers.authorization, opts.tokens);
+    if (!token) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendProblem(reply, {
+        status: 401,
+        title: 'Unauthorized',
+        detail:
+          req.headers.authorization === undefined
+            ? 'this path needs an Authorization: Bearer <token> header'
+            : 'the bearer token is not one of the configured tokens',
+      });
+    }
+    if (!READS.has(req.method) && token.access !== 'write') {
+      return sendProblem(reply, {
+        status: 403,
+        title: 'Forbidden',
+        detail: `token '${token.name}' may only read`,
+      });
+    }
+    return undefined;
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, {
+      status: 404,
+      title: 'Not Found',
+      detail: `no route ${req.method} ${req.url.split('?', 1)[0] ?? ''}`,
+    }),
+  );
+
   app.get('/health', () => ({ status: opts.server.lifecycle, interactions: opts.server.core.interactions.size }));
+  app.get('/ready', async (_req, reply) => {
+    const ready = opts.server.lifecycle === 'ready';
+    return reply.code(ready ? 200 : 503).send({ ready, status: opts.server.lifecycle });
+  });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', opts.metrics.registry.contentType);
     return opts.metrics.registry.metrics();
@@ -21,7 +102,12 @@ export function buildHttpApp(opts: { server: IxsServer; store: Store; metrics: M
   app.get<{ Params: { id: string } }>('/api/interactions/:id', async (req, reply) => {
     const ix = opts.server.core.interactions.get(req.params.id);
     if (!ix)
-      return reply.code(404).send({ errorCode: 43, errorDescription: `there is no interaction '${req.params.id}'` });
+      return sendProblem(reply, {
+        status: 404,
+        title: 'Not Found',
+        detail: `there is no interaction '${req.params.id}'`,
+        error: 'Error_unknown_interaction',
+      });
     return toJsonObject(
       isMsg('EventInteractionProperties', {
         ...opts.server.core.itxAttrs(ix),
@@ -33,7 +119,13 @@ export function buildHttpApp(opts: { server: IxsServer; store: Store; metrics: M
   app.get('/api/sessions', () => opts.server.listSessions());
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
     const ok = opts.server.forceDisconnect(Number(req.params.id), 'forced off by an administrator');
-    if (!ok) return reply.code(404).send({ errorCode: 3, errorDescription: `no client session ${req.params.id}` });
+    if (!ok)
+      return sendProblem(reply, {
+        status: 404,
+        title: 'Not Found',
+        detail: `no client session ${req.params.id}`,
+        error: 'ErrorUnknownClientId',
+      });
     return { disconnected: Number(req.params.id) };
   });
   app.get<{ Querystring: { after?: string; interactionId?: string; limit?: string } }>('/api/events', async (req) => {

@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { BIN, cleanup, startServer, type Json, type RunningServer } from './harness.ts';
+import { api, BIN, cleanup, startServer, type Json, type RunningServer } from './harness.ts';
 
 const run = promisify(execFile);
 let srv: RunningServer;
@@ -61,7 +61,7 @@ describe('ixs CLI', () => {
     const done = new Promise<number | null>((r) => watch.once('exit', r));
     // Wait until the watcher is registered: the server lists it as a session.
     for (let i = 0; i < 100; i++) {
-      const s = (await (await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions`)).json()) as {
+      const s = (await (await api(srv, '/api/sessions')).json()) as {
         clientName: string;
       }[];
       if (s.some((x) => x.clientName === 'StatServer')) break;

@@ -3,7 +3,7 @@
  * sockets. No mocks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
@@ -23,6 +23,8 @@ export interface RunningServer {
   readonly httpPort: number;
   readonly dataDir: string;
   readonly wsUrl: string;
+  /** The HTTP API's admin token the server generated into its data dir (no token configured), else undefined. */
+  readonly token: string | undefined;
   /** stderr lines so far (pino JSON logs). */
   readonly logs: string[];
   /** SIGTERM and wait for exit; resolves to the exit code. */
@@ -54,7 +56,13 @@ export function configWith(settings: Json, base: string = FIXTURE_CONFIG): strin
 
 /** Starts `ixs serve` on port 0. Reuses `dataDir` when given (restart tests). */
 export async function startServer(
-  opts: { dataDir?: string; config?: string; extraArgs?: string[]; viaBin?: boolean } = {},
+  opts: {
+    dataDir?: string;
+    config?: string;
+    extraArgs?: string[];
+    viaBin?: boolean;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ixs-e2e-'));
   const args = [
@@ -76,7 +84,7 @@ export async function startServer(
   ];
   const proc = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, IXS_LOG_LEVEL: process.env.IXS_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, IXS_LOG_LEVEL: process.env.IXS_LOG_LEVEL ?? 'warn', ...opts.env },
   });
   const logs: string[] = [];
   createInterface({ input: proc.stderr }).on('line', (l) => logs.push(l));
@@ -108,7 +116,10 @@ export async function startServer(
     });
   });
   const wsPort = ready.wsPort as number;
+  const tokenFile = join(dataDir, 'admin-token');
+  const token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined;
   return {
+    token,
     proc,
     tcpPort: ready.tcpPort as number,
     wsPort,
@@ -128,6 +139,23 @@ export async function startServer(
       await exited;
     },
   };
+}
+
+/** A request to the server's HTTP door with its admin token (`init.headers` add to or override it). */
+export function api(srv: RunningServer, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization') && srv.token !== undefined) headers.set('authorization', `Bearer ${srv.token}`);
+  return fetch(`http://127.0.0.1:${String(srv.httpPort)}${path}`, { ...init, headers });
+}
+
+/** The first log line of a server that contains `text`, waiting up to 5 s for it (stderr arrives asynchronously). */
+export async function logLine(srv: RunningServer, text: string): Promise<string | undefined> {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    const line = srv.logs.find((l) => l.includes(text));
+    if (line !== undefined) return line;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
 }
 
 /** Removes a data dir. */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cleanup, client, quiet, startServer, TcpClient, type JsonClient, type RunningServer } from './harness.ts';
+import { api, cleanup, client, quiet, startServer, TcpClient, type JsonClient, type RunningServer } from './harness.ts';
 
 let srv: RunningServer;
 let proxy: TcpClient;
@@ -131,7 +131,7 @@ describe('proxy clients', () => {
   });
 
   it('a forced disconnect reaches the proxy as EventForcedDisconnect with the client id', async () => {
-    const sessions = (await (await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions`)).json()) as {
+    const sessions = (await (await api(srv, '/api/sessions')).json()) as {
       id: number;
       clientName: string;
       proxy?: number;
@@ -139,7 +139,7 @@ describe('proxy clients', () => {
     const ms = sessions.find((s) => s.id === msId);
     assert.equal(ms?.clientName, 'EmailServer');
     assert.equal(ms?.proxy, proxyId);
-    const res = await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions/${String(msId)}`, {
+    const res = await api(srv, `/api/sessions/${String(msId)}`, {
       method: 'DELETE',
     });
     assert.equal(res.status, 200);
@@ -152,10 +152,7 @@ describe('proxy clients', () => {
       interactionId: 'x',
     });
     assert.equal(r.errorCode, 3);
-    assert.equal(
-      (await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/sessions/424242`, { method: 'DELETE' })).status,
-      404,
-    );
+    assert.equal((await api(srv, '/api/sessions/424242', { method: 'DELETE' })).status, 404);
   });
 
   it('when the proxy connection closes, every logical client ends with it', async () => {

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import {
+  api,
   barrier,
   cleanup,
   client,
@@ -133,9 +134,10 @@ describe('reporting: every transition and its events (docs/reporting.md)', () =>
       expected,
       'the reporting engine got exactly these events, in order',
     );
-    const log = (await (
-      await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/events?interactionId=${id}`)
-    ).json()) as { name: string; ixnSeq: number }[];
+    const log = (await (await api(srv, `/api/events?interactionId=${id}`)).json()) as {
+      name: string;
+      ixnSeq: number;
+    }[];
     assert.deepEqual(
       log.map((e) => e.name),
       expected,

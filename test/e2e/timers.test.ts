@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import {
+  api,
   barrier,
   cleanup,
   client,
@@ -116,9 +117,10 @@ describe('timers', () => {
     const p = await ms2.request({ message: 'RequestGetInteractionProperties', interactionId: id });
     assert.equal(p.interactionState, 'Queued', 'back in its queue right after the restart');
     assert.equal(p.interactionQueue, 'Sales');
-    const events = (await (
-      await fetch(`http://127.0.0.1:${String(srv.httpPort)}/api/events?interactionId=${id}`)
-    ).json()) as { name: string; payload: Json }[];
+    const events = (await (await api(srv, `/api/events?interactionId=${id}`)).json()) as {
+      name: string;
+      payload: Json;
+    }[];
     assert.deepEqual(
       events.map((e) => e.name),
       ['EventInteractionSubmitted', 'EventAgentInvited', 'EventPartyAdded', 'EventPartyRemoved'],

@@ -46,6 +46,37 @@ describe('configuration', () => {
       },
       /applications\.1\.name: duplicate application 'A'/,
     ],
+    [
+      'an HTTP token shorter than 16 characters',
+      { ...DEMO_CONFIG, http: { tokens: [{ name: 'w', token: 'short', access: 'read' }] } },
+      /http\.tokens\.0\.token/,
+    ],
+    [
+      'a write token without the application it acts as',
+      { ...DEMO_CONFIG, http: { tokens: [{ name: 'w', token: 'x'.repeat(16), access: 'write' }] } },
+      /http\.tokens\.0\.application: a write token needs the application/,
+    ],
+    [
+      'an HTTP token acting as an unknown application',
+      {
+        ...DEMO_CONFIG,
+        http: { tokens: [{ name: 'w', token: 'x'.repeat(16), access: 'write', application: 'Ghost' }] },
+      },
+      /http\.tokens\.0\.application: unknown application 'Ghost'/,
+    ],
+    [
+      'the same HTTP token twice',
+      {
+        ...DEMO_CONFIG,
+        http: {
+          tokens: [
+            { name: 'a', token: 'x'.repeat(16), access: 'read' },
+            { name: 'b', token: 'x'.repeat(16), access: 'read', tenants: [7] },
+          ],
+        },
+      },
+      /http\.tokens\.1\.token: the same token is listed twice[\s\S]*http\.tokens\.1\.tenants\.0: unknown tenant 7/,
+    ],
     ['unknown top-level section', { ...DEMO_CONFIG, colours: [] }, /colours/],
     ['missing tenants', { ...DEMO_CONFIG, tenants: undefined }, /tenants/],
   ];
