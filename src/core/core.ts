@@ -141,6 +141,24 @@ export class Core implements Services {
     }
   }
 
+  /**
+   * A session of the HTTP door for one write token (not a configured application: it registers no client and gets
+   * no ack): a media server named `name` that may act on any interaction, like a supervisor.
+   */
+  registerSupervisor(name: string): Session {
+    const session: Session = {
+      id: this.nextSessionId++,
+      clientType: 'MediaServer',
+      clientName: name,
+      dialect: 'is',
+      wantsPropertiesChanged: false,
+      wantsProcessingStopped: false,
+      supervisor: true,
+    };
+    this.state.addSession(session);
+    return session;
+  }
+
   /** A session ended (connection lost, RequestUnregisterClient, proxy client gone). */
   sessionClosed(sessionId: number): Plan {
     const s = this.state.sessions.get(sessionId);

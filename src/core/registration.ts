@@ -42,7 +42,7 @@ export function register(
     );
   }
   if (typeName === 'MediaServer') {
-    if (!core.state.sessionsNamed('MediaServer', name).next().done) {
+    if ([...core.state.sessionsNamed('MediaServer', name)].some((other) => other.supervisor !== true)) {
       throw new ProtocolError(
         'ErrorUnknownClientId',
         `a media server named '${name}' is already connected; media server names must be unique`,

@@ -3,15 +3,17 @@
  * the durable event log behind bearer tokens (docs/http.md). Errors are `application/problem+json` carrying the
  * registry's error code and name where one applies.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { IxsServer } from '../server/ixs-server.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from '../obs/metrics.ts';
-import { errorCode, type ErrorName } from '../protocol/errors.ts';
-import { isMsg } from '../protocol/message.ts';
-import { toJsonObject } from '../protocol/json-form.ts';
 import { tokenOf, type ApiToken } from './auth.ts';
+import { interactionsApi } from './interactions-api.ts';
+import { openApiDocument } from './openapi.ts';
+import { sendProblem } from './problem.ts';
+
+export { sendProblem } from './problem.ts';
 
 export interface HttpAppOptions {
   readonly server: IxsServer;
@@ -21,29 +23,6 @@ export interface HttpAppOptions {
   readonly tokens: readonly ApiToken[];
   /** `/metrics` without a token (default true). */
   readonly metricsPublic?: boolean;
-}
-
-/** What a problem+json body says. */
-export interface Problem {
-  readonly status: number;
-  readonly title: string;
-  readonly detail: string;
-  /** The registry's error, when one names the cause. */
-  readonly error?: ErrorName;
-}
-
-/** Sends an RFC 9457 problem: `{type, title, status, detail, errorCode?, errorName?}`. */
-export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
-  return reply
-    .code(p.status)
-    .type('application/problem+json')
-    .send({
-      type: 'about:blank',
-      title: p.title,
-      status: p.status,
-      detail: p.detail,
-      ...(p.error === undefined ? {} : { errorCode: errorCode(p.error), errorName: p.error }),
-    });
 }
 
 /** Methods that only read. */
@@ -99,23 +78,8 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
     reply.header('content-type', opts.metrics.registry.contentType);
     return opts.metrics.registry.metrics();
   });
-  app.get<{ Params: { id: string } }>('/api/interactions/:id', async (req, reply) => {
-    const ix = opts.server.core.interactions.get(req.params.id);
-    if (!ix)
-      return sendProblem(reply, {
-        status: 404,
-        title: 'Not Found',
-        detail: `there is no interaction '${req.params.id}'`,
-        error: 'Error_unknown_interaction',
-      });
-    return toJsonObject(
-      isMsg('EventInteractionProperties', {
-        ...opts.server.core.itxAttrs(ix),
-        SubmittedToRouterAt: ix.submittedToRouterAt,
-        Version: ix.version,
-      }),
-    );
-  });
+  app.get('/openapi.json', () => openApiDocument());
+  interactionsApi(app, { server: opts.server, tokens: opts.tokens });
   app.get('/api/sessions', () => opts.server.listSessions());
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
     const ok = opts.server.forceDisconnect(Number(req.params.id), 'forced off by an administrator');

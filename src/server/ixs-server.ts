@@ -47,6 +47,13 @@ export interface SessionInfo {
 /** A plan with what the server adds: messages to a connection without a session, and a step after delivery. */
 type Outgoing = Plan & { direct?: { conn: Connection; message: Message }[]; after?: () => void };
 
+/** An in-process client of the server (the HTTP door's write-token sessions). */
+export interface InternalClient {
+  readonly sessionId: number;
+  /** Sends one request; resolves with its answer (EventAck, EventError, ...) once the change is committed. */
+  request(m: Message): Promise<Message>;
+}
+
 /** Lifecycle of the server (STYLE.md). */
 export type Lifecycle = 'starting' | 'ready' | 'draining' | 'closed';
 
@@ -73,6 +80,8 @@ export class IxsServer implements ConnectionHandler {
   private delivered: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly allClosedWaiters: (() => void)[] = [];
+  /** Ids of the in-process connections (negative, apart from the listeners' ids). */
+  private internalIds = 0;
   /** The one timeout armed for the core's soonest deadline, and that deadline. */
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -421,6 +430,47 @@ export class IxsServer implements ConnectionHandler {
     } finally {
       for (const c of corked) c.uncork();
     }
+  }
+
+  /**
+   * A session for the HTTP door acting as `name` (a write token's application): an in-process connection whose
+   * requests follow the same path as every other door's, answered only after their commit. Events addressed to it
+   * are dropped (the HTTP door reads the event log instead).
+   */
+  openInternal(name: string): InternalClient {
+    const waiting = new Map<number, (m: Message) => void>();
+    const conn: Connection = {
+      id: -(this.internalIds += 1),
+      transport: 'http',
+      remote: 'in-process',
+      send: (m) => {
+        const ref = m.attrs.ReferenceId;
+        const w = typeof ref === 'number' ? waiting.get(ref) : undefined;
+        if (!w) return;
+        waiting.delete(ref as number);
+        w(m);
+      },
+      // Closing ends the session like any connection's (the server closes every connection when it drains).
+      close: () => {
+        this.closed(conn);
+      },
+      cork: () => undefined,
+      uncork: () => undefined,
+    };
+    const session = this.core.registerSupervisor(name);
+    const st: ConnState = { conn, session, proxied: new Map() };
+    this.conns.set(conn.id, st);
+    this.routes.set(session.id, { state: st });
+    let ref = 0;
+    return {
+      sessionId: session.id,
+      request: (m) =>
+        new Promise<Message>((resolve) => {
+          ref = (ref % 2_000_000_000) + 1;
+          waiting.set(ref, resolve);
+          this.request(conn, { ...m, attrs: { ...m.attrs, ReferenceId: ref } });
+        }),
+    };
   }
 
   /** Registered sessions with their connection (HTTP /api/sessions). */

@@ -5,7 +5,8 @@ import type { Message } from '../protocol/message.ts';
 export interface Connection {
   /** Unique per server process. */
   readonly id: number;
-  readonly transport: 'tcp' | 'ws';
+  /** `http`: the HTTP door's in-process connection of its write-token sessions. */
+  readonly transport: 'tcp' | 'ws' | 'http';
   /** Remote address, for logs. */
   readonly remote: string;
   /** Encodes and writes one message (no-op once closed). */

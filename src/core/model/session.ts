@@ -19,6 +19,11 @@ export interface Session {
   readonly wantsPropertiesChanged: boolean;
   /** Extension event_processing_stopped non-zero. */
   readonly wantsProcessingStopped: boolean;
+  /**
+   * A session of the HTTP door acting for a write token: it may act on any interaction (of the token's tenants, which
+   * the HTTP door checks), like a supervisor, and is reported as a media server of its name.
+   */
+  readonly supervisor?: boolean;
   /** The agent logged in on this session (changed only by the core's apply). */
   agentId?: string;
 }

@@ -1,0 +1,278 @@
+/**
+ * The REST API over interactions (docs/http.md): submit, read (`ETag` = the version), change properties (`If-Match`),
+ * stop, place in a queue or a workbin. A write becomes the protocol request it stands for — validated by the same
+ * catalogue as the other doors' — sent through a session of the token's application, and answered once the change is
+ * committed, with the same rules, events and error codes as over the protocol. The bodies are zod schemas: they
+ * validate the requests and are the OpenAPI document's schemas.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Message } from '../protocol/message.ts';
+import { isMsg } from '../protocol/message.ts';
+import { toJsonObject } from '../protocol/json-form.ts';
+import { ERRORS, type ErrorName } from '../protocol/errors.ts';
+import type { InternalClient, IxsServer } from '../server/ixs-server.ts';
+import { decodeJsonRequest } from '../transport/ws/json-codec.ts';
+import { tokenOf, type ApiToken } from './auth.ts';
+import { sendProblem } from './problem.ts';
+
+/** A KV list in its JSON form (an object; the catalogue's codec checks the values). */
+const Kv = z.record(z.string(), z.unknown());
+const Reason = {
+  reason: z.number().int().optional(),
+  reasonDescription: z.string().optional(),
+  reasonSystemName: z.string().optional(),
+};
+const PropertyChanges = {
+  addedProperties: Kv.optional(),
+  changedProperties: Kv.optional(),
+  deletedProperties: Kv.optional(),
+};
+
+/** Request bodies, by the name the OpenAPI document gives them. */
+export const BODIES = {
+  SubmitBody: z
+    .object({
+      tenantId: z.number().int(),
+      queue: z.string().min(1),
+      mediaType: z.string().min(1),
+      interactionType: z.string().min(1),
+      interactionSubtype: z.string().min(1),
+      userData: Kv.optional(),
+      interactionId: z.string().min(1).optional(),
+      parentInteractionId: z.string().min(1).optional(),
+      isOnline: z.boolean().optional(),
+      hold: z.boolean().optional(),
+    })
+    .strict(),
+  PropertiesBody: z.object(PropertyChanges).strict(),
+  StopBody: z.object(Reason).strict(),
+  PlaceInQueueBody: z
+    .object({ queue: z.string().min(1), hold: z.boolean().optional(), ...PropertyChanges, ...Reason })
+    .strict(),
+  PlaceInWorkbinBody: z
+    .object({
+      workbinTypeId: z.string().min(1),
+      agentId: z.string().min(1).optional(),
+      placeId: z.string().min(1).optional(),
+      agentGroupId: z.string().min(1).optional(),
+      placeGroupId: z.string().min(1).optional(),
+      hold: z.boolean().optional(),
+      ...PropertyChanges,
+      ...Reason,
+    })
+    .strict(),
+} as const;
+
+/** What each write answers (also in the OpenAPI document). */
+export const RESULTS = {
+  WriteResult: z.object({ interactionId: z.string(), version: z.number().int() }),
+  StopResult: z.object({ interactionId: z.string(), stopped: z.literal(true) }),
+} as const;
+
+/** The status an EventError's code maps to. */
+function statusOf(code: number, versionChecked: boolean, description: string): number {
+  const name = ERRORS.find((e) => e.code === code)?.name;
+  if (name === 'Error_unknown_interaction') return 404;
+  if (name === 'Error_invalid_interaction_state' && versionChecked && description.startsWith('version mismatch'))
+    return 412;
+  if (name === 'Error_not_an_owner' || name === 'Error_tenancy_violation') return 403;
+  if (
+    name === 'Error_invalid_interaction_state' ||
+    name === 'Error_locked_by_snapshot' ||
+    name === 'Error_already_in_the_same_queue' ||
+    name === 'Error_duplicated_interaction_id' ||
+    name === 'Error_already_held'
+  )
+    return 409;
+  return 400;
+}
+
+/** The name of a registered error code. */
+function errorNameOf(code: number): ErrorName | undefined {
+  return ERRORS.find((e) => e.code === code)?.name as ErrorName | undefined;
+}
+
+export interface InteractionsApiOptions {
+  readonly server: IxsServer;
+  readonly tokens: readonly ApiToken[];
+}
+
+/** Registers the interaction routes on the app (authentication is the app's onRequest hook). */
+export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptions): void {
+  const { server } = opts;
+  /** One session per write token, opened at its first write. */
+  const clients = new Map<string, InternalClient>();
+  const clientOf = (t: ApiToken): InternalClient => {
+    let c = clients.get(t.name);
+    if (!c) clients.set(t.name, (c = server.openInternal(t.actor)));
+    return c;
+  };
+  const tokenFor = (req: FastifyRequest): ApiToken => tokenOf(req.headers.authorization, opts.tokens) as ApiToken;
+  const allowed = (t: ApiToken, tenantId: number): boolean => t.tenants === undefined || t.tenants.includes(tenantId);
+
+  /** The interaction a path names, if the token may see it; otherwise the 404 is sent. */
+  const visible = (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): boolean => {
+    const ix = server.core.interactions.get(req.params.id);
+    if (ix && allowed(tokenFor(req), ix.tenantId)) return true;
+    void sendProblem(reply, {
+      status: 404,
+      title: 'Not Found',
+      detail: `there is no interaction '${req.params.id}'`,
+      error: 'Error_unknown_interaction',
+    });
+    return false;
+  };
+
+  /** Parses a body with its schema; a bad one is answered 400 naming the field. */
+  const body = <S extends z.ZodType>(schema: S, req: FastifyRequest, reply: FastifyReply): z.infer<S> | undefined => {
+    const r = schema.safeParse(req.body ?? {});
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    const at = issue?.path.length ? issue.path.join('.') : '(body)';
+    void sendProblem(reply, {
+      status: 400,
+      title: 'Bad Request',
+      detail: `${at}: ${issue?.message ?? 'invalid'}`,
+      error: 'Error_invalid_protocol_message',
+    });
+    return undefined;
+  };
+
+  /**
+   * Sends the protocol request `name` with `attrs` (JSON form) through the token's session; returns its answer, or
+   * undefined when a problem was sent (the catalogue refused the attributes, or the server refused the request).
+   */
+  const send = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    name: string,
+    attrs: Record<string, unknown>,
+    versionChecked = false,
+  ): Promise<Message | undefined> => {
+    const decoded = decodeJsonRequest(JSON.stringify({ message: name, ...attrs }));
+    if (!decoded.ok) {
+      void sendProblem(reply, {
+        status: 400,
+        title: 'Bad Request',
+        detail: decoded.error.message,
+        ...withError(decoded.error.code),
+      });
+      return undefined;
+    }
+    const answer = await clientOf(tokenFor(req)).request(decoded.message);
+    if (answer.name === 'EventError') {
+      const code = answer.attrs.ErrorCode as number;
+      const detail = typeof answer.attrs.ErrorDescription === 'string' ? answer.attrs.ErrorDescription : '';
+      const status = statusOf(code, versionChecked, detail);
+      void sendProblem(reply, {
+        status,
+        title: status === 412 ? 'Precondition Failed' : status === 404 ? 'Not Found' : 'Refused',
+        detail,
+        ...withError(code),
+      });
+      return undefined;
+    }
+    return answer;
+  };
+
+  app.post('/api/interactions', async (req, reply) => {
+    const b = body(BODIES.SubmitBody, req, reply);
+    if (!b) return reply;
+    if (!allowed(tokenFor(req), b.tenantId))
+      return sendProblem(reply, {
+        status: 403,
+        title: 'Forbidden',
+        detail: `this token may not act on tenant ${String(b.tenantId)}`,
+        error: 'Error_tenancy_violation',
+      });
+    const ack = await send(req, reply, 'RequestSubmit', b);
+    if (!ack) return reply;
+    const id = ack.attrs.InteractionId as string;
+    const version = Number(ack.attrs.Version ?? 1);
+    return reply
+      .code(201)
+      .header('etag', etag(version))
+      .header('location', `/api/interactions/${encodeURIComponent(id)}`)
+      .send({ interactionId: id, version });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/interactions/:id', async (req, reply) => {
+    if (!visible(req, reply)) return reply;
+    const ix = server.core.interactions.get(req.params.id);
+    if (!ix) return reply;
+    reply.header('etag', etag(ix.version));
+    return toJsonObject(
+      isMsg('EventInteractionProperties', {
+        ...server.core.itxAttrs(ix),
+        SubmittedToRouterAt: ix.submittedToRouterAt,
+        Version: ix.version,
+      }),
+    );
+  });
+
+  app.patch<{ Params: { id: string } }>('/api/interactions/:id/properties', async (req, reply) => {
+    const b = body(BODIES.PropertiesBody, req, reply);
+    if (!b || !visible(req, reply)) return reply;
+    const ifMatch = req.headers['if-match'];
+    let expected: number | undefined;
+    if (ifMatch !== undefined) {
+      const m = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(ifMatch);
+      if (!m)
+        return sendProblem(reply, {
+          status: 400,
+          title: 'Bad Request',
+          detail: `If-Match must be one version in quotes, like "3" (got ${ifMatch})`,
+        });
+      expected = Number(m[1]);
+    }
+    const ack = await send(
+      req,
+      reply,
+      'RequestChangeProperties',
+      { interactionId: req.params.id, ...b, ...(expected === undefined ? {} : { expectedVersion: expected }) },
+      expected !== undefined,
+    );
+    if (!ack) return reply;
+    const version = Number(ack.attrs.Version);
+    return reply.header('etag', etag(version)).send({ interactionId: req.params.id, version });
+  });
+
+  app.post<{ Params: { id: string } }>('/api/interactions/:id/stop', async (req, reply) => {
+    const b = body(BODIES.StopBody, req, reply);
+    if (!b || !visible(req, reply)) return reply;
+    const ack = await send(req, reply, 'RequestStopProcessing', { interactionId: req.params.id, ...b });
+    if (!ack) return reply;
+    return { interactionId: req.params.id, stopped: true };
+  });
+
+  const move =
+    (name: 'RequestPlaceInQueue' | 'RequestPlaceInWorkbin', schema: z.ZodType) =>
+    async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<unknown> => {
+      const b = body(schema, req, reply) as Record<string, unknown> | undefined;
+      if (!b || !visible(req, reply)) return reply;
+      const ack = await send(req, reply, name, { interactionId: req.params.id, ...b });
+      if (!ack) return reply;
+      const ix = server.core.interactions.get(req.params.id);
+      if (ix) reply.header('etag', etag(ix.version));
+      return { interactionId: req.params.id, version: ix?.version ?? 0 };
+    };
+  app.post<{ Params: { id: string } }>(
+    '/api/interactions/:id/place-in-queue',
+    move('RequestPlaceInQueue', BODIES.PlaceInQueueBody),
+  );
+  app.post<{ Params: { id: string } }>(
+    '/api/interactions/:id/place-in-workbin',
+    move('RequestPlaceInWorkbin', BODIES.PlaceInWorkbinBody),
+  );
+}
+
+/** An ETag for a version (strong: the version names one exact state of the interaction's properties). */
+function etag(version: number): string {
+  return `"${String(version)}"`;
+}
+
+function withError(code: number): { error?: ErrorName } {
+  const name = errorNameOf(code);
+  return name === undefined ? {} : { error: name };
+}

@@ -1,0 +1,245 @@
+/**
+ * The REST API over interactions against the real server, over a real socket (docs/http.md): submit, read with its
+ * ETag, change properties with If-Match (412 when the version moved), place in a queue, stop — each answered after
+ * its commit, reported to reporting engines with the token's application as the actor, and told to the parties the
+ * protocol tells (a media server that submitted over the protocol hears nothing it did not opt into). Bad bodies and
+ * refusals are problem+json with the registry's code; a read token cannot write; a token limited to other tenants
+ * sees nothing. `/openapi.json` describes the same bodies the routes validate.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  api,
+  barrier,
+  cleanup,
+  client,
+  FIXTURE_CONFIG,
+  startServer,
+  submit,
+  type Json,
+  type JsonClient,
+  type RunningServer,
+} from './harness.ts';
+
+const WRITE = 'write-token-0123456789';
+const READ = 'read-token-0123456789';
+const OTHER = 'other-tenant-0123456789';
+
+function config(): string {
+  const c = JSON.parse(readFileSync(FIXTURE_CONFIG, 'utf8')) as Json & { applications: Json[]; tenants: Json[] };
+  c.applications.push({ name: 'WebApi', type: 'MediaServer' });
+  c.tenants.push({ id: 2, name: 'Other' });
+  c.http = {
+    tokens: [
+      { name: 'ops', token: WRITE, access: 'write', application: 'WebApi' },
+      { name: 'wall', token: READ, access: 'read' },
+      { name: 'elsewhere', token: OTHER, access: 'write', application: 'WebApi', tenants: [2] },
+    ],
+  };
+  const path = join(mkdtempSync(join(tmpdir(), 'ixs-config-')), 'config.json');
+  writeFileSync(path, JSON.stringify(c));
+  return path;
+}
+
+let srv: RunningServer;
+let stat: JsonClient;
+let ms: JsonClient;
+
+const as = (token: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> => {
+  const { json, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  if (json !== undefined) headers.set('content-type', 'application/json');
+  return api(srv, path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+};
+
+async function problem(res: Response, status: number, code: number | undefined, mentions: string): Promise<void> {
+  assert.equal(res.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+  const body = (await res.json()) as Json;
+  assert.equal(res.status, status, JSON.stringify(body));
+  assert.equal(body.errorCode, code, JSON.stringify(body));
+  assert.match(String(body.detail), new RegExp(mentions));
+}
+
+const SUBMIT = {
+  tenantId: 1,
+  queue: 'Email Out',
+  mediaType: 'email',
+  interactionType: 'Inbound',
+  interactionSubtype: 'InboundNew',
+  userData: { Subject: 'Hello from curl', Priority: 2 },
+};
+
+before(async () => {
+  srv = await startServer({ config: config() });
+  stat = await client(srv, 'ReportingEngine', 'StatServer');
+  ms = await client(srv, 'MediaServer', 'EmailServer');
+});
+
+after(async () => {
+  for (const c of [stat, ms]) c.close();
+  assert.equal(await srv.stop(), 0);
+  cleanup(srv.dataDir);
+});
+
+describe('REST: interactions', () => {
+  it('submit, read, change with If-Match, place in a queue, stop: each reported with the application as actor', async () => {
+    const res = await as(WRITE, '/api/interactions', { method: 'POST', json: SUBMIT });
+    assert.equal(res.status, 201);
+    const created = (await res.json()) as { interactionId: string; version: number };
+    const id = created.interactionId;
+    assert.equal(created.version, 1);
+    assert.equal(res.headers.get('etag'), '"1"');
+    assert.equal(res.headers.get('location'), `/api/interactions/${id}`);
+
+    const read = await as(READ, `/api/interactions/${id}`);
+    assert.equal(read.status, 200);
+    assert.equal(read.headers.get('etag'), '"1"');
+    const props = (await read.json()) as Json;
+    assert.equal(props.interactionQueue, 'Email Out');
+    assert.deepEqual(props.interactionUserData, { Subject: 'Hello from curl', Priority: 2 });
+
+    const patched = await as(WRITE, `/api/interactions/${id}/properties`, {
+      method: 'PATCH',
+      headers: { 'if-match': '"1"' },
+      json: { changedProperties: { Subject: 'Re: Hello' }, addedProperties: { Segment: 'gold' } },
+    });
+    assert.equal(patched.status, 200);
+    assert.deepEqual(await patched.json(), { interactionId: id, version: 2 });
+    assert.equal(patched.headers.get('etag'), '"2"');
+    // The version moved underneath: 412, nothing changes.
+    await problem(
+      await as(WRITE, `/api/interactions/${id}/properties`, {
+        method: 'PATCH',
+        headers: { 'if-match': '"1"' },
+        json: { changedProperties: { Subject: 'stale' } },
+      }),
+      412,
+      89,
+      'expected version 1, current version 2',
+    );
+
+    const placed = await as(WRITE, `/api/interactions/${id}/place-in-queue`, {
+      method: 'POST',
+      json: { queue: 'Sales' },
+    });
+    assert.equal(placed.status, 200, await placed.clone().text());
+    await problem(
+      await as(WRITE, `/api/interactions/${id}/place-in-queue`, { method: 'POST', json: { queue: 'Sales' } }),
+      409,
+      100,
+      'already in queue',
+    );
+    const stopped = await as(WRITE, `/api/interactions/${id}/stop`, { method: 'POST', json: {} });
+    assert.equal(stopped.status, 200);
+    assert.deepEqual(await stopped.json(), { interactionId: id, stopped: true });
+    await problem(await as(READ, `/api/interactions/${id}`), 404, 43, id);
+
+    const [toStat, toMs] = await barrier([stat, ms]);
+    const mine = (toStat as Json[]).filter((m) => m.interactionId === id);
+    assert.deepEqual(
+      mine.map((m) => m.message),
+      ['EventInteractionSubmitted', 'EventPropertiesChanged', 'EventPlacedInQueue', 'EventProcessingStopped'],
+    );
+    for (const m of mine) {
+      assert.equal(m.actorType, 'MediaServer');
+      assert.equal(m.actorMediaServerId, 'WebApi');
+    }
+    assert.equal(mine[0]?.interactionSubmittedBy, 'WebApi');
+    assert.deepEqual(toMs, [], 'the protocol media server hears nothing of it');
+  });
+
+  it('acts on interactions it did not submit, like a supervisor; the submitter is told only what it opted into', async () => {
+    const id = await submit(ms, 'Email Out');
+    const r = await as(WRITE, `/api/interactions/${id}/properties`, {
+      method: 'PATCH',
+      json: { addedProperties: { Note: 'from the console' } },
+    });
+    assert.equal(r.status, 200);
+    const [toStat, toMs] = await barrier([stat, ms]);
+    assert.deepEqual(
+      (toStat as Json[]).map((m) => `${String(m.message)} ${String(m.actorMediaServerId)}`),
+      ['EventInteractionSubmitted EmailServer', 'EventPropertiesChanged WebApi'],
+    );
+    assert.deepEqual(toMs, []);
+  });
+
+  it('bad bodies and refusals: 400 naming the field, the registry code of the protocol refusal; nothing changes', async () => {
+    const noQueue = await as(WRITE, '/api/interactions', { method: 'POST', json: { ...SUBMIT, queue: undefined } });
+    await problem(noQueue, 400, 79, '^queue: ');
+    await problem(
+      await as(WRITE, '/api/interactions', { method: 'POST', json: { ...SUBMIT, colour: 'red' } }),
+      400,
+      79,
+      'colour',
+    );
+    await problem(
+      await as(WRITE, '/api/interactions', { method: 'POST', json: { ...SUBMIT, queue: 'Nowhere' } }),
+      400,
+      21,
+      "'Nowhere'",
+    );
+    await problem(
+      await as(WRITE, '/api/interactions', { method: 'POST', json: { ...SUBMIT, userData: { Deep: [1, 2] } } }),
+      400,
+      65,
+      "property 'Deep'",
+    );
+    await problem(await as(WRITE, '/api/interactions/NOPE/stop', { method: 'POST', json: {} }), 404, 43, 'NOPE');
+    const id = await submit(ms, 'Email Out');
+    await problem(
+      await as(WRITE, `/api/interactions/${id}/properties`, {
+        method: 'PATCH',
+        headers: { 'if-match': 'three' },
+        json: { addedProperties: { A: 1 } },
+      }),
+      400,
+      undefined,
+      'If-Match must be one version in quotes',
+    );
+    // A read token cannot write; a token of tenant 2 does not see tenant 1's interaction, nor submit into it.
+    assert.equal((await as(READ, '/api/interactions', { method: 'POST', json: SUBMIT })).status, 403);
+    await problem(await as(OTHER, `/api/interactions/${id}`), 404, 43, id);
+    await problem(await as(OTHER, `/api/interactions/${id}/stop`, { method: 'POST', json: {} }), 404, 43, id);
+    await problem(await as(OTHER, '/api/interactions', { method: 'POST', json: SUBMIT }), 403, 36, 'tenant 1');
+    const still = (await (await as(READ, `/api/interactions/${id}`)).json()) as Json;
+    assert.equal(still.version, 1);
+    const [toStat] = await barrier([stat, ms]);
+    assert.deepEqual(
+      (toStat as Json[]).map((m) => m.message),
+      ['EventInteractionSubmitted'],
+      'refusals are reported nowhere',
+    );
+  });
+
+  it('/openapi.json: OpenAPI 3.1 with the bodies the routes validate', async () => {
+    const res = await fetch(`http://127.0.0.1:${String(srv.httpPort)}/openapi.json`);
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { required?: string[]; additionalProperties?: boolean }> };
+    };
+    assert.equal(doc.openapi, '3.1.0');
+    for (const p of [
+      '/api/interactions',
+      '/api/interactions/{id}',
+      '/api/interactions/{id}/properties',
+      '/api/interactions/{id}/stop',
+      '/api/interactions/{id}/place-in-queue',
+      '/api/interactions/{id}/place-in-workbin',
+    ])
+      assert.ok(p in doc.paths, p);
+    assert.deepEqual(doc.components.schemas.SubmitBody?.required?.sort(), [
+      'interactionSubtype',
+      'interactionType',
+      'mediaType',
+      'queue',
+      'tenantId',
+    ]);
+    assert.equal(doc.components.schemas.SubmitBody?.additionalProperties, false);
+  });
+});
