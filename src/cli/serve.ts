@@ -101,8 +101,12 @@ export async function serve(o: ServeOptions): Promise<void> {
     server.stopTimers();
     // Stop taking connections but keep the open ones until the drain has answered every request they sent.
     ws.stopAccepting();
-    await Promise.all([tcp.stopAccepting(), http.close()]);
+    // The HTTP door stops accepting at once; its open connections close once the drain has answered their requests.
+    const httpClosed = http.close();
+    await tcp.stopAccepting();
     await server.drain();
+    http.dropConnections();
+    await httpClosed;
     server.closeAll();
     await Promise.all([tcp.close(), ws.close()]);
     // Closed connections end their sessions (an agent's logout is reported): those commits finish before the store.

@@ -9,6 +9,7 @@ import type { IxsServer } from '../server/ixs-server.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from '../obs/metrics.ts';
 import { tokenOf, type ApiToken } from './auth.ts';
+import { eventStream } from './event-stream.ts';
 import { interactionsApi } from './interactions-api.ts';
 import { openApiDocument } from './openapi.ts';
 import { sendProblem } from './problem.ts';
@@ -80,6 +81,7 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   });
   app.get('/openapi.json', () => openApiDocument());
   interactionsApi(app, { server: opts.server, tokens: opts.tokens });
+  eventStream(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
   app.get('/api/sessions', () => opts.server.listSessions());
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
     const ok = opts.server.forceDisconnect(Number(req.params.id), 'forced off by an administrator');
@@ -108,8 +110,15 @@ export async function startHttp(
   app: FastifyInstance,
   host: string,
   port: number,
-): Promise<{ port: number; close: () => Promise<void> }> {
+): Promise<{ port: number; close: () => Promise<void>; dropConnections: () => void }> {
   await app.listen({ host, port });
   const addr = app.server.address() as AddressInfo;
-  return { port: addr.port, close: () => app.close() };
+  return {
+    port: addr.port,
+    close: () => app.close(),
+    // Once every request has been answered: event streams and sockets a client keeps alive go too.
+    dropConnections: () => {
+      app.server.closeAllConnections();
+    },
+  };
 }

@@ -80,6 +80,9 @@ export class IxsServer implements ConnectionHandler {
   private delivered: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly allClosedWaiters: (() => void)[] = [];
+  /** The seq of the last committed event, and who wants to know when it moves (the HTTP event streams). */
+  private lastSeq = 0;
+  private readonly eventListeners = new Set<() => void>();
   /** Ids of the in-process connections (negative, apart from the listeners' ids). */
   private internalIds = 0;
   /** The one timeout armed for the core's soonest deadline, and that deadline. */
@@ -105,6 +108,7 @@ export class IxsServer implements ConnectionHandler {
 
   /** Restores the durable state. */
   async load(): Promise<void> {
+    this.lastSeq = await this.opts.store.lastEventSeq();
     const ixs = await this.opts.store.loadInteractions();
     this.core.load(ixs);
     this.opts.metrics.interactions.set(this.core.interactions.size);
@@ -394,6 +398,13 @@ export class IxsServer implements ConnectionHandler {
         this.inFlight--;
         this.opts.metrics.interactions.set(this.core.interactions.size);
         this.deliverBatch(batch);
+        let last = this.lastSeq;
+        for (const op of ops)
+          if (op.op === 'event' && op.event.seq !== undefined && op.event.seq > last) last = op.event.seq;
+        if (last > this.lastSeq) {
+          this.lastSeq = last;
+          for (const l of [...this.eventListeners]) l();
+        }
       });
   };
 
@@ -470,6 +481,19 @@ export class IxsServer implements ConnectionHandler {
           waiting.set(ref, resolve);
           this.request(conn, { ...m, attrs: { ...m.attrs, ReferenceId: ref } });
         }),
+    };
+  }
+
+  /** The seq of the last event committed to the durable log. */
+  get lastEventSeq(): number {
+    return this.lastSeq;
+  }
+
+  /** Calls `listener` each time committed events were added to the log; returns the function that stops it. */
+  onEvents(listener: () => void): () => void {
+    this.eventListeners.add(listener);
+    return () => {
+      this.eventListeners.delete(listener);
     };
   }
 

@@ -38,5 +38,7 @@ export interface Store {
    */
   commit(ops: readonly StoreOp[]): Promise<void>;
   readEvents(q?: EventQuery): Promise<StoredEvent[]>;
+  /** The seq of the last event in the log (0 when it is empty). */
+  lastEventSeq(): Promise<number>;
   close(): Promise<void>;
 }

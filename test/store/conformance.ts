@@ -94,6 +94,7 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
       withStore(async (s) => {
         assert.deepEqual(plain(await s.loadInteractions()), []);
         assert.deepEqual(await s.readEvents(), []);
+        assert.equal(await s.lastEventSeq(), 0, 'an empty log');
       }));
 
     it('keeps every field and every KV type of an interaction exactly', () =>
@@ -185,6 +186,7 @@ export function storeConformance(adapter: string, factory: () => Promise<StoreFa
           (await s.readEvents({ interactionId: 'A' })).map((e) => e.ixnSeq),
           [1, 2],
         );
+        assert.equal(await s.lastEventSeq(), e4.seq, 'the last seq of the log');
         assert.deepEqual(
           (await s.readEvents({ afterSeq: e2.seq })).map((e) => e.seq),
           [e3.seq, e4.seq],

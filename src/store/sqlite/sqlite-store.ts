@@ -286,6 +286,11 @@ export class SqliteStore implements Store {
     );
   }
 
+  lastEventSeq(): Promise<number> {
+    const r = this.db.prepare('SELECT max(seq) AS m FROM event_log').get() as { m: number | null };
+    return Promise.resolve(r.m ?? 0);
+  }
+
   private closing: Promise<void> | undefined;
 
   /** Closes the store (idempotent): the worker finishes its current transaction first. */
