@@ -80,7 +80,7 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
     return opts.metrics.registry.metrics();
   });
   app.get('/openapi.json', () => openApiDocument());
-  interactionsApi(app, { server: opts.server, tokens: opts.tokens });
+  interactionsApi(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
   eventStream(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
   app.get('/api/sessions', () => opts.server.listSessions());
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {

@@ -12,6 +12,7 @@ import { isMsg } from '../protocol/message.ts';
 import { toJsonObject } from '../protocol/json-form.ts';
 import { ERRORS, type ErrorName } from '../protocol/errors.ts';
 import type { InternalClient, IxsServer } from '../server/ixs-server.ts';
+import type { Store, StoredEvent } from '../store/store.ts';
 import { decodeJsonRequest } from '../transport/ws/json-codec.ts';
 import { tokenOf, type ApiToken } from './auth.ts';
 import { sendProblem } from './problem.ts';
@@ -95,7 +96,65 @@ function errorNameOf(code: number): ErrorName | undefined {
 
 export interface InteractionsApiOptions {
   readonly server: IxsServer;
+  readonly store: Store;
   readonly tokens: readonly ApiToken[];
+}
+
+/** One entry of an interaction's property history. */
+export interface HistoryEntry {
+  readonly version: number;
+  readonly time: string;
+  readonly actor: Record<string, unknown>;
+  readonly addedProperties: Record<string, unknown>;
+  readonly changedProperties: Record<string, unknown>;
+  readonly deletedProperties: Record<string, unknown>;
+}
+
+/** Events of one interaction read per step of a history (the whole history is read, a page at a time). */
+const HISTORY_PAGE = 1000;
+
+/**
+ * The property history of an interaction from its events: the submission (every property added, version 1), then
+ * every EventPropertiesChanged, oldest first, each with the user data as it was after it. Of an id used again after
+ * a stop, the latest interaction's.
+ */
+async function historyOf(
+  store: Store,
+  id: string,
+): Promise<{ tenantId: number; entries: (HistoryEntry & { userData: unknown })[] } | undefined> {
+  let entries: (HistoryEntry & { userData: unknown })[] = [];
+  let tenantId: number | undefined;
+  for (let after = 0; ;) {
+    const page = await store.readEvents({ interactionId: id, afterSeq: after, limit: HISTORY_PAGE });
+    for (const e of page) {
+      const p = e.payload;
+      if (e.name === 'EventInteractionSubmitted') {
+        entries = [];
+        tenantId = p.interactionTenantId as number;
+      } else if (e.name !== 'EventPropertiesChanged') continue;
+      const actor: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(p)) if (k.startsWith('actor')) actor[k] = v;
+      const submitted = e.name === 'EventInteractionSubmitted';
+      entries.push({
+        version: submitted ? 1 : (p.version as number),
+        time: (p.eventTime as string | undefined) ?? e.time,
+        actor,
+        addedProperties: submitted
+          ? ((p.interactionUserData as Record<string, unknown> | undefined) ?? {})
+          : obj(p.addedProperties),
+        changedProperties: submitted ? {} : obj(p.changedProperties),
+        deletedProperties: submitted ? {} : obj(p.deletedProperties),
+        userData: p.interactionUserData ?? {},
+      });
+    }
+    if (page.length < HISTORY_PAGE) break;
+    after = (page[page.length - 1] as StoredEvent).seq;
+  }
+  return tenantId === undefined ? undefined : { tenantId, entries };
+}
+
+function obj(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 /** Registers the interaction routes on the app (authentication is the app's onRequest hook). */
@@ -245,6 +304,32 @@ export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptio
     if (!ack) return reply;
     return { interactionId: req.params.id, stopped: true };
   });
+
+  app.get<{ Params: { id: string }; Querystring: { version?: string } }>(
+    '/api/interactions/:id/history',
+    async (req, reply) => {
+      const notFound = (detail: string): FastifyReply =>
+        sendProblem(reply, { status: 404, title: 'Not Found', detail, error: 'Error_unknown_interaction' });
+      const v = req.query.version;
+      if (v !== undefined && !/^\d{1,15}$/.test(v))
+        return sendProblem(reply, {
+          status: 400,
+          title: 'Bad Request',
+          detail: `version must be a whole number, not '${v}'`,
+        });
+      const h = await historyOf(opts.store, req.params.id);
+      // A stopped interaction's history stays readable; one of a tenant the token may not see does not exist for it.
+      if (!h || !allowed(tokenFor(req), h.tenantId)) return notFound(`there is no interaction '${req.params.id}'`);
+      if (v === undefined)
+        return {
+          interactionId: req.params.id,
+          items: h.entries.map(({ userData: _u, ...entry }) => entry),
+        };
+      const at = h.entries.find((e) => e.version === Number(v));
+      if (!at) return notFound(`interaction '${req.params.id}' has no version ${v}`);
+      return { interactionId: req.params.id, version: at.version, userData: at.userData };
+    },
+  );
 
   const move =
     (name: 'RequestPlaceInQueue' | 'RequestPlaceInWorkbin', schema: z.ZodType) =>

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  loginAgent,
+  expectEvent,
   api,
   barrier,
   cleanup,
@@ -213,6 +215,84 @@ describe('REST: interactions', () => {
       ['EventInteractionSubmitted'],
       'refusals are reported nowhere',
     );
+  });
+
+  it('history: every change by three actors read back exactly, ?version=N for each N, also after a stop', async () => {
+    const desk = await client(srv, 'AgentApplication', 'Desktop');
+    await loginAgent(desk, 'agent1', 'Place_1001', { email: 1 });
+    const id = await submit(ms, 'Sales', { userData: { Subject: 'Order 7', Step: 0 } });
+    const inv = await expectEvent(desk, 'EventInvite');
+    assert.equal(
+      (await desk.request({ message: 'RequestAccept', interactionId: id, ticketId: inv.ticketId })).message,
+      'EventAck',
+    );
+    const change = async (c: JsonClient, attrs: Json): Promise<void> => {
+      const r = await c.request({ message: 'RequestChangeProperties', interactionId: id, ...attrs });
+      assert.equal(r.message, 'EventAck', JSON.stringify(r));
+    };
+    await change(desk, { changedProperties: { Step: 1 }, addedProperties: { Agent: 'agent1' } });
+    await change(ms, { deletedProperties: { Agent: '' } });
+    const r = await as(WRITE, `/api/interactions/${id}/properties`, {
+      method: 'PATCH',
+      json: { changedProperties: { Subject: 'Order 7 (done)' } },
+    });
+    assert.equal(r.status, 200);
+    assert.equal((await desk.request({ message: 'RequestStopProcessing', interactionId: id })).message, 'EventAck');
+    desk.close();
+
+    const res = await as(READ, `/api/interactions/${id}/history`);
+    assert.equal(res.status, 200);
+    const h = (await res.json()) as { interactionId: string; items: Json[] };
+    const strip = (e: Json): Json => {
+      const { time, ...rest } = e;
+      assert.match(String(time), /^\d{4}-\d\d-\d\dT/);
+      return rest;
+    };
+    assert.deepEqual(h.items.map(strip), [
+      {
+        version: 1,
+        actor: { actorType: 'MediaServer', actorMediaServerId: 'EmailServer', actorTenantId: 1 },
+        addedProperties: { Subject: 'Order 7', Step: 0 },
+        changedProperties: {},
+        deletedProperties: {},
+      },
+      {
+        version: 2,
+        actor: { actorType: 'Agent', actorAgentId: 'agent1', actorPlaceId: 'Place_1001', actorTenantId: 1 },
+        addedProperties: { Agent: 'agent1' },
+        changedProperties: { Step: 1 },
+        deletedProperties: {},
+      },
+      {
+        version: 3,
+        actor: { actorType: 'MediaServer', actorMediaServerId: 'EmailServer', actorTenantId: 1 },
+        addedProperties: {},
+        changedProperties: {},
+        deletedProperties: { Agent: '' },
+      },
+      {
+        version: 4,
+        actor: { actorType: 'MediaServer', actorMediaServerId: 'WebApi', actorTenantId: 1 },
+        addedProperties: {},
+        changedProperties: { Subject: 'Order 7 (done)' },
+        deletedProperties: {},
+      },
+    ]);
+    const at = async (v: number): Promise<Json> => {
+      const x = await as(READ, `/api/interactions/${id}/history?version=${String(v)}`);
+      assert.equal(x.status, 200);
+      const body = (await x.json()) as Json;
+      assert.equal(body.version, v);
+      return body.userData as Json;
+    };
+    assert.deepEqual(await at(1), { Subject: 'Order 7', Step: 0 });
+    assert.deepEqual(await at(2), { Subject: 'Order 7', Step: 1, Agent: 'agent1' });
+    assert.deepEqual(await at(3), { Subject: 'Order 7', Step: 1 });
+    assert.deepEqual(await at(4), { Subject: 'Order 7 (done)', Step: 1 });
+    await problem(await as(READ, `/api/interactions/${id}/history?version=5`), 404, 43, 'no version 5');
+    await problem(await as(READ, '/api/interactions/NOPE/history'), 404, 43, 'NOPE');
+    await problem(await as(OTHER, `/api/interactions/${id}/history`), 404, 43, id);
+    await barrier([stat, ms]);
   });
 
   it('/openapi.json: OpenAPI 3.1 with the bodies the routes validate', async () => {

@@ -83,6 +83,59 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
     }
   };
 
+  it("one interaction's events are read through the index up to the settled position and the tail after it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ixs-index-'));
+    const s = await openSqliteStore(dir, { worker: false, settleIntervalMs: 60_000 });
+    try {
+      for (const id of ['A', 'B'])
+        await s.commit([
+          { op: 'event', event: ev(id, 1) },
+          { op: 'upsert', interaction: ixn(id, 1) },
+        ]);
+      for (let v = 2; v <= 4; v++) {
+        await change(s, 'A', v);
+        await change(s, 'B', v);
+      }
+      // Settled and indexed so far: close settles everything; reopen and add an unsettled tail.
+      await s.close();
+      const t = await openSqliteStore(dir, { worker: false, settleIntervalMs: 60_000 });
+      try {
+        await change(t, 'A', 5);
+        await change(t, 'B', 5);
+        const db = new Database(join(dir, 'ixs.db'), { readonly: true });
+        const settled = (
+          db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'").get() as { value: number }
+        ).value;
+        const indexed = db.prepare("SELECT seq FROM event_index WHERE interaction_id = 'A' ORDER BY seq").all() as {
+          seq: number;
+        }[];
+        db.close();
+        assert.equal(indexed.length, 4, 'the four settled events of A are indexed, the fifth is not yet');
+        assert.ok(indexed.every((r) => r.seq <= settled));
+        const a = await t.readEvents({ interactionId: 'A' });
+        assert.deepEqual(
+          a.map((e) => e.ixnSeq),
+          [1, 2, 3, 4, 5],
+        );
+        assert.ok(a.every((e) => e.interactionId === 'A'));
+        const after = await t.readEvents({ interactionId: 'A', afterSeq: a[2]?.seq ?? 0, limit: 1 });
+        assert.deepEqual(
+          after.map((e) => e.ixnSeq),
+          [4],
+        );
+        const tail = await t.readEvents({ interactionId: 'A', afterSeq: a[3]?.seq ?? 0 });
+        assert.deepEqual(
+          tail.map((e) => e.ixnSeq),
+          [5],
+        );
+      } finally {
+        await t.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the load worker reads what the main thread would: every row in rowid order, kept states applied', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ixs-load-'));
     const s = await openSqliteStore(dir, { worker: true, settleIntervalMs: 60_000 });

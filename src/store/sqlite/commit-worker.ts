@@ -23,6 +23,8 @@ export interface CommitReply {
 
 /** With more kept states behind than this, every commit turn also settles a chunk: loading after a crash stays short. */
 const MAX_UNSETTLED = 65_536;
+/** With more events behind than this, too: an interaction's history reads at most this much unindexed log. */
+const MAX_EVENTS_BEHIND = 262_144;
 
 const port = parentPort;
 if (!port) throw new Error('commit-worker must run as a worker thread');
@@ -131,7 +133,7 @@ function run(first?: CommitRequest | 'close'): void {
       batches.push(msg);
     }
     commit(batches);
-    if (writer.unsettled > MAX_UNSETTLED) settleChunk();
+    if (writer.unsettled > MAX_UNSETTLED || writer.eventsBehind > MAX_EVENTS_BEHIND) settleChunk();
   }
 }
 

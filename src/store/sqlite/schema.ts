@@ -42,6 +42,8 @@ export const SETTLE_MIN_KEPT = 256;
 export const SETTLE_INTERVAL_MS = 1000;
 /** Kept states one settle transaction covers at most (a commit arriving meanwhile waits little). */
 export const SETTLE_CHUNK = 1024;
+/** Events (of any kind: each is indexed) one settle transaction covers at most, per kept state it may cover. */
+const SETTLE_EVENTS_PER_KEPT = 4;
 
 /** The writer of one connection. */
 export interface RowWriter {
@@ -49,6 +51,8 @@ export interface RowWriter {
   write(rows: readonly Row[]): number[];
   /** Kept states (event rows carrying an interaction's state) after the settled position. */
   readonly unsettled: number;
+  /** Events after the settled position (not yet in the per-interaction index). */
+  readonly eventsBehind: number;
   /** Whether the log has moved on since the settled position (kept states or not). */
   readonly behind: boolean;
   /** Whether a settle is due: behind, and SETTLE_MIN_KEPT states kept or the settle interval passed since the last. */
@@ -57,7 +61,8 @@ export interface RowWriter {
    * Settles: the interaction rows catch up with the newest kept state of each interaction among the next `max` kept
    * states after the settled position (a row changes only if it is older than that state: a stopped interaction is
    * not brought back, a row rewritten since is not overwritten), and the settled position moves past them (to the end
-   * of the log when fewer remain). One transaction, fsynced like a commit: its pages are flushed in its own time
+   * of the log when fewer remain; at most SETTLE_EVENTS_PER_KEPT x `max` events); the range's events join the
+   * per-interaction index. One transaction, fsynced like a commit: its pages are flushed in its own time
    * (deferring that fsync to the next commit, synchronous=NORMAL, made that commit carry megabytes of settle pages).
    */
   settle(max?: number): void;
@@ -121,8 +126,18 @@ export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTER
     }
     return seqs;
   });
+  // The settled range's events join the per-interaction index (migration 004) in the same transaction.
+  const indexRange = db.prepare(
+    `INSERT OR IGNORE INTO event_index (interaction_id, seq)
+     SELECT interaction_id, seq FROM event_log WHERE seq > ? AND seq <= ? AND interaction_id IS NOT NULL
+     ORDER BY interaction_id, seq`,
+  );
+  const countKeptIn = db.prepare(
+    'SELECT count(*) AS n FROM event_log WHERE seq > ? AND seq <= ? AND state IS NOT NULL',
+  );
   const settleTx = db.transaction((to: number) => {
     merge.run(settledSeq, to);
+    indexRange.run(settledSeq, to);
     setSettled.run(to);
   });
   return {
@@ -140,6 +155,9 @@ export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTER
     get behind() {
       return settledSeq < lastSeq;
     },
+    get eventsBehind() {
+      return lastSeq - settledSeq;
+    },
     get due() {
       return (
         settledSeq < lastSeq && (unsettled >= SETTLE_MIN_KEPT || performance.now() - lastSettle >= settleIntervalMs)
@@ -148,12 +166,14 @@ export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTER
     settle(max = SETTLE_CHUNK) {
       if (settledSeq >= lastSeq) return;
       const nth = unsettled > max ? (nthKept.get(settledSeq, max - 1) as { seq: number } | undefined) : undefined;
-      const to = nth?.seq ?? lastSeq;
+      // At most `max` kept states and SETTLE_EVENTS_PER_KEPT x `max` events (each is indexed) per transaction.
+      const to = Math.min(nth?.seq ?? lastSeq, settledSeq + max * SETTLE_EVENTS_PER_KEPT);
       try {
+        const kept = (countKeptIn.get(settledSeq, to) as { n: number }).n;
         settleTx(to);
         lastSettle = performance.now();
         settledSeq = to;
-        unsettled = nth ? unsettled - max : 0;
+        unsettled -= kept;
       } catch (e) {
         reread();
         throw e;

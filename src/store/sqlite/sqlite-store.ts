@@ -267,13 +267,33 @@ export class SqliteStore implements Store {
 
   readEvents(q: EventQuery = {}): Promise<StoredEvent[]> {
     const limit = q.limit ?? 1000;
-    const rows = (
-      q.interactionId === undefined
-        ? this.db.prepare('SELECT * FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?').all(q.afterSeq ?? 0, limit)
-        : this.db
+    const after = q.afterSeq ?? 0;
+    let rows: EventRow[];
+    if (q.interactionId === undefined) {
+      rows = this.db
+        .prepare('SELECT * FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?')
+        .all(after, limit) as EventRow[];
+    } else {
+      // One interaction's events: through the index up to the settled position (it covers exactly that much), then
+      // the unsettled tail after it (bounded by the commit worker), never a scan of the whole log.
+      const settled = (
+        this.db.prepare("SELECT value FROM store_meta WHERE key = 'settled_seq'").get() as {
+          value: number;
+        }
+      ).value;
+      rows = this.db
+        .prepare(
+          `SELECT e.* FROM event_index i JOIN event_log e ON e.seq = i.seq
+           WHERE i.interaction_id = ? AND i.seq > ? AND i.seq <= ? ORDER BY i.seq LIMIT ?`,
+        )
+        .all(q.interactionId, after, settled, limit) as EventRow[];
+      if (rows.length < limit)
+        rows = rows.concat(
+          this.db
             .prepare('SELECT * FROM event_log WHERE seq > ? AND interaction_id = ? ORDER BY seq LIMIT ?')
-            .all(q.afterSeq ?? 0, q.interactionId, limit)
-    ) as EventRow[];
+            .all(Math.max(after, settled), q.interactionId, limit - rows.length) as EventRow[],
+        );
+    }
     return Promise.resolve(
       rows.map((r) => ({
         seq: r.seq,
