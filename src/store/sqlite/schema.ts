@@ -167,9 +167,11 @@ export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTER
       if (settledSeq >= lastSeq) return;
       const nth = unsettled > max ? (nthKept.get(settledSeq, max - 1) as { seq: number } | undefined) : undefined;
       // At most `max` kept states and SETTLE_EVENTS_PER_KEPT x `max` events (each is indexed) per transaction.
-      const to = Math.min(nth?.seq ?? lastSeq, settledSeq + max * SETTLE_EVENTS_PER_KEPT);
+      const end = nth?.seq ?? lastSeq;
+      const to = Math.min(end, settledSeq + max * SETTLE_EVENTS_PER_KEPT);
       try {
-        const kept = (countKeptIn.get(settledSeq, to) as { n: number }).n;
+        // The kept states the range covers: all of the first `max` (or of what is left), unless the event bound cut it.
+        const kept = to < end ? (countKeptIn.get(settledSeq, to) as { n: number }).n : nth ? max : unsettled;
         settleTx(to);
         lastSettle = performance.now();
         settledSeq = to;
