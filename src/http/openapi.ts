@@ -125,6 +125,45 @@ export function openApiDocument(): Json {
         'PlaceInWorkbinBody',
         'WriteResult',
       ),
+      '/api/interactions/{id}/history': {
+        get: {
+          summary: 'The property history (oldest first), or with ?version=N the properties at version N',
+          parameters: [idParam, { name: 'version', in: 'query', required: false, schema: { type: 'integer' } }],
+          responses: {
+            '200': { description: '{interactionId, items} or {interactionId, version, userData}' },
+            '404': ERRORS['404'],
+          },
+        },
+      },
+      '/api/events/stream': {
+        get: {
+          summary: 'The durable event log as server-sent events (id = seq); resumes after Last-Event-ID or ?after=',
+          parameters: [
+            { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer' } },
+            { name: 'after', in: 'query', schema: { type: 'integer' } },
+            { name: 'name', in: 'query', schema: { type: 'string' }, description: 'message names, comma-separated' },
+            { name: 'interactionId', in: 'query', schema: { type: 'string' } },
+            { name: 'queue', in: 'query', schema: { type: 'string' } },
+            { name: 'agentId', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: 'text/event-stream' }, '400': problem('a position that is not a seq') },
+        },
+      },
+      '/api/queues': {
+        get: {
+          summary: 'Queues with their waiting counts and views',
+          responses: { '200': { description: '{items}' } },
+        },
+      },
+      '/api/agents': {
+        get: {
+          summary: 'Logged-in agents: state, load and capacity per media',
+          responses: { '200': { description: '{items}' } },
+        },
+      },
+      '/api/config': {
+        get: { summary: 'The configuration in force (tokens masked)', responses: { '200': { description: 'ok' } } },
+      },
       '/api/sessions': {
         get: { summary: 'The registered client sessions', responses: { '200': { description: 'ok' } } },
       },

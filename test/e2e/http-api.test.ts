@@ -295,6 +295,46 @@ describe('REST: interactions', () => {
     await barrier([stat, ms]);
   });
 
+  it('views: queues with their waiting counts, logged-in agents with load per media, the configuration masked', async () => {
+    const waitingIn = async (token: string, queue: string): Promise<Json | undefined> =>
+      ((await (await as(token, '/api/queues')).json()) as { items: Json[] }).items.find((q) => q.name === queue);
+    const before = (await waitingIn(READ, 'Email Out'))?.waiting as number;
+    await submit(ms, 'Email Out');
+    await submit(ms, 'Email Out', { mediaType: 'chat' });
+    const q = await waitingIn(READ, 'Email Out');
+    assert.equal(q?.waiting, before + 2);
+    assert.equal(q?.routing, 'none');
+    assert.equal(q?.tenantId, 1);
+    assert.ok(((q?.waitingByMedia as Json).chat as number) >= 1, 'counted per media');
+    assert.equal((await waitingIn(READ, 'Sales'))?.routing, 'builtin');
+    assert.equal(await waitingIn(OTHER, 'Email Out'), undefined, "a tenant-2 token does not see tenant 1's queues");
+    assert.equal((await waitingIn(OTHER, 'Other'))?.tenantId, 2);
+
+    const desk = await client(srv, 'AgentApplication', 'Desktop');
+    await loginAgent(desk, 'agent1', 'Place_1001', { email: 1, chat: 0 });
+    const agents = ((await (await as(READ, '/api/agents')).json()) as { items: Json[] }).items;
+    const a1 = agents.find((a) => a.agentId === 'agent1');
+    assert.deepEqual(
+      { ...a1, loggedInAt: undefined },
+      {
+        agentId: 'agent1',
+        tenantId: 1,
+        placeId: 'Place_1001',
+        dnd: false,
+        loggedInAt: undefined,
+        sessions: 1,
+        media: { email: { ready: true, load: 0, capacity: 5 }, chat: { ready: false, load: 0, capacity: 3 } },
+      },
+    );
+    desk.close();
+
+    const config = (await (await as(READ, '/api/config')).json()) as { http: { tokens: Json[] }; queues: Json[] };
+    assert.ok(config.http.tokens.length === 3 && config.http.tokens.every((t) => t.token === '********'));
+    assert.ok(!JSON.stringify(config).includes(WRITE), 'no token in the configuration shown');
+    assert.ok(config.queues.some((x) => x.name === 'Sales'));
+    await barrier([stat, ms]);
+  });
+
   it('/openapi.json: OpenAPI 3.1 with the bodies the routes validate', async () => {
     const res = await fetch(`http://127.0.0.1:${String(srv.httpPort)}/openapi.json`);
     assert.equal(res.status, 200);
