@@ -13,6 +13,7 @@ import { eventStream } from './event-stream.ts';
 import { interactionsApi } from './interactions-api.ts';
 import { openApiDocument } from './openapi.ts';
 import { sendProblem } from './problem.ts';
+import { searchApi } from './search-api.ts';
 import { viewsApi } from './views-api.ts';
 
 export { sendProblem } from './problem.ts';
@@ -83,6 +84,7 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   app.get('/openapi.json', () => openApiDocument());
   interactionsApi(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
   eventStream(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
+  searchApi(app, { server: opts.server, tokens: opts.tokens });
   viewsApi(app, { server: opts.server, config: opts.server.core.dir.config, tokens: opts.tokens });
   app.get('/api/sessions', () => opts.server.listSessions());
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {

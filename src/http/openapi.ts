@@ -75,6 +75,16 @@ export function openApiDocument(): Json {
     security: [{ bearer: [] }],
     paths: {
       '/api/interactions': {
+        get: {
+          summary: "Search with the condition language; the condition names its queues (Queue = 'X' / Queue IN (...))",
+          parameters: [
+            { name: 'condition', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'order', in: 'query', schema: { type: 'string', default: 'SubmittedAt ASC' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '{items, nextCursor}' }, '400': ERRORS['400'] },
+        },
         post: {
           summary: 'Submit an interaction (RequestSubmit)',
           requestBody: { required: true, content: json(ref('SubmitBody')) },

@@ -335,6 +335,47 @@ describe('REST: interactions', () => {
     await barrier([stat, ms]);
   });
 
+  it('search: the condition language over the named queues, in order, paged with a cursor that survives changes', async () => {
+    const ids: string[] = [];
+    for (let n = 1; n <= 5; n++) ids.push(await submit(ms, 'Email Out', { userData: { Batch: 'S', N: n } }));
+    const search = async (query: string): Promise<{ items: Json[]; nextCursor: string | null }> => {
+      const r = await as(READ, `/api/interactions?${query}`);
+      assert.equal(r.status, 200, await r.clone().text());
+      return (await r.json()) as { items: Json[]; nextCursor: string | null };
+    };
+    const cond = `condition=${encodeURIComponent("Queue = 'Email Out' AND Batch = 'S'")}&order=${encodeURIComponent('N DESC')}`;
+    const p1 = await search(`${cond}&limit=2`);
+    assert.deepEqual(
+      p1.items.map((i) => i.interactionId),
+      [ids[4], ids[3]],
+    );
+    assert.equal((p1.items[0]?.interactionUserData as Json).N, 5);
+    assert.ok(p1.nextCursor);
+    // Meanwhile: one that sorts before the cursor arrives (not on later pages), one of the next page stops.
+    await submit(ms, 'Email Out', { userData: { Batch: 'S', N: 9 } });
+    assert.equal((await ms.request({ message: 'RequestStopProcessing', interactionId: ids[2] })).message, 'EventAck');
+    const p2 = await search(`${cond}&limit=2&cursor=${p1.nextCursor ?? ''}`);
+    assert.deepEqual(
+      p2.items.map((i) => i.interactionId),
+      [ids[1], ids[0]],
+    );
+    assert.equal(p2.nextCursor, null);
+    const all = await search(cond);
+    assert.deepEqual(
+      all.items.map((i) => (i.interactionUserData as Json).N),
+      [9, 5, 4, 2, 1],
+    );
+    const bad = async (query: string, code: number | undefined, mentions: string): Promise<void> => {
+      await problem(await as(READ, `/api/interactions?${query}`), 400, code, mentions);
+    };
+    await bad('limit=5', 97, 'condition is required');
+    await bad(`condition=${encodeURIComponent("Batch = 'S'")}`, 97, 'must name the queues');
+    await bad(`condition=${encodeURIComponent("Queue = 'Email Out' AND")}`, 97, '');
+    await bad(`${cond}&limit=0`, undefined, 'limit must be');
+    await bad(`${cond}&cursor=bm90LWEtY3Vyc29y`, undefined, 'cursor is not one');
+    await barrier([stat, ms]);
+  });
+
   it('/openapi.json: OpenAPI 3.1 with the bodies the routes validate', async () => {
     const res = await fetch(`http://127.0.0.1:${String(srv.httpPort)}/openapi.json`);
     assert.equal(res.status, 200);

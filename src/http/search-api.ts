@@ -1,0 +1,137 @@
+/**
+ * `GET /api/interactions?condition=&order=&limit=&cursor=` (docs/http.md): a search with the condition language,
+ * paged with a cursor. As for RequestFindInteractions, the condition must name the queues it searches (the search
+ * reads those queues' interactions through the per-queue indexes, never every interaction). The cursor carries the
+ * last item's order keys and id, so a page starts right after it even when interactions came or went meanwhile.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ConditionParseError,
+  compileCondition,
+  compileOrder,
+  parseCondition,
+  parseOrder,
+  queuesNamed,
+  type ConditionRecord,
+  type ConditionValue,
+  type Order,
+} from '../condition/index.ts';
+import type { Interaction } from '../core/model/interaction.ts';
+import { interactionRecord } from '../core/views.ts';
+import { isMsg } from '../protocol/message.ts';
+import { toJsonObject } from '../protocol/json-form.ts';
+import type { IxsServer } from '../server/ixs-server.ts';
+import { tokenOf, type ApiToken } from './auth.ts';
+import { sendProblem } from './problem.ts';
+
+/** Items per page by default, and at most. */
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+/** The order when none is given. */
+const DEFAULT_ORDER = 'SubmittedAt ASC';
+
+interface SearchQuery {
+  condition?: string;
+  order?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+/** Where a page starts: the previous page's last item's order keys (by `scope:name`) and id. */
+interface Cursor {
+  readonly k: (ConditionValue | null)[];
+  readonly id: string;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(text: string, keys: number): Cursor | undefined {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.id !== 'string' || !Array.isArray(c.k) || c.k.length !== keys) return undefined;
+    return c;
+  } catch {
+    return undefined;
+  }
+}
+
+export function searchApi(app: FastifyInstance, opts: { server: IxsServer; tokens: readonly ApiToken[] }): void {
+  app.get('/api/interactions', (req: FastifyRequest<{ Querystring: SearchQuery }>, reply: FastifyReply) => {
+    const bad = (detail: string, findError = true): FastifyReply =>
+      sendProblem(reply, {
+        status: 400,
+        title: 'Bad Request',
+        detail,
+        ...(findError ? { error: 'Error_find_condition_or_order_failed' as const } : {}),
+      });
+    const q = req.query;
+    if (!q.condition) return bad("condition is required and must name its queues, e.g. condition=Queue = 'Sales'");
+    const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      return bad(`limit must be a whole number from 1 to ${String(MAX_LIMIT)}`, false);
+    const now = Date.now();
+    let matches: (ix: Interaction) => boolean;
+    let queues: ReadonlySet<string> | undefined;
+    let order: Order;
+    let compare: (a: ConditionRecord, b: ConditionRecord) => number;
+    try {
+      const condition = parseCondition(q.condition);
+      queues = queuesNamed(condition);
+      const test = compileCondition(condition);
+      matches = (ix) => test(interactionRecord(ix, now));
+      order = parseOrder(q.order ?? DEFAULT_ORDER);
+      compare = compileOrder(order);
+    } catch (e) {
+      if (e instanceof ConditionParseError) return bad(e.message);
+      throw e;
+    }
+    if (queues === undefined)
+      return bad(
+        "the condition must name the queues it searches (Queue = 'X' or Queue IN ('X', ...), with other terms under AND)",
+      );
+    let after: Cursor | undefined;
+    if (q.cursor !== undefined) {
+      after = decodeCursor(q.cursor, order.length);
+      if (!after) return bad('cursor is not one this search handed out', false);
+    }
+    const token = tokenOf(req.headers.authorization, opts.tokens);
+    const sees = (tenant: number): boolean => token?.tenants === undefined || token.tenants.includes(tenant);
+
+    type Keyed = { ix: Interaction; record: ConditionRecord };
+    const cmp = (a: { record: ConditionRecord; id: string }, b: { record: ConditionRecord; id: string }): number =>
+      compare(a.record, b.record) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const cursorRecord: ConditionRecord | undefined = after && {
+      get(name, scope) {
+        const i = order.findIndex((k) => k.property.name === name && k.property.scope === scope);
+        return i < 0 ? undefined : (after.k[i] ?? undefined);
+      },
+    };
+    const found: Keyed[] = [];
+    for (const queue of queues) {
+      for (const ix of opts.server.core.state.inQueueNamed(queue)) {
+        if (!sees(ix.tenantId) || !matches(ix)) continue;
+        const record = interactionRecord(ix, now);
+        if (after && cursorRecord && cmp({ record, id: ix.id }, { record: cursorRecord, id: after.id }) <= 0) continue;
+        found.push({ ix, record });
+      }
+    }
+    found.sort((a, b) => cmp({ record: a.record, id: a.ix.id }, { record: b.record, id: b.ix.id }));
+    const page = found.slice(0, limit);
+    const last = page[page.length - 1];
+    const nextCursor =
+      found.length > limit && last
+        ? encodeCursor({
+            k: order.map((k) => last.record.get(k.property.name, k.property.scope) ?? null),
+            id: last.ix.id,
+          })
+        : null;
+    return {
+      items: page.map(({ ix }) =>
+        toJsonObject(isMsg('EventInteractionProperties', { ...opts.server.core.itxAttrs(ix), Version: ix.version })),
+      ),
+      nextCursor,
+    };
+  });
+}
