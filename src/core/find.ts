@@ -4,21 +4,13 @@
  * terms under AND): the search reads those queues' interactions through the per-queue index and never walks every
  * interaction (decided where the contract is silent).
  */
-import {
-  ConditionParseError,
-  compileCondition,
-  compileOrder,
-  parseCondition,
-  parseOrder,
-  queuesNamed,
-} from '../condition/index.ts';
+import { ConditionParseError } from '../condition/index.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { KvPair } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
 import { checkTenantConfigured, requiredTenant, type Ctx } from './context.ts';
-import type { Interaction } from './model/interaction.ts';
+import { byOrderThenId, compileQuery, matchingIn, NAME_THE_QUEUES, type Query } from './query.ts';
 import { propertiesList } from './render.ts';
-import { interactionRecord } from './views.ts';
 
 /** At most this many interactions in one EventInteractionsFound. */
 export const MAX_FOUND = 500;
@@ -29,33 +21,17 @@ export function findInteractions(ctx: Ctx<'RequestFindInteractions'>): void {
   checkTenantConfigured(ctx, tenantId);
   if (!a.Condition)
     throw new ProtocolError('Error_find_condition_or_order_failed', 'RequestFindInteractions needs a Condition');
-  const now = tx.nowMs;
-  let matches: (ix: Interaction) => boolean;
-  let compare: (x: Interaction, y: Interaction) => number;
-  let queues: ReadonlySet<string> | undefined;
+  let q: Query;
   try {
-    const condition = parseCondition(a.Condition);
-    queues = queuesNamed(condition);
-    const test = compileCondition(condition);
-    matches = (ix) => test(interactionRecord(ix, now));
-    const order = compileOrder(parseOrder(a.Order ?? 'SubmittedAt ASC'));
-    compare = (x, y) =>
-      order(interactionRecord(x, now), interactionRecord(y, now)) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+    q = compileQuery(a.Condition, a.Order ?? 'SubmittedAt ASC', tx.nowMs);
   } catch (e) {
     if (e instanceof ConditionParseError) throw new ProtocolError('Error_find_condition_or_order_failed', e.message);
     throw e;
   }
-  if (queues === undefined) {
-    throw new ProtocolError(
-      'Error_find_condition_or_order_failed',
-      "the Condition must name the queues it searches (Queue = 'X' or Queue IN ('X', ...), with other terms under AND)",
-    );
-  }
+  if (q.queues === undefined) throw new ProtocolError('Error_find_condition_or_order_failed', NAME_THE_QUEUES);
   const max = Math.max(0, Math.min(a.FindMaxInteractions ?? MAX_FOUND, MAX_FOUND));
-  const found: Interaction[] = [];
-  for (const q of queues)
-    for (const ix of core.state.inQueueNamed(q)) if (ix.tenantId === tenantId && matches(ix)) found.push(ix);
-  found.sort(compare);
+  const found = matchingIn(core.state, q.queues, q, (ix) => ix.tenantId === tenantId);
+  found.sort(byOrderThenId(q));
   const list: KvPair[] = found
     .slice(0, max)
     .map((ix) => ({ key: ix.id, value: a.FindIdsOnly === true ? [] : propertiesList(ix) }));

@@ -9,14 +9,7 @@
  * interactions), never every interaction; with both, the condition narrows the view. Paging returns the interactions
  * as they are now, leaving out those stopped since. A move takes the lock off what it moves.
  */
-import {
-  ConditionParseError,
-  compileCondition,
-  compileOrder,
-  parseCondition,
-  parseOrder,
-  queuesNamed,
-} from '../condition/index.ts';
+import { ConditionParseError } from '../condition/index.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { KvPair } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
@@ -27,7 +20,7 @@ import type { Session, Snapshot } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
 import { actorOf, propertiesList, reasonOf } from './render.ts';
 import type { CoreState } from './state.ts';
-import { interactionRecord } from './views.ts';
+import { byOrderThenId, compileQuery, matchingIn, NAME_THE_QUEUES, type Query } from './query.ts';
 
 /** Open snapshots one session may hold at once (each holds up to maxInteractionsPerSnapshot ids). */
 export const MAX_SNAPSHOTS_PER_SESSION = 32;
@@ -148,29 +141,24 @@ function byView(
       'Error_snapshot_view_failed',
       `view '${viewId}' is not a view of tenant ${String(tenantId)}`,
     );
-  const narrow = a.Condition === undefined ? undefined : compiled(a.Condition).matches;
   const now = tx.nowMs;
+  const narrow = a.Condition === undefined ? undefined : compiled(a.Condition, DEFAULT_SNAPSHOT_ORDER, now).matches;
   const picked = core.state.views.pick(
     viewId,
     now,
     limit,
     // The view lists what is free in its queue and unlocked; the locks this snapshot inherits are listed with it.
     inherited.filter((ix) => inQueueFree(ix)),
-    narrow ? (ix) => narrow(ix, now) : undefined,
+    narrow,
   );
   if (!picked) throw new ProtocolError('Error_snapshot_view_failed', `ViewId '${viewId}' is not a configured view`);
   return { tenantId, list: picked.interactions, more: picked.more };
 }
 
-/** A parsed snapshot condition; a bad one is Error_view_definition_invalid. */
-function compiled(text: string): {
-  matches: (ix: Interaction, now: number) => boolean;
-  queues: ReadonlySet<string> | undefined;
-} {
+/** A compiled snapshot query; a condition or order that does not parse is Error_view_definition_invalid. */
+function compiled(condition: string, order: string, now: number): Query {
   try {
-    const condition = parseCondition(text);
-    const test = compileCondition(condition);
-    return { matches: (ix, now) => test(interactionRecord(ix, now)), queues: queuesNamed(condition) };
+    return compileQuery(condition, order, now);
   } catch (e) {
     if (e instanceof ConditionParseError) throw new ProtocolError('Error_view_definition_invalid', e.message);
     throw e;
@@ -182,32 +170,16 @@ function byCondition(ctx: Ctx<'RequestTakeSnapshot'>, limit: number, onlyQueued:
   const { core, tx, a } = ctx;
   if (a.Condition === undefined)
     throw new ProtocolError('Error_view_definition_invalid', 'RequestTakeSnapshot needs a ViewId or a Condition');
-  const { matches, queues } = compiled(a.Condition);
-  if (queues === undefined) {
-    throw new ProtocolError(
-      'Error_view_definition_invalid',
-      "the Condition must name the queues it selects from (Queue = 'X' or Queue IN ('X', ...), with other terms under AND)",
-    );
-  }
-  let order: (x: Interaction, y: Interaction) => number;
-  const now = tx.nowMs;
-  try {
-    const cmp = compileOrder(parseOrder(a.Order ?? DEFAULT_SNAPSHOT_ORDER));
-    order = (x, y) =>
-      cmp(interactionRecord(x, now), interactionRecord(y, now)) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
-  } catch (e) {
-    if (e instanceof ConditionParseError) throw new ProtocolError('Error_view_definition_invalid', e.message);
-    throw e;
-  }
-  const tenantId = snapshotTenant(ctx, queues);
-  const found: Interaction[] = [];
-  for (const q of queues) {
-    for (const ix of core.state.inQueueNamed(q)) {
-      if (ix.tenantId !== tenantId || (onlyQueued && !inQueueFree(ix))) continue;
-      if (matches(ix, now)) found.push(ix);
-    }
-  }
-  found.sort(order);
+  const q = compiled(a.Condition, a.Order ?? DEFAULT_SNAPSHOT_ORDER, tx.nowMs);
+  if (q.queues === undefined) throw new ProtocolError('Error_view_definition_invalid', NAME_THE_QUEUES);
+  const tenantId = snapshotTenant(ctx, q.queues);
+  const found = matchingIn(
+    core.state,
+    q.queues,
+    q,
+    (ix) => ix.tenantId === tenantId && (!onlyQueued || inQueueFree(ix)),
+  );
+  found.sort(byOrderThenId(q));
   return { tenantId, list: found.slice(0, limit), more: found.length > limit };
 }
 

@@ -5,18 +5,9 @@
  * last item's order keys and id, so a page starts right after it even when interactions came or went meanwhile.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  ConditionParseError,
-  compileCondition,
-  compileOrder,
-  parseCondition,
-  parseOrder,
-  queuesNamed,
-  type ConditionRecord,
-  type ConditionValue,
-  type Order,
-} from '../condition/index.ts';
+import { ConditionParseError, type ConditionRecord, type ConditionValue } from '../condition/index.ts';
 import type { Interaction } from '../core/model/interaction.ts';
+import { compileQuery, matchingIn, NAME_THE_QUEUES, type Query } from '../core/query.ts';
 import { interactionRecord } from '../core/views.ts';
 import { isMsg } from '../protocol/message.ts';
 import { toJsonObject } from '../protocol/json-form.ts';
@@ -72,25 +63,15 @@ export function searchApi(app: FastifyInstance, opts: { server: IxsServer; token
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
       return bad(`limit must be a whole number from 1 to ${String(MAX_LIMIT)}`, false);
     const now = Date.now();
-    let matches: (ix: Interaction) => boolean;
-    let queues: ReadonlySet<string> | undefined;
-    let order: Order;
-    let compare: (a: ConditionRecord, b: ConditionRecord) => number;
+    let query: Query;
     try {
-      const condition = parseCondition(q.condition);
-      queues = queuesNamed(condition);
-      const test = compileCondition(condition);
-      matches = (ix) => test(interactionRecord(ix, now));
-      order = parseOrder(q.order ?? DEFAULT_ORDER);
-      compare = compileOrder(order);
+      query = compileQuery(q.condition, q.order ?? DEFAULT_ORDER, now);
     } catch (e) {
       if (e instanceof ConditionParseError) return bad(e.message);
       throw e;
     }
-    if (queues === undefined)
-      return bad(
-        "the condition must name the queues it searches (Queue = 'X' or Queue IN ('X', ...), with other terms under AND)",
-      );
+    const { order, compareRecords: compare, queues } = query;
+    if (queues === undefined) return bad(NAME_THE_QUEUES);
     let after: Cursor | undefined;
     if (q.cursor !== undefined) {
       after = decodeCursor(q.cursor, order.length);
@@ -109,13 +90,10 @@ export function searchApi(app: FastifyInstance, opts: { server: IxsServer; token
       },
     };
     const found: Keyed[] = [];
-    for (const queue of queues) {
-      for (const ix of opts.server.core.state.inQueueNamed(queue)) {
-        if (!sees(ix.tenantId) || !matches(ix)) continue;
-        const record = interactionRecord(ix, now);
-        if (after && cursorRecord && cmp({ record, id: ix.id }, { record: cursorRecord, id: after.id }) <= 0) continue;
-        found.push({ ix, record });
-      }
+    for (const ix of matchingIn(opts.server.core.state, queues, query, (x) => sees(x.tenantId))) {
+      const record = interactionRecord(ix, now);
+      if (after && cursorRecord && cmp({ record, id: ix.id }, { record: cursorRecord, id: after.id }) <= 0) continue;
+      found.push({ ix, record });
     }
     found.sort((a, b) => cmp({ record: a.record, id: a.ix.id }, { record: b.record, id: b.ix.id }));
     const page = found.slice(0, limit);

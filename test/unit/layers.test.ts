@@ -41,7 +41,7 @@ const ALLOWED: Record<string, string[]> = {
   config: ['config', 'condition'],
   obs: ['obs'],
   server: ['protocol', 'model', 'store', 'core', 'transport', 'config', 'obs', 'server'],
-  http: ['protocol', 'model', 'store', 'core', 'transport', 'server', 'config', 'obs', 'http'],
+  http: ['protocol', 'model', 'store', 'core', 'condition', 'transport', 'server', 'config', 'obs', 'http'],
   cli: ['protocol', 'model', 'store', 'core', 'transport', 'config', 'obs', 'server', 'http', 'cli'],
 };
 
