@@ -9,6 +9,7 @@ import type { IxsServer } from '../server/ixs-server.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from '../obs/metrics.ts';
 import { tokenOf, type ApiToken } from './auth.ts';
+import { dashboard } from './dashboard.ts';
 import { eventStream } from './event-stream.ts';
 import { interactionsApi } from './interactions-api.ts';
 import { openApiDocument } from './openapi.ts';
@@ -85,6 +86,7 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   interactionsApi(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
   eventStream(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
   searchApi(app, { server: opts.server, tokens: opts.tokens });
+  dashboard(app);
   viewsApi(app, { server: opts.server, config: opts.server.core.dir.config, tokens: opts.tokens });
   app.get('/api/sessions', () => opts.server.listSessions());
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
