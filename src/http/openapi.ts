@@ -3,7 +3,7 @@
  * their bodies with (interactions-api.ts): the document cannot drift from what the server accepts.
  */
 import { z } from 'zod';
-import { BODIES, RESULTS } from './interactions-api.ts';
+import { BODIES, RESULTS } from '../protocol/http-api.ts';
 
 type Json = Record<string, unknown>;
 

@@ -42,7 +42,8 @@ const ALLOWED: Record<string, string[]> = {
   obs: ['obs'],
   server: ['protocol', 'model', 'store', 'core', 'transport', 'config', 'obs', 'server'],
   http: ['protocol', 'model', 'store', 'core', 'condition', 'transport', 'server', 'config', 'obs', 'http'],
-  cli: ['protocol', 'model', 'store', 'core', 'transport', 'config', 'obs', 'server', 'http', 'cli'],
+  client: ['protocol', 'transport', 'client'],
+  cli: ['protocol', 'model', 'store', 'core', 'transport', 'config', 'obs', 'server', 'http', 'client', 'cli'],
 };
 
 describe('layering', () => {

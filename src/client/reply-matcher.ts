@@ -10,17 +10,23 @@ export class ReplyMatcher {
   private readonly waiting = new Map<number, { resolve: (m: Json) => void; reject: (e: Error) => void }>();
   private readonly events: Json[] = [];
   private readonly eventWaiters: ((m: Json) => void)[] = [];
-  /** Every message received, in order (replies included). */
+  /** Every message received, in order (replies included); not kept once a sink takes the events. */
   readonly received: Json[] = [];
+  /** Where unsolicited events go instead of the queue (a long-lived session keeps nothing). */
+  sink: ((m: Json) => void) | undefined;
 
   /** Routes one received message. */
   dispatch(m: Json): void {
-    this.received.push(m);
+    if (!this.sink) this.received.push(m);
     const ref = m.referenceId;
     const w = typeof ref === 'number' ? this.waiting.get(ref) : undefined;
     if (w && typeof ref === 'number') {
       this.waiting.delete(ref);
       w.resolve(m);
+      return;
+    }
+    if (this.sink) {
+      this.sink(m);
       return;
     }
     const ew = this.eventWaiters.shift();
@@ -125,5 +131,11 @@ export abstract class MatchingClient {
   /** Unsolicited messages received and not yet taken. */
   pendingEvents(): Json[] {
     return this.matcher.pendingEvents();
+  }
+
+  /** Hands every unsolicited message to `fn` as it arrives, instead of queueing it (nothing is kept). */
+  onEvent(fn: (m: Json) => void): void {
+    for (const e of this.matcher.pendingEvents()) fn(e);
+    this.matcher.sink = fn;
   }
 }
