@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.ts';
 
 /** One token the HTTP door accepts. */
@@ -61,4 +62,24 @@ export function tokenOf(header: string | undefined, tokens: readonly ApiToken[])
     if (want.length === given.length && timingSafeEqual(want, given)) return t;
   }
   return undefined;
+}
+
+/** The token the door's authentication hook accepted, per request (resolved once, read by every route). */
+const accepted = new WeakMap<FastifyRequest, ApiToken>();
+
+/** Records the token the authentication hook accepted for a request. */
+export function acceptToken(req: FastifyRequest, token: ApiToken): void {
+  accepted.set(req, token);
+}
+
+/** The token of a request to a path behind the authentication hook (`/api/*`). */
+export function requestToken(req: FastifyRequest): ApiToken {
+  const t = accepted.get(req);
+  if (!t) throw new Error(`${req.url} is not behind the HTTP door's authentication`);
+  return t;
+}
+
+/** Whether a token may see and act on a tenant's interactions, queues and agents. */
+export function seesTenant(token: ApiToken, tenantId: number): boolean {
+  return token.tenants === undefined || token.tenants.includes(tenantId);
 }

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { IxsServer } from '../server/ixs-server.ts';
 import type { Store, StoredEvent } from '../store/store.ts';
-import { tokenOf, type ApiToken } from './auth.ts';
+import { requestToken, seesTenant, type ApiToken } from './auth.ts';
 import { sendProblem } from './problem.ts';
 
 /** Events read from the log per step. */
@@ -29,16 +29,15 @@ interface StreamQuery {
 /** Which events a stream passes on. */
 function filterOf(q: StreamQuery, token: ApiToken): (e: StoredEvent) => boolean {
   const names = q.name === undefined || q.name === '' ? undefined : new Set(q.name.split(','));
-  const tenants = token.tenants === undefined ? undefined : new Set(token.tenants);
   return (e) => {
     if (names && !names.has(e.name)) return false;
     if (q.interactionId !== undefined && e.interactionId !== q.interactionId) return false;
     const p = e.payload;
     if (q.queue !== undefined && p.interactionQueue !== q.queue) return false;
     if (q.agentId !== undefined && p.agentId !== q.agentId && p.actorAgentId !== q.agentId) return false;
-    if (tenants) {
+    if (token.tenants !== undefined) {
       const t = p.interactionTenantId ?? p.tenantId ?? p.actorTenantId;
-      if (typeof t !== 'number' || !tenants.has(t)) return false;
+      if (typeof t !== 'number' || !seesTenant(token, t)) return false;
     }
     return true;
   };
@@ -50,10 +49,7 @@ function seqOf(v: string | undefined): number | undefined | null {
   return /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : null;
 }
 
-export function eventStream(
-  app: FastifyInstance,
-  opts: { server: IxsServer; store: Store; tokens: readonly ApiToken[] },
-): void {
+export function eventStream(app: FastifyInstance, opts: { server: IxsServer; store: Store }): void {
   /** Open streams, ended when the app closes (a stream never ends by itself). */
   const open = new Set<ServerResponse>();
   app.addHook('preClose', (done) => {
@@ -74,7 +70,7 @@ export function eventStream(
       });
     // Last-Event-ID wins; neither: live from now.
     let cursor = fromHeader ?? fromQuery ?? opts.server.lastEventSeq;
-    const passes = filterOf(req.query, tokenOf(req.headers.authorization, opts.tokens) as ApiToken);
+    const passes = filterOf(req.query, requestToken(req));
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { IxsServer } from '../server/ixs-server.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from '../obs/metrics.ts';
-import { tokenOf, type ApiToken } from './auth.ts';
+import { acceptToken, tokenOf, type ApiToken } from './auth.ts';
 import { dashboard } from './dashboard.ts';
 import { eventStream } from './event-stream.ts';
 import { interactionsApi } from './interactions-api.ts';
@@ -62,6 +62,7 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
         detail: `token '${token.name}' may only read`,
       });
     }
+    acceptToken(req, token);
     return undefined;
   });
 
@@ -83,11 +84,11 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
     return opts.metrics.registry.metrics();
   });
   app.get('/openapi.json', () => openApiDocument());
-  interactionsApi(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
-  eventStream(app, { server: opts.server, store: opts.store, tokens: opts.tokens });
-  searchApi(app, { server: opts.server, tokens: opts.tokens });
+  interactionsApi(app, { server: opts.server, store: opts.store });
+  eventStream(app, { server: opts.server, store: opts.store });
+  searchApi(app, { server: opts.server });
   dashboard(app);
-  viewsApi(app, { server: opts.server, config: opts.server.core.dir.config, tokens: opts.tokens });
+  viewsApi(app, { server: opts.server, config: opts.server.core.dir.config });
   app.get('/api/sessions', () => opts.server.listSessions());
   app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {
     const ok = opts.server.forceDisconnect(Number(req.params.id), 'forced off by an administrator');

@@ -11,19 +11,20 @@ import { BODIES } from '../protocol/http-api.ts';
 import type { Message } from '../protocol/message.ts';
 import { isMsg } from '../protocol/message.ts';
 import { toJsonObject } from '../protocol/json-form.ts';
-import { ERRORS, type ErrorName } from '../protocol/errors.ts';
+import { errorNameOf, type ErrorName } from '../protocol/errors.ts';
 import type { InternalClient, IxsServer } from '../server/ixs-server.ts';
 import type { Store, StoredEvent } from '../store/store.ts';
 import { decodeJsonRequest } from '../transport/ws/json-codec.ts';
-import { tokenOf, type ApiToken } from './auth.ts';
+import { requestToken, seesTenant, type ApiToken } from './auth.ts';
 import { sendProblem } from './problem.ts';
 
-/** The status an EventError's code maps to. */
-function statusOf(code: number, versionChecked: boolean, description: string): number {
-  const name = ERRORS.find((e) => e.code === code)?.name;
+/**
+ * The status of a refusal: `versionChecked` when the request carried If-Match (on that path only the version check
+ * answers Error_invalid_interaction_state, so it is 412 there).
+ */
+function statusOf(name: ErrorName | undefined, versionChecked: boolean): number {
   if (name === 'Error_unknown_interaction') return 404;
-  if (name === 'Error_invalid_interaction_state' && versionChecked && description.startsWith('version mismatch'))
-    return 412;
+  if (name === 'Error_invalid_interaction_state' && versionChecked) return 412;
   if (name === 'Error_not_an_owner' || name === 'Error_tenancy_violation') return 403;
   if (
     name === 'Error_invalid_interaction_state' ||
@@ -36,15 +37,9 @@ function statusOf(code: number, versionChecked: boolean, description: string): n
   return 400;
 }
 
-/** The name of a registered error code. */
-function errorNameOf(code: number): ErrorName | undefined {
-  return ERRORS.find((e) => e.code === code)?.name as ErrorName | undefined;
-}
-
 export interface InteractionsApiOptions {
   readonly server: IxsServer;
   readonly store: Store;
-  readonly tokens: readonly ApiToken[];
 }
 
 /** One entry of an interaction's property history. */
@@ -114,13 +109,11 @@ export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptio
     if (!c) clients.set(t.name, (c = server.openInternal(t.actor)));
     return c;
   };
-  const tokenFor = (req: FastifyRequest): ApiToken => tokenOf(req.headers.authorization, opts.tokens) as ApiToken;
-  const allowed = (t: ApiToken, tenantId: number): boolean => t.tenants === undefined || t.tenants.includes(tenantId);
 
   /** The interaction a path names, if the token may see it; otherwise the 404 is sent. */
   const visible = (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): boolean => {
     const ix = server.core.interactions.get(req.params.id);
-    if (ix && allowed(tokenFor(req), ix.tenantId)) return true;
+    if (ix && seesTenant(requestToken(req), ix.tenantId)) return true;
     void sendProblem(reply, {
       status: 404,
       title: 'Not Found',
@@ -162,20 +155,19 @@ export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptio
         status: 400,
         title: 'Bad Request',
         detail: decoded.error.message,
-        ...withError(decoded.error.code),
+        error: errorNameOf(decoded.error.code),
       });
       return undefined;
     }
-    const answer = await clientOf(tokenFor(req)).request(decoded.message);
+    const answer = await clientOf(requestToken(req)).request(decoded.message);
     if (answer.name === 'EventError') {
-      const code = answer.attrs.ErrorCode as number;
-      const detail = typeof answer.attrs.ErrorDescription === 'string' ? answer.attrs.ErrorDescription : '';
-      const status = statusOf(code, versionChecked, detail);
+      const error = errorNameOf(answer.attrs.ErrorCode as number);
+      const status = statusOf(error, versionChecked);
       void sendProblem(reply, {
         status,
         title: status === 412 ? 'Precondition Failed' : status === 404 ? 'Not Found' : 'Refused',
-        detail,
-        ...withError(code),
+        detail: typeof answer.attrs.ErrorDescription === 'string' ? answer.attrs.ErrorDescription : '',
+        error,
       });
       return undefined;
     }
@@ -185,7 +177,7 @@ export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptio
   app.post('/api/interactions', async (req, reply) => {
     const b = body(BODIES.SubmitBody, req, reply);
     if (!b) return reply;
-    if (!allowed(tokenFor(req), b.tenantId))
+    if (!seesTenant(requestToken(req), b.tenantId))
       return sendProblem(reply, {
         status: 403,
         title: 'Forbidden',
@@ -266,7 +258,8 @@ export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptio
         });
       const h = await historyOf(opts.store, req.params.id);
       // A stopped interaction's history stays readable; one of a tenant the token may not see does not exist for it.
-      if (!h || !allowed(tokenFor(req), h.tenantId)) return notFound(`there is no interaction '${req.params.id}'`);
+      if (!h || !seesTenant(requestToken(req), h.tenantId))
+        return notFound(`there is no interaction '${req.params.id}'`);
       if (v === undefined)
         return {
           interactionId: req.params.id,
@@ -302,9 +295,4 @@ export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptio
 /** An ETag for a version (strong: the version names one exact state of the interaction's properties). */
 function etag(version: number): string {
   return `"${String(version)}"`;
-}
-
-function withError(code: number): { error?: ErrorName } {
-  const name = errorNameOf(code);
-  return name === undefined ? {} : { error: name };
 }

@@ -12,7 +12,7 @@ import { interactionRecord } from '../core/views.ts';
 import { isMsg } from '../protocol/message.ts';
 import { toJsonObject } from '../protocol/json-form.ts';
 import type { IxsServer } from '../server/ixs-server.ts';
-import { tokenOf, type ApiToken } from './auth.ts';
+import { requestToken, seesTenant } from './auth.ts';
 import { sendProblem } from './problem.ts';
 
 /** Items per page by default, and at most. */
@@ -48,7 +48,7 @@ function decodeCursor(text: string, keys: number): Cursor | undefined {
   }
 }
 
-export function searchApi(app: FastifyInstance, opts: { server: IxsServer; tokens: readonly ApiToken[] }): void {
+export function searchApi(app: FastifyInstance, opts: { server: IxsServer }): void {
   app.get('/api/interactions', (req: FastifyRequest<{ Querystring: SearchQuery }>, reply: FastifyReply) => {
     const bad = (detail: string, findError = true): FastifyReply =>
       sendProblem(reply, {
@@ -77,8 +77,7 @@ export function searchApi(app: FastifyInstance, opts: { server: IxsServer; token
       after = decodeCursor(q.cursor, order.length);
       if (!after) return bad('cursor is not one this search handed out', false);
     }
-    const token = tokenOf(req.headers.authorization, opts.tokens);
-    const sees = (tenant: number): boolean => token?.tenants === undefined || token.tenants.includes(tenant);
+    const token = requestToken(req);
 
     type Keyed = { ix: Interaction; record: ConditionRecord };
     const cmp = (a: { record: ConditionRecord; id: string }, b: { record: ConditionRecord; id: string }): number =>
@@ -90,7 +89,7 @@ export function searchApi(app: FastifyInstance, opts: { server: IxsServer; token
       },
     };
     const found: Keyed[] = [];
-    for (const ix of matchingIn(opts.server.core.state, queues, query, (x) => sees(x.tenantId))) {
+    for (const ix of matchingIn(opts.server.core.state, queues, query, (x) => seesTenant(token, x.tenantId))) {
       const record = interactionRecord(ix, now);
       if (after && cursorRecord && cmp({ record, id: ix.id }, { record: cursorRecord, id: after.id }) <= 0) continue;
       found.push({ ix, record });

@@ -7,17 +7,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IxsServer } from '../server/ixs-server.ts';
 import type { Config } from '../config/schema.ts';
-import { tokenOf, type ApiToken } from './auth.ts';
+import { requestToken, seesTenant } from './auth.ts';
 
-export function viewsApi(
-  app: FastifyInstance,
-  opts: { server: IxsServer; config: Config; tokens: readonly ApiToken[] },
-): void {
+export function viewsApi(app: FastifyInstance, opts: { server: IxsServer; config: Config }): void {
   const { server } = opts;
-  const sees = (req: FastifyRequest, tenant: number): boolean => {
-    const t = tokenOf(req.headers.authorization, opts.tokens);
-    return t?.tenants === undefined || t.tenants.includes(tenant);
-  };
+  const sees = (req: FastifyRequest, tenant: number): boolean => seesTenant(requestToken(req), tenant);
 
   app.get('/api/queues', (req) => {
     const waiting = new Map<string, Record<string, number>>();

@@ -144,6 +144,13 @@ export const ERRORS: readonly ErrorDef[] = TABLE.map(([code, name, meaning]) => 
 
 const byName = new Map(ERRORS.map((e) => [e.name, e.code]));
 
+const byCode = new Map(ERRORS.map((e) => [e.code, e.name as ErrorName]));
+
+/** The registered name of an error code, if it is one. */
+export function errorNameOf(code: number): ErrorName | undefined {
+  return byCode.get(code);
+}
+
 /** The numeric code of a registered error name. */
 export function errorCode(name: ErrorName): number {
   const c = byName.get(name);
