@@ -158,6 +158,14 @@ export async function logLine(srv: RunningServer, text: string): Promise<string 
   return undefined;
 }
 
+/** Stops a server a test started (it must exit 0) and removes its data dir; nothing when there is none. */
+export async function stopClean(srv: RunningServer | undefined): Promise<void> {
+  if (!srv) return;
+  const code = await srv.stop();
+  if (code !== 0) throw new Error(`the server exited with ${String(code)}, not 0`);
+  cleanup(srv.dataDir);
+}
+
 /** Removes a data dir. */
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { readFileSync, statSync, writeFileSync, mkdtempSync, existsSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { api, cleanup, FIXTURE_CONFIG, logLine, startServer, type Json, type RunningServer } from './harness.ts';
+import { api, FIXTURE_CONFIG, logLine, startServer, type Json, type RunningServer, stopClean } from './harness.ts';
 
 const READ = 'read-token-0123456789';
 const WRITE = 'write-token-0123456789';
@@ -36,9 +36,7 @@ async function problem(res: Response, status: number, mentions: string): Promise
 describe('HTTP authentication', () => {
   let srv: RunningServer | undefined;
   afterEach(async () => {
-    if (!srv) return;
-    assert.equal(await srv.stop(), 0);
-    cleanup(srv.dataDir);
+    await stopClean(srv);
     srv = undefined;
   });
 

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import {
   barrier,
-  cleanup,
   client,
   clientOver,
   expectEvent,
@@ -19,6 +18,7 @@ import {
   type Door,
   type Json,
   type RunningServer,
+  stopClean,
 } from './harness.ts';
 
 const ROUTER = new URL('./fixtures/router.json', import.meta.url).pathname;
@@ -37,9 +37,7 @@ async function accept(desk: AnyClient, id: string): Promise<void> {
 describe('moving work', () => {
   let srv: RunningServer | undefined;
   afterEach(async () => {
-    if (!srv) return;
-    assert.equal(await srv.stop(), 0);
-    cleanup(srv.dataDir);
+    await stopClean(srv);
     srv = undefined;
   });
 

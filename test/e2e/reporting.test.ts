@@ -11,7 +11,6 @@ import { afterEach, describe, it } from 'node:test';
 import {
   api,
   barrier,
-  cleanup,
   client,
   configWith,
   expectEvent,
@@ -21,6 +20,7 @@ import {
   type AnyClient,
   type Json,
   type RunningServer,
+  stopClean,
 } from './harness.ts';
 
 const ROUTER = new URL('./fixtures/router.json', import.meta.url).pathname;
@@ -63,9 +63,7 @@ async function ok(c: AnyClient, req: Json): Promise<Json> {
 describe('reporting: every transition and its events (docs/reporting.md)', () => {
   let srv: RunningServer | undefined;
   afterEach(async () => {
-    if (!srv) return;
-    assert.equal(await srv.stop(), 0);
-    cleanup(srv.dataDir);
+    await stopClean(srv);
     srv = undefined;
   });
 

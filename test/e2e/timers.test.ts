@@ -11,7 +11,6 @@ import { afterEach, describe, it } from 'node:test';
 import {
   api,
   barrier,
-  cleanup,
   client,
   clientOver,
   configWith,
@@ -23,6 +22,7 @@ import {
   type Door,
   type Json,
   type RunningServer,
+  stopClean,
 } from './harness.ts';
 
 const ROUTER = new URL('./fixtures/router.json', import.meta.url).pathname;
@@ -35,9 +35,7 @@ function about(messages: Json[], id: string): string[] {
 describe('timers', () => {
   let srv: RunningServer | undefined;
   afterEach(async () => {
-    if (!srv) return;
-    assert.equal(await srv.stop(), 0);
-    cleanup(srv.dataDir);
+    await stopClean(srv);
     srv = undefined;
   });
 

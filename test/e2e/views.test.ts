@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { barrier, cleanup, client, loginAgent, startServer, submit, type RunningServer } from './harness.ts';
+import { barrier, client, loginAgent, startServer, submit, type RunningServer, stopClean } from './harness.ts';
 
 const CONFIG = new URL('./fixtures/router.json', import.meta.url).pathname;
 
@@ -23,9 +23,7 @@ async function gauge(srv: RunningServer, name: string): Promise<Record<string, n
 describe('queue and view gauges on /metrics', () => {
   let srv: RunningServer | undefined;
   afterEach(async () => {
-    if (!srv) return;
-    assert.equal(await srv.stop(), 0);
-    cleanup(srv.dataDir);
+    await stopClean(srv);
     srv = undefined;
   });
 

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import {
   barrier,
-  cleanup,
   client,
   clientOver,
   expectEvent,
@@ -16,6 +15,7 @@ import {
   type Door,
   type Json,
   type RunningServer,
+  stopClean,
 } from './harness.ts';
 
 const ROUTER = new URL('./fixtures/router.json', import.meta.url).pathname;
@@ -23,9 +23,7 @@ const ROUTER = new URL('./fixtures/router.json', import.meta.url).pathname;
 describe('workbins', () => {
   let srv: RunningServer | undefined;
   afterEach(async () => {
-    if (!srv) return;
-    assert.equal(await srv.stop(), 0);
-    cleanup(srv.dataDir);
+    await stopClean(srv);
     srv = undefined;
   });
 
