@@ -95,6 +95,26 @@ function useEventStream(token: string, onEvent: (e: LogEvent) => void): boolean 
   return live;
 }
 
+/** An age in seconds as the largest two units ("3m 12s"); blank when nothing waits. */
+function age(seconds: unknown): string {
+  if (typeof seconds !== 'number') return '';
+  const units: [string, number][] = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ];
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [u, n] of units) {
+    if (parts.length === 2) break;
+    const k = Math.floor(rest / n);
+    if (k > 0 || (u === 's' && parts.length === 0)) parts.push(`${String(k)}${u}`);
+    rest -= k * n;
+  }
+  return parts.join(' ');
+}
+
 function Queues({ token, tick }: { token: string; tick: number }) {
   const [items, setItems] = useState<Json[]>([]);
   useEffect(() => {
@@ -113,6 +133,7 @@ function Queues({ token, tick }: { token: string; tick: number }) {
             <th>Queue</th>
             <th>Routing</th>
             <th>Waiting</th>
+            <th>Oldest</th>
             <th>Views</th>
           </tr>
         </thead>
@@ -122,6 +143,9 @@ function Queues({ token, tick }: { token: string; tick: number }) {
               <td>{text(q.name)}</td>
               <td>{text(q.routing)}</td>
               <td data-testid="waiting">{text(q.waiting)}</td>
+              <td data-testid="oldest" title={q.oldestSince === null ? '' : text(q.oldestSince)}>
+                {age(q.oldestAgeSeconds)}
+              </td>
               <td>{(q.views as Json[]).map((v) => `${text(v.name)}: ${text(v.size)}`).join(', ')}</td>
             </tr>
           ))}

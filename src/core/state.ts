@@ -2,7 +2,8 @@
  * The core's state and every index over it. State changes only through {@link CoreState.apply}, which takes a
  * command's finished changes (new interaction and agent records, or deletions) and updates the maps and their indexes
  * in one place, so an index can never drift from what it indexes:
- * - per queue and media, the waiting interactions in the default order (Priority DESC, SubmittedAt ASC, then id);
+ * - per queue and media, the waiting interactions in the default order (Priority DESC, SubmittedAt ASC, then id),
+ *   and the same set by the time each entered the queue (its oldest is the queue's oldest age);
  * - per agent and media, its load (handled + invited) and since when it has been idle;
  * - per built-in-routed queue and media, the available candidate agents, longest idle first;
  * - per configured view, its queue's waiting interactions that match its condition, in its order (views.ts);
@@ -61,6 +62,25 @@ export function compareWaiting(a: Interaction, b: Interaction): number {
 /** SubmittedAt ascending (the original age), then the id. */
 function compareAge(a: Interaction, b: Interaction): number {
   if (a.submittedAt !== b.submittedAt) return a.submittedAt < b.submittedAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * A waiting interaction in its queue's age order: since when it has been in that queue (InteractionMovedToQueueAt,
+ * else SubmittedAt), then its id. A small key, not the interaction: a change of properties keeps the key (it cannot
+ * move an interaction to another queue while it keeps waiting) and the old record is not held by the index.
+ */
+interface AgeKey {
+  readonly at: string;
+  readonly id: string;
+}
+
+function ageKey(ix: Interaction): AgeKey {
+  return { at: ix.movedToQueueAt ?? ix.submittedAt, id: ix.id };
+}
+
+function compareAgeKey(a: AgeKey, b: AgeKey): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
@@ -133,6 +153,7 @@ function keepsWaitingSlot(prev: Interaction, next: Interaction): boolean {
     prev.queue === next.queue &&
     prev.mediaType === next.mediaType &&
     prev.submittedAt === next.submittedAt &&
+    prev.movedToQueueAt === next.movedToQueueAt &&
     priorityOf(prev) === priorityOf(next)
   );
 }
@@ -150,6 +171,8 @@ export class CoreState {
   readonly agents = new Map<string, AgentState>();
   private readonly byType = new Map<ClientTypeName, Set<Session>>();
   private readonly waiting = new Map<PairKey, SortedSet<Interaction>>();
+  /** The same waiting interactions per pair, by the time they entered the queue (see AgeKey). */
+  private readonly waitingByAge = new Map<PairKey, SortedSet<AgeKey>>();
   /** Routing-engine (external) pairs that have waiting interactions, offered when an engine registers. */
   readonly externalWaiting = new Set<PairKey>();
   private readonly available = new Map<PairKey, SortedSet<AvailEntry>>();
@@ -219,11 +242,15 @@ export class CoreState {
     return this.waiting.get(key);
   }
 
-  /** How many interactions wait in each (queue, media) that has had any (one entry per pair, not per interaction). */
-  *waitingCounts(): IterableIterator<{ queue: string; media: string; count: number }> {
+  /**
+   * How many interactions wait in each (queue, media) that has had any, and since when the one waiting longest has
+   * been in the queue (one entry per pair, not per interaction).
+   */
+  *waitingCounts(): IterableIterator<{ queue: string; media: string; count: number; oldestSince?: string }> {
     for (const [key, set] of this.waiting) {
       const [queue = '', media = ''] = key.split('\u0000');
-      yield { queue, media, count: set.size };
+      const oldest = this.waitingByAge.get(key)?.first();
+      yield oldest ? { queue, media, count: set.size, oldestSince: oldest.at } : { queue, media, count: set.size };
     }
   }
 
@@ -470,6 +497,7 @@ export class CoreState {
       });
       const set = this.waitSet(key);
       set.resetSorted(keyed.map((k) => k.ix));
+      this.ageSet(key).resetSorted(list.map(ageKey).sort(compareAgeKey));
       this.markWaiting(key, list[0] as Interaction);
     }
     const now = this.now();
@@ -492,6 +520,12 @@ export class CoreState {
     return set;
   }
 
+  private ageSet(key: PairKey): SortedSet<AgeKey> {
+    let set = this.waitingByAge.get(key);
+    if (!set) this.waitingByAge.set(key, (set = new SortedSet(compareAgeKey)));
+    return set;
+  }
+
   private markWaiting(key: PairKey, ix: Interaction): void {
     const q = this.dir.queues.get(ix.queue) as QueueConfig;
     if (q.routing === 'external') this.externalWaiting.add(key);
@@ -507,7 +541,10 @@ export class CoreState {
     if (inQueue(ix) && this.views.has(ix.queue) && this.dir.queues.has(ix.queue)) this.views.enter(ix, this.now());
     if (isWaiting(ix) && this.dir.queues.has(ix.queue)) {
       const key = pairKey(ix.queue, ix.mediaType);
-      if (!sameSlot) this.waitSet(key).add(ix);
+      if (!sameSlot) {
+        this.waitSet(key).add(ix);
+        this.ageSet(key).add(ageKey(ix));
+      }
       // A priority change inside the same queue cannot make a new match (nobody was available for it before).
       if (!prev || !isWaiting(prev) || prev.queue !== ix.queue) this.markWaiting(key, ix);
     }
@@ -523,7 +560,10 @@ export class CoreState {
     if (isWaiting(ix) && this.dir.queues.has(ix.queue)) {
       const key = pairKey(ix.queue, ix.mediaType);
       const set = this.waiting.get(key);
-      if (!sameSlot) set?.delete(ix);
+      if (!sameSlot) {
+        set?.delete(ix);
+        this.waitingByAge.get(key)?.delete(ageKey(ix));
+      }
       if (set?.size === 0) this.externalWaiting.delete(key);
     }
     if (inQueue(ix) && this.views.has(ix.queue) && this.dir.queues.has(ix.queue)) this.views.leave(ix);

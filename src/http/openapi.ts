@@ -161,7 +161,7 @@ export function openApiDocument(): Json {
       },
       '/api/queues': {
         get: {
-          summary: 'Queues with their waiting counts and views',
+          summary: 'Queues with their waiting counts, oldest waiting (oldestSince, oldestAgeSeconds) and views',
           responses: { '200': { description: '{items}' } },
         },
       },

@@ -70,6 +70,10 @@ describe('dashboard (Chromium)', { skip: missing }, () => {
     const { interactionId: id } = (await res.json()) as { interactionId: string };
     const link = page.getByTestId('events').getByText(id).first();
     await link.waitFor({ timeout: 10_000 });
+    // The queue shows it waiting, with the oldest waiting's age.
+    const row = page.locator('[data-queue="Email Out"]');
+    await row.getByTestId('waiting').getByText('1', { exact: true }).waitFor({ timeout: 10_000 });
+    assert.match((await row.getByTestId('oldest').textContent()) ?? '', /^\d+s$/);
     await page.screenshot({ path: `${RESULTS}dashboard-live.png` });
 
     // Opened and edited in the UI: saved with If-Match, shown in the events and the history.

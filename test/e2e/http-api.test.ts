@@ -299,10 +299,19 @@ describe('REST: interactions', () => {
     const waitingIn = async (token: string, queue: string): Promise<Json | undefined> =>
       ((await (await as(token, '/api/queues')).json()) as { items: Json[] }).items.find((q) => q.name === queue);
     const before = (await waitingIn(READ, 'Email Out'))?.waiting as number;
-    await submit(ms, 'Email Out');
+    const first = await submit(ms, 'Email Out');
     await submit(ms, 'Email Out', { mediaType: 'chat' });
     const q = await waitingIn(READ, 'Email Out');
     assert.equal(q?.waiting, before + 2);
+    // The oldest waiting: the first of the queue's interactions, or one still older when some waited before.
+    const submittedAt = ((await (await as(READ, `/api/interactions/${first}`)).json()) as Json)
+      .interactionSubmittedAt as string;
+    const since = q?.oldestSince as string;
+    assert.ok(before === 0 ? since === submittedAt : since <= submittedAt, `${since} vs ${submittedAt}`);
+    const age = Math.floor((Date.now() - Date.parse(since)) / 1000);
+    assert.ok(q?.oldestAgeSeconds === age || q?.oldestAgeSeconds === age - 1, `age ${String(q?.oldestAgeSeconds)}`);
+    const other = await waitingIn(OTHER, 'Other');
+    assert.deepEqual([other?.waiting, other?.oldestSince, other?.oldestAgeSeconds], [0, null, null], 'none waits');
     assert.equal(q?.routing, 'none');
     assert.equal(q?.tenantId, 1);
     assert.ok(((q?.waitingByMedia as Json).chat as number) >= 1, 'counted per media');

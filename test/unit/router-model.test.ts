@@ -18,6 +18,7 @@ import type { Session } from '../../src/core/model/session.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
 import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 import { unpacked } from '../../src/core/model/packed.ts';
+import { isWaiting } from '../../src/core/model/interaction.ts';
 import { naiveRouter } from './naive-router.ts';
 import { assertEncodable } from './core-harness.ts';
 
@@ -309,6 +310,30 @@ function indexedTimers(core: Core): string[] {
   return [...core.state.timers].map((t) => `${String(t.at)} ${t.kind} ${t.id} ${t.who}`);
 }
 
+/** Per (queue, media): how many wait and since when the longest-waiting one is in the queue, by looking at each one. */
+function naiveWaiting(core: Core): string[] {
+  const pairs = new Map<string, { count: number; oldest: string }>();
+  for (const ix of core.state.interactions.values()) {
+    if (!isWaiting(ix) || !core.dir.queues.has(ix.queue)) continue;
+    const key = `${ix.queue}/${ix.mediaType}`;
+    const since = ix.movedToQueueAt ?? ix.submittedAt;
+    const p = pairs.get(key);
+    if (!p) pairs.set(key, { count: 1, oldest: since });
+    else {
+      p.count++;
+      if (since < p.oldest) p.oldest = since;
+    }
+  }
+  return [...pairs].map(([k, p]) => `${k} ${String(p.count)} ${p.oldest}`).sort();
+}
+
+function indexedWaiting(core: Core): string[] {
+  return [...core.state.waitingCounts()]
+    .filter((w) => w.count > 0)
+    .map((w) => `${w.queue}/${w.media} ${String(w.count)} ${w.oldestSince ?? '-'}`)
+    .sort();
+}
+
 function invitesIn(plans: Plan[]): string[] {
   return plans.flatMap((p) =>
     p.out
@@ -333,6 +358,7 @@ describe('built-in router: indexed vs naive reference (model-based)', () => {
           assert.deepEqual(a, b, `step ${String(i)} ${JSON.stringify(op)}`);
           assertEncodable(a);
           assert.deepEqual(indexedTimers(indexed.core), naiveTimers(indexed.core), `timers after step ${String(i)}`);
+          assert.deepEqual(indexedWaiting(indexed.core), naiveWaiting(indexed.core), `waiting after step ${String(i)}`);
           offers += invitesIn(a).length;
           expiries += a.reduce(
             (n, p) =>
