@@ -53,6 +53,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   const metrics = new Metrics();
   const store = await openSqliteStore(o.dataDir, {
     worker: process.env.IXS_COMMIT_WORKER !== '0',
+    historyRetentionMs: config.settings.historyRetention * 1000,
     onTransaction: (t) => {
       metrics.transactionSeconds.observe(t.ms / 1000);
     },

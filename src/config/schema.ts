@@ -105,6 +105,11 @@ export const ConfigSchema = z
         routingTimeout: z.number().positive().default(43_200),
         /** The most interactions one snapshot lists (RequestTakeSnapshot asks for fewer with SnapshotMaxInteractions). */
         maxInteractionsPerSnapshot: z.number().int().min(1).max(10_000).default(500),
+        /**
+         * Seconds a stopped interaction's history (its events in the log, read by GET /api/interactions/:id/history)
+         * is kept after its stop; then the store removes it. 0 keeps every history forever. Default 30 days.
+         */
+        historyRetention: z.number().min(0).default(2_592_000),
       })
       .strict()
       .default({
@@ -113,6 +118,7 @@ export const ConfigSchema = z
         handlingTimeout: 10_800,
         routingTimeout: 43_200,
         maxInteractionsPerSnapshot: 500,
+        historyRetention: 2_592_000,
       }),
     listen: z
       .object({

@@ -259,7 +259,9 @@ export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptio
       const h = await historyOf(opts.store, req.params.id);
       // A stopped interaction's history stays readable; one of a tenant the token may not see does not exist for it.
       if (!h || !seesTenant(requestToken(req), h.tenantId))
-        return notFound(`there is no interaction '${req.params.id}'`);
+        return notFound(
+          `there is no interaction '${req.params.id}', nor a stopped one's history (kept for settings.historyRetention)`,
+        );
       if (v === undefined)
         return {
           interactionId: req.params.id,

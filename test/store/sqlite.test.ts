@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { isMsg } from '../../src/protocol/message.ts';
-import { toRows } from '../../src/store/sqlite/rows.ts';
+import { toRows, type Row } from '../../src/store/sqlite/rows.ts';
 import { openDatabase, rowWriter } from '../../src/store/sqlite/schema.ts';
 import { loadFrom, openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -399,5 +399,90 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
       { numRuns: 150 },
     );
     assert.ok(settledAtChecks > 50, `settles completed before checks (${String(settledAtChecks)})`);
+  });
+});
+
+describe('SQLite adapter: history retention', () => {
+  /** An event row of interaction `id` (null: an event of no interaction) at second `s` of 2026-01-01. */
+  const e = (id: string | null, n: number, name: string, s: number): Row =>
+    ['e', id, id === null ? null : n, name, `2026-01-01T00:00:${String(s).padStart(2, '0')}Z`, '{}', null] as const;
+  const list = (db: Database.Database, sql: string): unknown[][] =>
+    (db.prepare(sql).raw().all() as unknown[][]).map((r) => [...r]);
+
+  it('removes the events and index entries of interactions stopped before the cut-off, never the newest row', () => {
+    const db = openDatabase(':memory:');
+    const w = rowWriter(db);
+    w.write([e('A', 1, 'EventInteractionSubmitted', 1), e('A', 2, 'EventPropertiesChanged', 2)]);
+    w.write([e('B', 1, 'EventInteractionSubmitted', 3), e('A', 3, 'EventProcessingStopped', 4)]);
+    w.write([e(null, 0, 'EventAgentLogin', 5), e('B', 2, 'EventProcessingStopped', 20)]);
+    // A is submitted again (an id may be used again after a stop): the new one's events are not the old history.
+    w.write([e('A', 1, 'EventInteractionSubmitted', 21), e('C', 1, 'EventInteractionSubmitted', 22)]);
+    w.write([e('C', 2, 'EventProcessingStopped', 30)]);
+    while (w.behind) w.settle();
+    assert.deepEqual(list(db, 'SELECT stopped_at, interaction_id, seq FROM stopped_history ORDER BY stopped_at'), [
+      ['2026-01-01T00:00:04Z', 'A', 4],
+      ['2026-01-01T00:00:20Z', 'B', 6],
+      ['2026-01-01T00:00:30Z', 'C', 9],
+    ]);
+    // Stopped before :20 — A only (B stopped at :20 exactly is not before it).
+    assert.equal(w.purgeHistory('2026-01-01T00:00:20Z', 256), 1);
+    assert.deepEqual(list(db, 'SELECT seq, interaction_id FROM event_log ORDER BY seq'), [
+      [3, 'B'],
+      [5, null],
+      [6, 'B'],
+      [7, 'A'],
+      [8, 'C'],
+      [9, 'C'],
+    ]);
+    assert.deepEqual(list(db, "SELECT seq FROM event_index WHERE interaction_id = 'A'"), [[7]]);
+    // Everything expired, a batch at a time: B goes; C's stop is the newest row and stays, with its history.
+    assert.equal(w.purgeHistory('2026-01-02T00:00:00Z', 1), 1);
+    assert.equal(w.purgeHistory('2026-01-02T00:00:00Z', 256), 0);
+    assert.deepEqual(list(db, 'SELECT seq, interaction_id FROM event_log ORDER BY seq'), [
+      [5, null],
+      [7, 'A'],
+      [8, 'C'],
+      [9, 'C'],
+    ]);
+    // Another event follows: C goes, and the new event's seq is after every seq ever given.
+    const [next] = w.write([e('A', 2, 'EventPropertiesChanged', 40)]);
+    assert.equal(next, 10);
+    assert.equal(w.purgeHistory('2026-01-02T00:00:00Z', 256), 1);
+    assert.deepEqual(list(db, 'SELECT seq, interaction_id FROM event_log ORDER BY seq'), [
+      [5, null],
+      [7, 'A'],
+      [10, 'A'],
+    ]);
+    assert.deepEqual(list(db, 'SELECT count(*) FROM stopped_history'), [[0]]);
+    db.close();
+  });
+
+  it('the inline store purges after its commits once the retention has passed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ixs-retention-'));
+    const s = await openSqliteStore(dir, { worker: false, settleIntervalMs: 0, historyRetentionMs: 1000 });
+    try {
+      const ev = (id: string, n: number, name: 'EventInteractionSubmitted' | 'EventProcessingStopped'): StoreOp => ({
+        op: 'event',
+        event: {
+          interactionId: id,
+          ixnSeq: n,
+          time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          message: isMsg(name, { InteractionId: id }),
+        },
+      });
+      await s.commit([ev('X', 1, 'EventInteractionSubmitted'), ev('X', 2, 'EventProcessingStopped')]);
+      await s.commit([ev('Y', 1, 'EventInteractionSubmitted')]);
+      assert.equal((await s.readEvents({ interactionId: 'X' })).length, 2);
+      const end = Date.now() + 10_000;
+      while ((await s.readEvents({ interactionId: 'X' })).length > 0) {
+        assert.ok(Date.now() < end, 'X expired within 10 s');
+        await new Promise((r) => setTimeout(r, 100));
+        await s.commit([ev('Z', 1, 'EventInteractionSubmitted')]);
+      }
+      assert.equal((await s.readEvents({ interactionId: 'Y' })).length, 1, 'a live one stays');
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Row } from './rows.ts';
-import { openDatabase, rowWriter, SETTLE_CHUNK } from './schema.ts';
+import { openDatabase, PURGE_BATCH, purgeIntervalMs, retentionCutoff, rowWriter, SETTLE_CHUNK } from './schema.ts';
 
 interface CommitRequest {
   readonly id: number;
@@ -28,14 +28,36 @@ const MAX_EVENTS_BEHIND = 262_144;
 
 const port = parentPort;
 if (!port) throw new Error('commit-worker must run as a worker thread');
-const { file, settleIntervalMs } = workerData as { file: string; settleIntervalMs: number };
+const { file, settleIntervalMs, historyRetentionMs } = workerData as {
+  file: string;
+  settleIntervalMs: number;
+  /** 0: histories are kept forever. */
+  historyRetentionMs: number;
+};
 const db = openDatabase(file);
 // Checkpoints are the checkpoint worker's job.
 db.pragma('wal_autocheckpoint = 0');
 const writer = rowWriter(db, settleIntervalMs);
 let settleTimer: NodeJS.Timeout | undefined;
+let purgeTimer: NodeJS.Timeout | undefined;
+
+/**
+ * Removes expired histories a batch at a time between commits (a full batch: the next one right after the commits
+ * that wait), then looks again after the purge interval.
+ */
+function purge(): void {
+  let n = 0;
+  try {
+    n = writer.purgeHistory(retentionCutoff(Date.now(), historyRetentionMs), PURGE_BATCH);
+  } catch {
+    // Left for the next turn: nothing was removed.
+  }
+  purgeTimer = setTimeout(purge, n === PURGE_BATCH ? 0 : purgeIntervalMs(historyRetentionMs));
+}
+if (historyRetentionMs > 0) purgeTimer = setTimeout(purge, purgeIntervalMs(historyRetentionMs));
 
 function close(): void {
+  if (purgeTimer) clearTimeout(purgeTimer);
   // Rows caught up now spare the next start reading the log.
   try {
     while (writer.behind) writer.settle();

@@ -45,6 +45,19 @@ export const SETTLE_CHUNK = 1024;
 /** Events (of any kind: each is indexed) one settle transaction covers at most, per kept state it may cover. */
 const SETTLE_EVENTS_PER_KEPT = 4;
 
+/** Stopped interactions whose history one purge transaction removes at most. */
+export const PURGE_BATCH = 256;
+
+/** How often expired histories are looked for: a quarter of the retention, between 250 ms and a minute. */
+export function purgeIntervalMs(retentionMs: number): number {
+  return Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4)));
+}
+
+/** The cut-off of a retention as the log's time text (whole seconds, like the events' times): stopped before it expire. */
+export function retentionCutoff(now: number, retentionMs: number): string {
+  return new Date(Math.floor((now - retentionMs) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
 /** The writer of one connection. */
 export interface RowWriter {
   /** Writes a batch in one transaction (fsynced before it returns) and returns the seq of every event row, in order. */
@@ -66,6 +79,12 @@ export interface RowWriter {
    * (deferring that fsync to the next commit, synchronous=NORMAL, made that commit carry megabytes of settle pages).
    */
   settle(max?: number): void;
+  /**
+   * Removes the history of at most `max` interactions stopped before `before` (ISO time), oldest first, among the
+   * settled ones: their events up to the stop (never the log's newest row, so that seq never repeats: one whose stop
+   * is that row waits for the next event) and their index entries. One transaction; returns how many it removed.
+   */
+  purgeHistory(before: string, max: number): number;
 }
 
 /**
@@ -135,10 +154,37 @@ export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTER
   const countKeptIn = db.prepare(
     'SELECT count(*) AS n FROM event_log WHERE seq > ? AND seq <= ? AND state IS NOT NULL',
   );
+  // Stopped interactions, for the history retention (migration 005).
+  const addStopped = db.prepare(
+    `INSERT OR IGNORE INTO stopped_history (stopped_at, interaction_id, seq)
+     SELECT time, interaction_id, seq FROM event_log
+     WHERE seq > ? AND seq <= ? AND name = 'EventProcessingStopped' AND interaction_id IS NOT NULL`,
+  );
   const settleTx = db.transaction((to: number) => {
     merge.run(settledSeq, to);
     indexRange.run(settledSeq, to);
+    addStopped.run(settledSeq, to);
     setSettled.run(to);
+  });
+  const expired = db.prepare(
+    'SELECT stopped_at, interaction_id, seq FROM stopped_history WHERE stopped_at < ? AND seq < ? ORDER BY stopped_at LIMIT ?',
+  );
+  const purgeEvents = db.prepare(
+    'DELETE FROM event_log WHERE seq IN (SELECT seq FROM event_index WHERE interaction_id = ? AND seq <= ?)',
+  );
+  const purgeIndex = db.prepare('DELETE FROM event_index WHERE interaction_id = ? AND seq <= ?');
+  const purgeStopped = db.prepare(
+    'DELETE FROM stopped_history WHERE stopped_at = ? AND interaction_id = ? AND seq = ?',
+  );
+  const purgeTx = db.transaction((before: string, max: number) => {
+    // Stops below the log's newest row: every event of theirs is below it too.
+    const rows = expired.all(before, lastSeq, max) as { stopped_at: string; interaction_id: string; seq: number }[];
+    for (const r of rows) {
+      purgeEvents.run(r.interaction_id, r.seq);
+      purgeIndex.run(r.interaction_id, r.seq);
+      purgeStopped.run(r.stopped_at, r.interaction_id, r.seq);
+    }
+    return rows.length;
   });
   return {
     write(rows) {
@@ -176,6 +222,14 @@ export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTER
         lastSettle = performance.now();
         settledSeq = to;
         unsettled -= kept;
+      } catch (e) {
+        reread();
+        throw e;
+      }
+    },
+    purgeHistory(before, max) {
+      try {
+        return purgeTx(before, max);
       } catch (e) {
         reread();
         throw e;

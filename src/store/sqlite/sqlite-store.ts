@@ -13,7 +13,15 @@ import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
 import type { CommitReply } from './commit-worker.ts';
 import { toRows, type Row } from './rows.ts';
-import { openDatabase, rowWriter, SETTLE_INTERVAL_MS, type RowWriter } from './schema.ts';
+import {
+  openDatabase,
+  PURGE_BATCH,
+  purgeIntervalMs,
+  retentionCutoff,
+  rowWriter,
+  SETTLE_INTERVAL_MS,
+  type RowWriter,
+} from './schema.ts';
 
 /** One transaction as the store ran it: how many commit() calls it made durable, and how long it took. */
 export interface TransactionInfo {
@@ -28,28 +36,35 @@ export interface SqliteStoreOptions {
   readonly onTransaction?: (t: TransactionInfo) => void;
   /** How often interaction rows catch up with the states kept on event rows (rows.ts; tests shorten it). */
   readonly settleIntervalMs?: number;
+  /**
+   * How long (ms) a stopped interaction's history stays after its stop before the store removes it (its events and
+   * index entries); 0 or absent: kept forever.
+   */
+  readonly historyRetentionMs?: number;
 }
 
 /** Opens (creating if needed) the database `ixs.db` in `dataDir`; ':memory:' for a throwaway store. */
 export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const observe = opts.onTransaction;
   const settleIntervalMs = opts.settleIntervalMs ?? SETTLE_INTERVAL_MS;
+  const retentionMs = opts.historyRetentionMs ?? 0;
   if (dataDir === ':memory:')
-    return new SqliteStore(openDatabase(':memory:'), settleIntervalMs, undefined, undefined, observe);
+    return new SqliteStore(openDatabase(':memory:'), settleIntervalMs, undefined, undefined, observe, retentionMs);
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'ixs.db');
   const db = openDatabase(file);
   const checkpointer = await startWorker('checkpoint-worker', { file, intervalMs: CHECKPOINT_INTERVAL_MS });
   if (opts.worker === false) {
     db.pragma('wal_autocheckpoint = 0');
-    return new SqliteStore(db, settleIntervalMs, undefined, checkpointer, observe, file);
+    return new SqliteStore(db, settleIntervalMs, undefined, checkpointer, observe, retentionMs, file);
   }
   return new SqliteStore(
     db,
     settleIntervalMs,
-    await CommitWorker.start(file, settleIntervalMs, observe),
+    await CommitWorker.start(file, settleIntervalMs, retentionMs, observe),
     checkpointer,
     observe,
+    retentionMs,
     file,
   );
 }
@@ -117,9 +132,13 @@ class CommitWorker {
   static async start(
     file: string,
     settleIntervalMs: number,
+    historyRetentionMs: number,
     observe?: (t: TransactionInfo) => void,
   ): Promise<CommitWorker> {
-    return new CommitWorker(await startWorker('commit-worker', { file, settleIntervalMs }), observe);
+    return new CommitWorker(
+      await startWorker('commit-worker', { file, settleIntervalMs, historyRetentionMs }),
+      observe,
+    );
   }
 
   commit(rows: readonly Row[]): Promise<number[]> {
@@ -236,11 +255,16 @@ export class SqliteStore implements Store {
     private readonly worker: CommitWorker | undefined,
     private readonly checkpointer?: Worker,
     private readonly observe?: (t: TransactionInfo) => void,
+    /** History retention (ms; 0: forever): the inline writer purges after commits, the commit worker on its timer. */
+    private readonly historyRetentionMs = 0,
     /** The database file (undefined: in memory). */
     private readonly file?: string,
   ) {
     this.writer = worker ? undefined : rowWriter(db, settleIntervalMs);
   }
+
+  /** When the inline writer last looked for expired histories. */
+  private lastPurge = performance.now();
 
   /** Every interaction (see {@link loadFrom}); read beside the load worker when the store is a file. */
   loadInteractions(): Promise<Interaction[]> {
@@ -260,8 +284,14 @@ export class SqliteStore implements Store {
     const t0 = performance.now();
     const seqs = this.writer.write(rows);
     this.observe?.({ commits: 1, ms: performance.now() - t0 });
-    // Inline, rows catch up right after a commit (the commit worker does it while idle instead).
+    // Inline, rows catch up right after a commit (the commit worker does it while idle instead), and expired
+    // histories go once per purge interval.
     if (this.writer.due) this.writer.settle();
+    const retention = this.historyRetentionMs;
+    if (retention > 0 && performance.now() - this.lastPurge >= purgeIntervalMs(retention)) {
+      this.lastPurge = performance.now();
+      this.writer.purgeHistory(retentionCutoff(Date.now(), retention), PURGE_BATCH);
+    }
     return seqs;
   }
 
