@@ -8,6 +8,7 @@ export default tseslint.config(
     ignores: [
       'node_modules',
       'dist',
+      'packages/*/dist',
       'ixs-data',
       'src/protocol/is-message-rows.ts',
       'bin/**',
@@ -32,7 +33,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'packages/*/src/**/*.ts'],
     ignores: ['src/cli/**'],
     rules: { 'no-console': 'error' },
   },

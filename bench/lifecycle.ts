@@ -14,7 +14,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { JsonClient, type Json } from '../src/client/ws-client.ts';
+import { JsonClient, type Json } from '@ixs/client';
 import { buildOnce, processCpuMs, serveArgs, sourceVersion, startProcess, type Target } from './targets.ts';
 
 const AGENTS = 50;

@@ -8,8 +8,7 @@
  * the client shares a 2-core machine with the server and must not become the bottleneck.
  */
 import WebSocket from 'ws';
-import { ReplyMatcher } from '../src/client/reply-matcher.ts';
-import { TcpClient } from '../src/client/tcp-client.ts';
+import { ReplyMatcher, TcpClient } from '@ixs/client';
 import { isMessageById } from '../src/protocol/catalogue.ts';
 import { encodeFrame } from '../src/transport/tcp/frame-encoder.ts';
 import { FrameParser } from '../src/transport/tcp/frame-parser.ts';

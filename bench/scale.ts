@@ -38,7 +38,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
-import { JsonClient, type Json } from '../src/client/ws-client.ts';
+import { JsonClient, type Json } from '@ixs/client';
 import type { Histogram } from './load.ts';
 import { closeWebSocket } from './load-client.ts';
 import type { ConfigFile } from './setup.ts';

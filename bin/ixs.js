@@ -7,6 +7,7 @@ if (existsSync(compiled)) {
   await import(compiled.href);
 } else {
   const { register } = await import('tsx/esm/api');
-  register();
+  // The repository's tsconfig, wherever `ixs` is run from: its paths map @ixs/client to packages/client/src.
+  register({ tsconfig: new URL('../tsconfig.json', import.meta.url).pathname });
   await import(new URL('../src/cli/main.ts', import.meta.url).href);
 }

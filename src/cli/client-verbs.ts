@@ -1,6 +1,6 @@
 /** Client verbs of `ixs`: submit, props, watch, send. They speak JSON over WebSocket to a running server. */
 import type { Command } from 'commander';
-import { JsonClient, type Json } from '../client/ws-client.ts';
+import { JsonClient, type Json } from '@ixs/client';
 
 const DEFAULT_URL = 'ws://127.0.0.1:7121/';
 

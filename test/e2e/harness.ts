@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { JsonClient, type Json } from '../../src/client/ws-client.ts';
-import { TcpClient } from '../../src/client/tcp-client.ts';
+import { JsonClient, TcpClient, type Json } from '@ixs/client';
 
 export const ROOT = new URL('../../', import.meta.url);
 export const BIN = new URL('bin/ixs.js', ROOT).pathname;

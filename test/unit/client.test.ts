@@ -1,14 +1,13 @@
 /**
- * The client library (src/client): the REST client calls only operations the OpenAPI document describes, and a
- * JSON-protocol session registers, answers requests (EventError as RequestError), delivers events to listeners, and
- * after its connection is dropped reconnects with back-off, registers again and runs onRegistered again — against a
- * real in-process server on real sockets.
+ * The client library (@ixs/client, packages/client): the REST client calls only operations the OpenAPI document
+ * describes, and a JSON-protocol session registers, answers requests (EventError as RequestError), delivers events to
+ * listeners, and after its connection is dropped reconnects with back-off, registers again and runs onRegistered
+ * again — against a real in-process server on real sockets.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { REST_OPERATIONS } from '../../src/client/rest.ts';
-import { RequestError, Session } from '../../src/client/session.ts';
+import { REST_OPERATIONS, RequestError, Session } from '@ixs/client';
 import { parseConfig } from '../../src/config/load.ts';
 import { DEMO_CONFIG } from '../../src/config/demo.ts';
 import { openApiDocument } from '../../src/http/openapi.ts';

@@ -4,10 +4,10 @@
  * the end-to-end tests (the same scenarios over TCP, WebSocket and mixed) and the benchmark's TCP mode.
  */
 import { connect, type Socket } from 'node:net';
-import { toJsonObject } from '../protocol/json-form.ts';
-import { FrameParser } from '../transport/tcp/frame-parser.ts';
-import { decodeIsFrame, encodeIsMessage } from '../transport/tcp/is-codec.ts';
-import { decodeJsonRequest } from '../transport/ws/json-codec.ts';
+import { toJsonObject } from '../../../src/protocol/json-form.ts';
+import { FrameParser } from '../../../src/transport/tcp/frame-parser.ts';
+import { decodeIsFrame, encodeIsMessage } from '../../../src/transport/tcp/is-codec.ts';
+import { decodeJsonRequest } from '../../../src/transport/ws/json-codec.ts';
 import { MatchingClient, type Json } from './reply-matcher.ts';
 
 /** Frames above this are refused by the client too (matches the server default). */

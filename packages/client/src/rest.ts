@@ -3,7 +3,7 @@
  * schemas the server validates with and the OpenAPI document is generated from (a unit test checks that every
  * method's path and verb is in that document). A problem+json answer rejects with a `ProblemError`.
  */
-import type { Body, Result } from '../protocol/http-api.ts';
+import type { Body, Result } from '../../../src/protocol/http-api.ts';
 
 type Json = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  * registry's code), delivers events to typed listeners, and when the connection drops it reconnects with jittered
  * exponential back-off, registers again and runs `onRegistered` again (an agent desktop logs its agent in there).
  */
-import type { IsMessageName } from '../protocol/message.ts';
+import type { IsMessageName } from '../../../src/protocol/message.ts';
 import type { Json } from './reply-matcher.ts';
 import { JsonClient } from './ws-client.ts';
 
