@@ -115,7 +115,7 @@ function age(seconds: unknown): string {
   return parts.join(' ');
 }
 
-function Queues({ token, tick }: { token: string; tick: number }) {
+function Queues({ token, tick, onOpen }: { token: string; tick: number; onOpen: (queue: string) => void }) {
   const [items, setItems] = useState<Json[]>([]);
   useEffect(() => {
     void api(token, '/api/queues')
@@ -140,7 +140,16 @@ function Queues({ token, tick }: { token: string; tick: number }) {
         <tbody>
           {items.map((q) => (
             <tr key={text(q.name)} data-queue={text(q.name)}>
-              <td>{text(q.name)}</td>
+              <td>
+                <a
+                  data-testid="open-queue"
+                  onClick={() => {
+                    onOpen(text(q.name));
+                  }}
+                >
+                  {text(q.name)}
+                </a>
+              </td>
               <td>{text(q.routing)}</td>
               <td data-testid="waiting">{text(q.waiting)}</td>
               <td data-testid="oldest" title={q.oldestSince === null ? '' : text(q.oldestSince)}>
@@ -186,6 +195,101 @@ function Agents({ token, tick }: { token: string; tick: number }) {
           ))}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+/** A page of this many interactions at a time: the server pages (a cursor), the page never lists a whole queue. */
+const PAGE = 20;
+
+/**
+ * The interactions of one queue, a page at a time through the search (`Queue = '...'`, oldest submitted first):
+ * state, media, handlers, version and subject; a page follows the events like the rest and keeps its start.
+ */
+function QueueInteractions({
+  token,
+  queue,
+  tick,
+  onOpen,
+}: {
+  token: string;
+  queue: string;
+  tick: number;
+  onOpen: (id: string) => void;
+}) {
+  /** The cursors of the pages before the one shown ('' for the first): Back pops one. */
+  const [starts, setStarts] = useState<string[]>(['']);
+  const [page, setPage] = useState<{ items: Json[]; nextCursor: string | null }>({ items: [], nextCursor: null });
+  const start = starts[starts.length - 1] ?? '';
+  useEffect(() => {
+    setStarts(['']);
+  }, [queue]);
+  useEffect(() => {
+    const q = new URLSearchParams({ condition: `Queue = '${queue.replace(/'/g, "''")}'`, limit: String(PAGE) });
+    if (start) q.set('cursor', start);
+    void api(token, `/api/interactions?${q.toString()}`)
+      .then((r) => r.json() as Promise<{ items: Json[]; nextCursor: string | null }>)
+      .then((b) => {
+        setPage({ items: b.items, nextCursor: b.nextCursor });
+      });
+  }, [token, queue, start, tick]);
+  return (
+    <section class="wide" data-testid="queue-interactions">
+      <h2>
+        Queue {queue}: page {starts.length}
+      </h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Interaction</th>
+            <th>State</th>
+            <th>Media</th>
+            <th>Handled by</th>
+            <th>Version</th>
+            <th>Subject</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.items.map((ix) => (
+            <tr key={text(ix.interactionId)} data-interaction={text(ix.interactionId)}>
+              <td>
+                <a
+                  onClick={() => {
+                    onOpen(text(ix.interactionId));
+                  }}
+                >
+                  {text(ix.interactionId)}
+                </a>
+              </td>
+              <td>{text(ix.interactionState)}</td>
+              <td>{text(ix.interactionMediatype)}</td>
+              <td>{((ix.handledBy ?? []) as string[]).join(', ')}</td>
+              <td data-testid="row-version">{text(ix.version)}</td>
+              <td>{text(((ix.interactionUserData ?? {}) as Json).Subject)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {page.items.length === 0 ? <p>Nothing in this queue.</p> : null}
+      <button
+        data-testid="page-back"
+        disabled={starts.length === 1}
+        onClick={() => {
+          setStarts((s) => s.slice(0, -1));
+        }}
+      >
+        Back
+      </button>
+      <button
+        data-testid="page-next"
+        disabled={page.nextCursor === null}
+        onClick={() => {
+          const next = page.nextCursor;
+          if (next !== null) setStarts((s) => [...s, next]);
+        }}
+      >
+        Next
+      </button>
     </section>
   );
 }
@@ -321,6 +425,7 @@ function App() {
   const [events, setEvents] = useState<LogEvent[]>([]);
   const [tick, setTick] = useState(0);
   const [selected, setSelected] = useState<string | undefined>();
+  const [queue, setQueue] = useState<string | undefined>();
   const pending = useRef<number | undefined>(undefined);
   const live = useEventStream(token, (e) => {
     setEvents((list) => [e, ...list].slice(0, 200));
@@ -369,8 +474,9 @@ function App() {
         </form>
       </header>
       <main>
-        <Queues token={token} tick={tick} />
+        <Queues token={token} tick={tick} onOpen={setQueue} />
         <Agents token={token} tick={tick} />
+        {queue ? <QueueInteractions token={token} queue={queue} tick={tick} onOpen={setSelected} /> : null}
         {selected ? <Interaction token={token} id={selected} tick={tick} /> : null}
         <section class="wide log" data-testid="events">
           <h2>Events</h2>

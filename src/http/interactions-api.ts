@@ -9,13 +9,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { BODIES } from '../protocol/http-api.ts';
 import type { Message } from '../protocol/message.ts';
-import { isMsg } from '../protocol/message.ts';
-import { toJsonObject } from '../protocol/json-form.ts';
 import { errorNameOf, type ErrorName } from '../protocol/errors.ts';
 import type { InternalClient, IxsServer } from '../server/ixs-server.ts';
 import type { Store, StoredEvent } from '../store/store.ts';
 import { decodeJsonRequest } from '../transport/ws/json-codec.ts';
 import { requestToken, seesTenant, type ApiToken } from './auth.ts';
+import { interactionJson } from './interaction-json.ts';
 import { sendProblem } from './problem.ts';
 
 /**
@@ -200,13 +199,7 @@ export function interactionsApi(app: FastifyInstance, opts: InteractionsApiOptio
     const ix = server.core.interactions.get(req.params.id);
     if (!ix) return reply;
     reply.header('etag', etag(ix.version));
-    return toJsonObject(
-      isMsg('EventInteractionProperties', {
-        ...server.core.itxAttrs(ix),
-        SubmittedToRouterAt: ix.submittedToRouterAt,
-        Version: ix.version,
-      }),
-    );
+    return interactionJson(server.core, ix);
   });
 
   app.patch<{ Params: { id: string } }>('/api/interactions/:id/properties', async (req, reply) => {

@@ -9,10 +9,9 @@ import { ConditionParseError, type ConditionRecord, type ConditionValue } from '
 import type { Interaction } from '../core/model/interaction.ts';
 import { compileQuery, matchingIn, NAME_THE_QUEUES, type Query } from '../core/query.ts';
 import { interactionRecord } from '../core/views.ts';
-import { isMsg } from '../protocol/message.ts';
-import { toJsonObject } from '../protocol/json-form.ts';
 import type { IxsServer } from '../server/ixs-server.ts';
 import { requestToken, seesTenant } from './auth.ts';
+import { interactionJson } from './interaction-json.ts';
 import { sendProblem } from './problem.ts';
 
 /** Items per page by default, and at most. */
@@ -105,9 +104,7 @@ export function searchApi(app: FastifyInstance, opts: { server: IxsServer }): vo
           })
         : null;
     return {
-      items: page.map(({ ix }) =>
-        toJsonObject(isMsg('EventInteractionProperties', { ...opts.server.core.itxAttrs(ix), Version: ix.version })),
-      ),
+      items: page.map(({ ix }) => interactionJson(opts.server.core, ix)),
       nextCursor,
     };
   });

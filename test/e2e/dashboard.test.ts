@@ -115,5 +115,33 @@ describe('dashboard (Chromium)', { skip: missing }, () => {
     await page.screenshot({ path: `${RESULTS}dashboard-conflict.png` });
     const now = (await (await api(s, `/api/interactions/${id}`)).json()) as { interactionUserData: unknown };
     assert.deepEqual(now.interactionUserData, { Subject: 'Changed elsewhere' }, 'the stale edit changed nothing');
+
+    // A queue's interactions, a page of 20 at a time from the server: 21 in Email Out make two pages.
+    for (let i = 1; i <= 20; i++) {
+      const r = await api(s, '/api/interactions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          tenantId: 1,
+          queue: 'Email Out',
+          mediaType: 'email',
+          interactionType: 'Inbound',
+          interactionSubtype: 'InboundNew',
+          userData: { Subject: `Backlog ${String(i)}` },
+        }),
+      });
+      assert.equal(r.status, 201);
+    }
+    await page.locator('[data-queue="Email Out"]').getByTestId('open-queue').click();
+    const list = page.getByTestId('queue-interactions');
+    await list.locator(`[data-interaction="${id}"]`).getByTestId('row-version').getByText('3').waitFor();
+    assert.equal(await list.locator('tbody tr').count(), 20);
+    await list.getByTestId('page-next').click();
+    await list.getByText('page 2').waitFor();
+    await list.locator('tbody tr').getByText('Backlog 20').waitFor();
+    assert.equal(await list.locator('tbody tr').count(), 1);
+    await page.screenshot({ path: `${RESULTS}dashboard-queue.png` });
+    await list.getByTestId('page-back').click();
+    await list.locator(`[data-interaction="${id}"]`).waitFor();
   });
 });
