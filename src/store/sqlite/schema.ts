@@ -211,13 +211,18 @@ export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTER
     },
     settle(max = SETTLE_CHUNK) {
       if (settledSeq >= lastSeq) return;
-      const nth = unsettled > max ? (nthKept.get(settledSeq, max - 1) as { seq: number } | undefined) : undefined;
-      // At most `max` kept states and SETTLE_EVENTS_PER_KEPT x `max` events (each is indexed) per transaction.
-      const end = nth?.seq ?? lastSeq;
-      const to = Math.min(end, settledSeq + max * SETTLE_EVENTS_PER_KEPT);
+      // At most SETTLE_EVENTS_PER_KEPT x `max` events (each is indexed) and `max` kept states per transaction. Both
+      // are found within that many rows after the settled position (rowid ranges): never a scan through a long run
+      // of events without states (stops, say) to find the kept states beyond it, which made each settle cost what
+      // the whole backlog costs.
+      const cap = Math.min(lastSeq, settledSeq + max * SETTLE_EVENTS_PER_KEPT);
       try {
-        // The kept states the range covers: all of the first `max` (or of what is left), unless the event bound cut it.
-        const kept = to < end ? (countKeptIn.get(settledSeq, to) as { n: number }).n : nth ? max : unsettled;
+        let to = cap;
+        let kept = (countKeptIn.get(settledSeq, cap) as { n: number }).n;
+        if (kept > max) {
+          to = (nthKept.get(settledSeq, max - 1) as { seq: number }).seq;
+          kept = max;
+        }
         settleTx(to);
         lastSettle = performance.now();
         settledSeq = to;
