@@ -3,7 +3,7 @@
  * command's finished changes (new interaction and agent records, or deletions) and updates the maps and their indexes
  * in one place, so an index can never drift from what it indexes:
  * - per queue and media, the waiting interactions in the default order (Priority DESC, SubmittedAt ASC, then id),
- *   and the same set by the time each entered the queue (its oldest is the queue's oldest age);
+ *   and since when they have been in the queue, counted per distinct time (its first is the queue's oldest age);
  * - per agent and media, its load (handled + invited) and since when it has been idle;
  * - per built-in-routed queue and media, the available candidate agents, longest idle first;
  * - per configured view, its queue's waiting interactions that match its condition, in its order (views.ts);
@@ -66,22 +66,38 @@ function compareAge(a: Interaction, b: Interaction): number {
 }
 
 /**
- * A waiting interaction in its queue's age order: since when it has been in that queue (InteractionMovedToQueueAt,
- * else SubmittedAt), then its id. A small key, not the interaction: a change of properties keeps the key (it cannot
- * move an interaction to another queue while it keeps waiting) and the old record is not held by the index.
+ * Since when each waiting interaction of a (queue, media) has been in that queue (InteractionMovedToQueueAt, else
+ * SubmittedAt: whole-second texts), counted per distinct time: the oldest is the first time with a count. Its size
+ * follows the number of distinct seconds, not of interactions (a million submitted over a minute: sixty entries), and
+ * a change of properties never touches it (it cannot move an interaction to another queue while it keeps waiting).
  */
-interface AgeKey {
-  readonly at: string;
-  readonly id: string;
+class AgeCounts {
+  private readonly counts = new Map<string, number>();
+  private readonly order = new SortedSet<string>((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+  add(at: string): void {
+    const c = this.counts.get(at);
+    if (c === undefined) this.order.add(at);
+    this.counts.set(at, (c ?? 0) + 1);
+  }
+
+  remove(at: string): void {
+    const c = this.counts.get(at);
+    if (c === undefined) return;
+    if (c > 1) this.counts.set(at, c - 1);
+    else {
+      this.counts.delete(at);
+      this.order.delete(at);
+    }
+  }
+
+  oldest(): string | undefined {
+    return this.order.first();
+  }
 }
 
-function ageKey(ix: Interaction): AgeKey {
-  return { at: ix.movedToQueueAt ?? ix.submittedAt, id: ix.id };
-}
-
-function compareAgeKey(a: AgeKey, b: AgeKey): number {
-  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+function enteredQueueAt(ix: Interaction): string {
+  return ix.movedToQueueAt ?? ix.submittedAt;
 }
 
 /** What a timer does when it runs out: revoke an invitation, return a handled or routing-held interaction. */
@@ -171,8 +187,8 @@ export class CoreState {
   readonly agents = new Map<string, AgentState>();
   private readonly byType = new Map<ClientTypeName, Set<Session>>();
   private readonly waiting = new Map<PairKey, SortedSet<Interaction>>();
-  /** The same waiting interactions per pair, by the time they entered the queue (see AgeKey). */
-  private readonly waitingByAge = new Map<PairKey, SortedSet<AgeKey>>();
+  /** Per pair, since when its waiting interactions have been in the queue (see AgeCounts). */
+  private readonly waitingByAge = new Map<PairKey, AgeCounts>();
   /** Routing-engine (external) pairs that have waiting interactions, offered when an engine registers. */
   readonly externalWaiting = new Set<PairKey>();
   private readonly available = new Map<PairKey, SortedSet<AvailEntry>>();
@@ -249,8 +265,8 @@ export class CoreState {
   *waitingCounts(): IterableIterator<{ queue: string; media: string; count: number; oldestSince?: string }> {
     for (const [key, set] of this.waiting) {
       const [queue = '', media = ''] = key.split('\u0000');
-      const oldest = this.waitingByAge.get(key)?.first();
-      yield oldest ? { queue, media, count: set.size, oldestSince: oldest.at } : { queue, media, count: set.size };
+      const oldest = set.size > 0 ? this.waitingByAge.get(key)?.oldest() : undefined;
+      yield oldest ? { queue, media, count: set.size, oldestSince: oldest } : { queue, media, count: set.size };
     }
   }
 
@@ -497,7 +513,8 @@ export class CoreState {
       });
       const set = this.waitSet(key);
       set.resetSorted(keyed.map((k) => k.ix));
-      this.ageSet(key).resetSorted(list.map(ageKey).sort(compareAgeKey));
+      const ages = this.ageSet(key);
+      for (const ix of list) ages.add(enteredQueueAt(ix));
       this.markWaiting(key, list[0] as Interaction);
     }
     const now = this.now();
@@ -520,9 +537,9 @@ export class CoreState {
     return set;
   }
 
-  private ageSet(key: PairKey): SortedSet<AgeKey> {
+  private ageSet(key: PairKey): AgeCounts {
     let set = this.waitingByAge.get(key);
-    if (!set) this.waitingByAge.set(key, (set = new SortedSet(compareAgeKey)));
+    if (!set) this.waitingByAge.set(key, (set = new AgeCounts()));
     return set;
   }
 
@@ -543,7 +560,7 @@ export class CoreState {
       const key = pairKey(ix.queue, ix.mediaType);
       if (!sameSlot) {
         this.waitSet(key).add(ix);
-        this.ageSet(key).add(ageKey(ix));
+        this.ageSet(key).add(enteredQueueAt(ix));
       }
       // A priority change inside the same queue cannot make a new match (nobody was available for it before).
       if (!prev || !isWaiting(prev) || prev.queue !== ix.queue) this.markWaiting(key, ix);
@@ -562,7 +579,7 @@ export class CoreState {
       const set = this.waiting.get(key);
       if (!sameSlot) {
         set?.delete(ix);
-        this.waitingByAge.get(key)?.delete(ageKey(ix));
+        this.waitingByAge.get(key)?.remove(enteredQueueAt(ix));
       }
       if (set?.size === 0) this.externalWaiting.delete(key);
     }
