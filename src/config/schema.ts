@@ -171,9 +171,23 @@ export const ConfigSchema = z
           .default(64 * 1024),
         /** How long an unregistered client that sent another request stays connected; GenEM: "after a timeout". */
         unregisteredGraceMs: z.number().int().min(0).default(1000),
+        /**
+         * Bytes a connection may have waiting to be sent (its peer reads too slowly) before the server acts: a reporting
+         * engine is then served from the event log at its own pace, any other client is disconnected. 8 MiB.
+         */
+        maxOutboundBytes: z
+          .number()
+          .int()
+          .min(4096)
+          .default(8 * 1024 * 1024),
       })
       .strict()
-      .default({ maxFrameBytes: 1024 * 1024, maxUserDataBytes: 64 * 1024, unregisteredGraceMs: 1000 }),
+      .default({
+        maxFrameBytes: 1024 * 1024,
+        maxUserDataBytes: 64 * 1024,
+        unregisteredGraceMs: 1000,
+        maxOutboundBytes: 8 * 1024 * 1024,
+      }),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -45,6 +45,19 @@ export class Metrics {
     labelNames: ['transport'] as const,
     registers: [this.registry],
   });
+  readonly slowConsumers = new Counter({
+    name: 'ixs_slow_consumers_total',
+    help:
+      'Connections whose unsent bytes passed limits.maxOutboundBytes: action catch_up (a reporting engine served from ' +
+      'the event log at its own pace) or disconnect (any other client)',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly catchingUp = new Gauge({
+    name: 'ixs_reporting_catching_up',
+    help: 'Reporting engines being served from the event log because they fell behind',
+    registers: [this.registry],
+  });
   readonly interactions = new Gauge({
     name: 'ixs_interactions',
     help: 'Live interactions',

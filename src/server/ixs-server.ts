@@ -13,6 +13,7 @@ import type { Logger } from '../obs/logger.ts';
 import type { Metrics } from '../obs/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { Connection, ConnectionHandler } from '../transport/connection.ts';
+import { decodeJsonMessage } from '../transport/ws/json-codec.ts';
 
 interface ConnState {
   readonly conn: Connection;
@@ -21,6 +22,11 @@ interface ConnState {
   /** Logical clients of a proxy connection, by ProxyClientId. */
   readonly proxied: Map<number, Session>;
   kickTimer?: NodeJS.Timeout;
+  /**
+   * Set while a reporting engine that fell behind is served from the event log: the seq of the last event it was
+   * sent. Live reporting events skip it meanwhile; everything else addressed to it is sent as usual.
+   */
+  catchUp?: { after: number };
 }
 
 interface Route {
@@ -28,6 +34,9 @@ interface Route {
   /** Set for a client behind a proxy: outbound messages carry its ProxyClientId. */
   readonly proxyClientId?: number;
 }
+
+/** Events a catching-up reporting engine is sent per read of the log (then it must drain before the next). */
+const CATCH_UP_PAGE = 512;
 
 /** Logical clients one proxy connection may carry (error 86 beyond); bounds the memory one connection can claim. */
 const MAX_PROXIED_CLIENTS = 10_000;
@@ -225,6 +234,7 @@ export class IxsServer implements ConnectionHandler {
     this.conns.delete(conn.id);
     this.opts.metrics.connections.dec({ transport: conn.transport });
     if (st.kickTimer) clearTimeout(st.kickTimer);
+    this.endCatchUp(st);
     for (const s of st.proxied.values()) this.endSession(st, s);
     if (st.session) this.endSession(st, st.session);
     this.log.debug({ conn: conn.id }, 'connection closed');
@@ -408,9 +418,22 @@ export class IxsServer implements ConnectionHandler {
       });
   };
 
-  /** Sends the batch's messages, corking each receiving connection so that it gets one write for all of them. */
+  /** Connections of reporting engines being served from the event log (see ConnState.catchUp). */
+  private catchingUp = 0;
+
+  /**
+   * Sends the batch's messages, corking each receiving connection so that it gets one write for all of them; then
+   * any connection left with more than limits.maxOutboundBytes unsent is dealt with (overBudget).
+   */
   private deliverBatch(batch: readonly Outgoing[]): void {
     const corked = new Set<Connection>();
+    // While some reporting engine catches up from the log, the batch's logged events are known by identity: those
+    // reach it from the log, not live. (Nothing is built while none does.)
+    let logged: Set<Message> | undefined;
+    if (this.catchingUp > 0) {
+      logged = new Set();
+      for (const plan of batch) for (const op of plan.store) if (op.op === 'event') logged.add(op.event.message);
+    }
     const send = (conn: Connection, m: Message): void => {
       if (!corked.has(conn)) {
         conn.cork();
@@ -429,6 +452,7 @@ export class IxsServer implements ConnectionHandler {
         for (const o of plan.out) {
           const r = this.routes.get(o.to);
           if (!r) continue;
+          if (logged && r.state.catchUp && logged.has(o.message)) continue;
           send(
             r.state.conn,
             r.proxyClientId === undefined
@@ -441,6 +465,116 @@ export class IxsServer implements ConnectionHandler {
     } finally {
       for (const c of corked) c.uncork();
     }
+    const budget = this.opts.config.limits.maxOutboundBytes;
+    for (const c of corked) if (c.bufferedBytes() > budget) this.overBudget(c, batch);
+  }
+
+  /**
+   * A connection whose peer does not read fast enough holds more than the budget unsent. A reporting engine (the only
+   * session of its connection) is then served from the durable event log at its own pace, so that it misses nothing
+   * and the server buffers at most a page for it; any other client is disconnected (an agent desktop reconnects and
+   * registers again; its interactions stay with it for the handling timeout).
+   */
+  private overBudget(conn: Connection, batch: readonly Outgoing[]): void {
+    const st = this.conns.get(conn.id);
+    if (!st || st.catchUp) return;
+    const budget = this.opts.config.limits.maxOutboundBytes;
+    const s = st.session;
+    if (s?.clientType === 'ReportingEngine' && st.proxied.size === 0) {
+      // Every logged event up to this batch's last has been sent to it (each goes to every reporting engine).
+      let after = this.lastSeq;
+      for (const plan of batch)
+        for (const op of plan.store) if (op.op === 'event' && (op.event.seq ?? 0) > after) after = op.event.seq ?? 0;
+      st.catchUp = { after };
+      this.catchingUp++;
+      this.opts.metrics.slowConsumers.inc({ action: 'catch_up' });
+      this.opts.metrics.catchingUp.inc();
+      this.log.warn(
+        { conn: conn.id, client: s.clientName, buffered: conn.bufferedBytes(), budget, after },
+        'reporting engine fell behind: serving it from the event log until it catches up',
+      );
+      conn.onDrain(() => void this.catchUpPage(st));
+      return;
+    }
+    this.opts.metrics.slowConsumers.inc({ action: 'disconnect' });
+    this.log.warn(
+      {
+        conn: conn.id,
+        client: s ? `${s.clientType} ${s.clientName}` : undefined,
+        proxied: st.proxied.size,
+        buffered: conn.bufferedBytes(),
+        budget,
+      },
+      'client does not read its messages: over limits.maxOutboundBytes, disconnected',
+    );
+    conn.abort();
+  }
+
+  /**
+   * Sends a catching-up reporting engine the next page of logged events (up to the last delivered live), then waits
+   * until its socket drains; back to live once it has everything delivered so far. Each event once, in log order.
+   */
+  private async catchUpPage(st: ConnState): Promise<void> {
+    const cu = st.catchUp;
+    if (!cu || this.conns.get(st.conn.id) !== st) {
+      this.endCatchUp(st);
+      return;
+    }
+    // Everything up to here was committed before the read: a short page holds all of it that the log still has.
+    const upTo = this.lastSeq;
+    let events;
+    try {
+      events = await this.opts.store.readEvents({ afterSeq: cu.after, limit: CATCH_UP_PAGE });
+    } catch (err) {
+      this.log.error({ err, conn: st.conn.id }, 'reading the event log for a reporting engine failed; disconnecting it');
+      this.dropCatchingUp(st);
+      return;
+    }
+    if (this.conns.get(st.conn.id) !== st) {
+      this.endCatchUp(st);
+      return;
+    }
+    st.conn.cork();
+    try {
+      let reachedLive = false;
+      for (const e of events) {
+        // Committed but not delivered live yet: it comes with its batch, once this engine is live again.
+        if (e.seq > this.lastSeq) {
+          reachedLive = true;
+          break;
+        }
+        st.conn.send(decodeJsonMessage(e.payload));
+        cu.after = e.seq;
+      }
+      // All that was delivered live has been sent (seqs the log no longer has — expired histories — are skipped).
+      if (reachedLive) cu.after = Math.max(cu.after, this.lastSeq);
+      else if (events.length < CATCH_UP_PAGE) cu.after = Math.max(cu.after, upTo);
+    } catch (err) {
+      this.log.error({ err, conn: st.conn.id }, 'an event of the log could not be sent; disconnecting the engine');
+      this.dropCatchingUp(st);
+      return;
+    } finally {
+      st.conn.uncork();
+    }
+    if (cu.after >= this.lastSeq) {
+      // Caught up with everything delivered: live again from the next batch on.
+      this.log.info({ conn: st.conn.id, after: cu.after }, 'reporting engine caught up: live again');
+      this.endCatchUp(st);
+      return;
+    }
+    st.conn.onDrain(() => void this.catchUpPage(st));
+  }
+
+  private dropCatchingUp(st: ConnState): void {
+    st.conn.abort();
+    this.endCatchUp(st);
+  }
+
+  private endCatchUp(st: ConnState): void {
+    if (!st.catchUp) return;
+    delete st.catchUp;
+    this.catchingUp--;
+    this.opts.metrics.catchingUp.dec();
   }
 
   /**
@@ -467,6 +601,13 @@ export class IxsServer implements ConnectionHandler {
       },
       cork: () => undefined,
       uncork: () => undefined,
+      bufferedBytes: () => 0,
+      onDrain: (fn) => {
+        queueMicrotask(fn);
+      },
+      abort: () => {
+        this.closed(conn);
+      },
     };
     const session = this.core.registerSupervisor(name);
     const st: ConnState = { conn, session, proxied: new Map() };

@@ -16,6 +16,12 @@ export interface Connection {
   /** Buffers writes until uncork() (the server corks every connection while it delivers one batch). */
   cork(): void;
   uncork(): void;
+  /** Bytes written but not yet taken by the operating system (the peer is not reading fast enough). */
+  bufferedBytes(): number;
+  /** Calls `fn` once, when the bytes buffered so far have been handed to the operating system (at once if none). */
+  onDrain(fn: () => void): void;
+  /** Drops the connection at once, discarding what is buffered (a slow consumer over its budget). */
+  abort(): void;
 }
 
 /** What a transport reports to the server. */

@@ -10,7 +10,7 @@ import { ProtocolError } from '../../protocol/errors.ts';
 import type { Message } from '../../protocol/message.ts';
 import type { Logger } from '../../obs/logger.ts';
 import type { Connection, ConnectionHandler } from '../connection.ts';
-import { newConnectionId } from '../ws/ws-listener.ts';
+import { newConnectionId, whenDrained } from '../ws/ws-listener.ts';
 import { addpReply } from './addp.ts';
 import { FrameParser } from './frame-parser.ts';
 import { decodeIsFrame, encodeIsMessage } from './is-codec.ts';
@@ -40,6 +40,15 @@ class TcpConnection implements Connection {
   }
   uncork(): void {
     this.socket.uncork();
+  }
+  bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+  onDrain(fn: () => void): void {
+    whenDrained(this.socket, fn);
+  }
+  abort(): void {
+    this.socket.destroy();
   }
   close(): void {
     this.socket.end();

@@ -49,6 +49,16 @@ export function decodeJsonRequest(text: string): JsonDecodeResult {
   }
 }
 
+/**
+ * A message of any kind (an event too) from its JSON form, as the event log keeps it (`jsonText`): how a reporting
+ * engine that fell behind is served from the log. Throws ProtocolError on what is not a catalogue message.
+ */
+export function decodeJsonMessage(o: Record<string, unknown>): Message {
+  const def = typeof o.message === 'string' ? messageByName(o.message) : undefined;
+  if (!def) throw new ProtocolError('ErrorUnsupportedProtocolElement', `unknown message '${String(o.message)}'`);
+  return { protocol: def.protocol, name: def.name, attrs: decodeAttrs(def, o) };
+}
+
 function decodeAttrs(def: MessageDef, o: Record<string, unknown>): Record<string, AttrValue> {
   const attrs: Record<string, AttrValue> = {};
   for (const [k, v] of Object.entries(o)) {

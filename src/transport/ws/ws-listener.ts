@@ -43,6 +43,36 @@ class WsConnection implements Connection {
   uncork(): void {
     socketOf(this.ws)?.uncork();
   }
+  bufferedBytes(): number {
+    // ws counts what its socket holds plus what its sender has queued.
+    return this.ws.bufferedAmount;
+  }
+  onDrain(fn: () => void): void {
+    const socket = socketOf(this.ws);
+    if (socket) whenDrained(socket, fn);
+    else queueMicrotask(fn);
+  }
+  abort(): void {
+    this.ws.terminate();
+  }
+}
+
+/**
+ * Calls `fn` once when the socket has nothing buffered, or once it is closed (so that whoever waits can see it
+ * closed and stop).
+ */
+export function whenDrained(socket: Socket, fn: () => void): void {
+  if (socket.writableLength === 0 || socket.destroyed) {
+    queueMicrotask(fn);
+    return;
+  }
+  const done = (): void => {
+    socket.off('drain', done);
+    socket.off('close', done);
+    fn();
+  };
+  socket.on('drain', done);
+  socket.on('close', done);
 }
 
 /** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; absent, corking is skipped). */
