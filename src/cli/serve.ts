@@ -67,6 +67,10 @@ export async function serve(o: ServeOptions): Promise<void> {
     maxFrameBytes: config.limits.maxFrameBytes,
     handler: server,
     logger,
+    maxConnections: config.limits.maxConnections,
+    onRefused: () => {
+      metrics.limitRefusals.inc({ limit: 'connections' });
+    },
   });
   const tcp = await startTcpListener({
     host,
@@ -74,6 +78,10 @@ export async function serve(o: ServeOptions): Promise<void> {
     maxFrameBytes: config.limits.maxFrameBytes,
     handler: server,
     logger,
+    maxConnections: config.limits.maxConnections,
+    onRefused: () => {
+      metrics.limitRefusals.inc({ limit: 'connections' });
+    },
   });
   const { tokens, generated } = apiTokens(config, o.dataDir);
   // Where the generated token is, never the token itself.

@@ -180,6 +180,10 @@ export const ConfigSchema = z
           .int()
           .min(4096)
           .default(8 * 1024 * 1024),
+        /** Connections each protocol listener (binary, JSON) holds at once; one more is closed as it arrives. */
+        maxConnections: z.number().int().min(1).default(10_000),
+        /** Logical clients one proxy connection may register (error 86 beyond). */
+        maxClientsPerProxy: z.number().int().min(1).default(10_000),
       })
       .strict()
       .default({
@@ -187,6 +191,8 @@ export const ConfigSchema = z
         maxUserDataBytes: 64 * 1024,
         unregisteredGraceMs: 1000,
         maxOutboundBytes: 8 * 1024 * 1024,
+        maxConnections: 10_000,
+        maxClientsPerProxy: 10_000,
       }),
   })
   .strict()

@@ -53,6 +53,12 @@ export class Metrics {
     labelNames: ['action'] as const,
     registers: [this.registry],
   });
+  readonly limitRefusals = new Counter({
+    name: 'ixs_limit_refusals_total',
+    help: 'What a limit refused: connections (a listener at limits.maxConnections), proxy_clients (error 86)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   readonly catchingUp = new Gauge({
     name: 'ixs_reporting_catching_up',
     help: 'Reporting engines being served from the event log because they fell behind',

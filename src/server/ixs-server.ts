@@ -38,9 +38,6 @@ interface Route {
 /** Events a catching-up reporting engine is sent per read of the log (then it must drain before the next). */
 const CATCH_UP_PAGE = 512;
 
-/** Logical clients one proxy connection may carry (error 86 beyond); bounds the memory one connection can claim. */
-const MAX_PROXIED_CLIENTS = 10_000;
-
 /** A registered session as HTTP /api/sessions lists it. */
 export interface SessionInfo {
   readonly id: number;
@@ -273,12 +270,15 @@ export class IxsServer implements ConnectionHandler {
         return;
       }
       viaProxy = st.session;
-      if (st.proxied.size >= MAX_PROXIED_CLIENTS) {
+      // Bounds the memory one connection can claim (limits.maxClientsPerProxy).
+      const max = this.opts.config.limits.maxClientsPerProxy;
+      if (st.proxied.size >= max) {
+        this.opts.metrics.limitRefusals.inc({ limit: 'proxy_clients' });
         this.replyError(
           st.conn,
           new ProtocolError(
             'Error_limit_proxy_clients_reached',
-            `proxy '${viaProxy.clientName}' already carries ${String(MAX_PROXIED_CLIENTS)} clients`,
+            `proxy '${viaProxy.clientName}' already carries ${String(max)} clients (limits.maxClientsPerProxy)`,
           ),
           m.attrs.ReferenceId,
         );
@@ -526,7 +526,10 @@ export class IxsServer implements ConnectionHandler {
     try {
       events = await this.opts.store.readEvents({ afterSeq: cu.after, limit: CATCH_UP_PAGE });
     } catch (err) {
-      this.log.error({ err, conn: st.conn.id }, 'reading the event log for a reporting engine failed; disconnecting it');
+      this.log.error(
+        { err, conn: st.conn.id },
+        'reading the event log for a reporting engine failed; disconnecting it',
+      );
       this.dropCatchingUp(st);
       return;
     }

@@ -10,7 +10,7 @@ import { ProtocolError } from '../../protocol/errors.ts';
 import type { Message } from '../../protocol/message.ts';
 import type { Logger } from '../../obs/logger.ts';
 import type { Connection, ConnectionHandler } from '../connection.ts';
-import { newConnectionId, whenDrained } from '../ws/ws-listener.ts';
+import { limitConnections, newConnectionId, whenDrained } from '../ws/ws-listener.ts';
 import { addpReply } from './addp.ts';
 import { FrameParser } from './frame-parser.ts';
 import { decodeIsFrame, encodeIsMessage } from './is-codec.ts';
@@ -73,6 +73,9 @@ export async function startTcpListener(opts: {
   maxFrameBytes: number;
   handler: ConnectionHandler;
   logger: Logger;
+  /** Connections at once; one more is closed as it arrives (onRefused is told). Unlimited when absent. */
+  maxConnections?: number;
+  onRefused?: () => void;
 }): Promise<TcpListener> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -139,6 +142,7 @@ export async function startTcpListener(opts: {
       opts.logger.info({ conn: conn.id, err: err.message }, 'tcp socket error');
     });
   });
+  limitConnections(server, 'binary', opts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -4,7 +4,7 @@
  * ws itself (close code 1009) so that one client cannot make the server buffer without bound.
  */
 import { createServer, type Server } from 'node:http';
-import { Socket, type AddressInfo } from 'node:net';
+import { Socket, type AddressInfo, type Server as NetServer } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ProtocolError } from '../../protocol/errors.ts';
 import type { Message } from '../../protocol/message.ts';
@@ -58,6 +58,26 @@ class WsConnection implements Connection {
 }
 
 /**
+ * Caps the connections a listener holds at once: the operating system accepts one more, which Node closes at once
+ * (its 'drop' event); each refusal is logged and counted.
+ */
+export function limitConnections(
+  server: NetServer,
+  door: string,
+  opts: { maxConnections?: number; onRefused?: () => void; logger: Logger },
+): void {
+  if (opts.maxConnections === undefined) return;
+  server.maxConnections = opts.maxConnections;
+  server.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) => {
+    opts.onRefused?.();
+    opts.logger.warn(
+      { door, remote: `${d?.remoteAddress ?? '?'}:${String(d?.remotePort ?? 0)}`, max: opts.maxConnections },
+      'connection refused: the listener holds limits.maxConnections already',
+    );
+  });
+}
+
+/**
  * Calls `fn` once when the socket has nothing buffered, or once it is closed (so that whoever waits can see it
  * closed and stop).
  */
@@ -96,10 +116,14 @@ export async function startWsListener(opts: {
   maxFrameBytes: number;
   handler: ConnectionHandler;
   logger: Logger;
+  /** Connections at once; one more is closed as it arrives (onRefused is told). Unlimited when absent. */
+  maxConnections?: number;
+  onRefused?: () => void;
 }): Promise<WsListener> {
   const http: Server = createServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('IXS JSON protocol: connect with a WebSocket client\n');
   });
+  limitConnections(http, 'JSON', opts);
   const wss = new WebSocketServer({ server: http, path: '/', maxPayload: opts.maxFrameBytes * HARD_LIMIT_FACTOR });
   wss.on('connection', (ws, req) => {
     const conn = new WsConnection(
