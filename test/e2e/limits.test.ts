@@ -88,7 +88,7 @@ describe('limits', () => {
     const held = await Promise.all([tcp(), tcp(), tcp()]);
     const extra = await tcp();
     assert.equal(await closedSoon(extra), true, 'the fourth binary connection is closed');
-    assert.equal(await closedSoon(held[0] as Socket, 300), false, 'the three held stay open');
+    assert.equal(await closedSoon(held[0], 300), false, 'the three held stay open');
     for (const s of held) s.destroy();
 
     const json = await Promise.all([0, 1, 2].map(() => JsonClient.connect(srv.wsUrl)));
