@@ -14,6 +14,9 @@ export function openDatabase(file: string): Database.Database {
   // million interactions and their event log cached, so a commit reads no index page back from the OS.
   db.pragma('cache_size = -8192');
   migrate(db);
+  // A full disk on demand (fault tests, docs/reliability.md): SQLite refuses to grow the database past this many pages.
+  const maxPages = Number(process.env.IXS_SQLITE_MAX_PAGE_COUNT ?? '');
+  if (Number.isInteger(maxPages) && maxPages > 0) db.pragma(`max_page_count = ${String(maxPages)}`);
   return db;
 }
 
