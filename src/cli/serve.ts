@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { TlsOptions } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
 /** `ixs serve`: runs the server in the foreground until SIGTERM/SIGINT (spec §4). */
-import { loadConfig } from '../config/load.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { createLogger } from '../obs/logger.ts';
 import { Metrics } from '../obs/metrics.ts';
 import { IxsServer } from '../server/ixs-server.ts';
@@ -61,12 +65,15 @@ export async function serve(o: ServeOptions): Promise<void> {
   const server = new IxsServer({ config, store, logger, metrics });
   await server.load();
   limitHeapGrowth(logger);
+  const tls = tlsFor(config, o.config);
+  const on = (door: 'tcp' | 'ws' | 'http'): boolean => config.tls?.doors.includes(door) === true;
   const ws = await startWsListener({
     host,
     port: o.wsPort,
     maxFrameBytes: config.limits.maxFrameBytes,
     handler: server,
     logger,
+    ...(tls && on('ws') ? { tls: tls.protocol } : {}),
     maxConnections: config.limits.maxConnections,
     onRefused: () => {
       metrics.limitRefusals.inc({ limit: 'connections' });
@@ -78,6 +85,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     maxFrameBytes: config.limits.maxFrameBytes,
     handler: server,
     logger,
+    ...(tls && on('tcp') ? { tls: tls.protocol } : {}),
     maxConnections: config.limits.maxConnections,
     onRefused: () => {
       metrics.limitRefusals.inc({ limit: 'connections' });
@@ -88,17 +96,34 @@ export async function serve(o: ServeOptions): Promise<void> {
   if (generated !== undefined)
     logger.info({ file: generated }, 'HTTP API: no token configured; using the admin token in this file');
   const http = await startHttp(
-    buildHttpApp({ server, store, metrics, tokens, metricsPublic: config.http.metricsPublic }),
+    buildHttpApp({
+      server,
+      store,
+      metrics,
+      tokens,
+      metricsPublic: config.http.metricsPublic,
+      ...(tls && on('http') ? { https: tls.http } : {}),
+    }),
     host,
     o.httpPort,
   );
   server.lifecycle = 'ready';
   process.stdout.write(`${JSON.stringify({ ready: true, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port })}\n`);
-  logger.info({ host, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port, dataDir: o.dataDir }, 'ready');
-  if (!isLoopback(host))
+  logger.info(
+    {
+      host,
+      tcpPort: tcp.port,
+      wsPort: ws.port,
+      httpPort: http.port,
+      dataDir: o.dataDir,
+      ...(config.tls ? { tls: config.tls.doors, mutualTls: config.tls.clientCa !== undefined } : {}),
+    },
+    'ready',
+  );
+  if (!isLoopback(host) && !config.tls?.clientCa && !config.applications.every((a) => a.secret !== undefined))
     logger.warn(
       { host },
-      'listening beyond loopback: the protocol ports have no client authentication yet (anyone who reaches them can register as a configured application); the HTTP API needs a bearer token',
+      'listening beyond loopback without mutual TLS and with applications that have no secret: anyone who reaches the protocol ports can register as those (docs/tls.md); the HTTP API needs a bearer token',
     );
 
   let stopping = false;
@@ -130,6 +155,32 @@ export async function serve(o: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * The TLS settings of the configuration, its files read (paths relative to the configuration file): the protocol
+ * doors ask for and verify a client certificate when `clientCa` is set (mutual TLS); the HTTP door, which has its
+ * bearer tokens, serves TLS without asking for one.
+ */
+function tlsFor(
+  config: Config,
+  configFile: string | undefined,
+): { protocol: TlsOptions; http: TlsOptions } | undefined {
+  const t = config.tls;
+  if (!t) return undefined;
+  const base = configFile ? dirname(resolve(configFile)) : process.cwd();
+  const read = (f: string, what: string): Buffer => {
+    try {
+      return readFileSync(resolve(base, f));
+    } catch (e) {
+      throw new ConfigError(`tls.${what}: cannot read ${resolve(base, f)}: ${(e as Error).message}`);
+    }
+  };
+  const http: TlsOptions = { cert: read(t.cert, 'cert'), key: read(t.key, 'key') };
+  const protocol: TlsOptions = t.clientCa
+    ? { ...http, ca: read(t.clientCa, 'clientCa'), requestCert: true, rejectUnauthorized: true }
+    : http;
+  return { protocol, http };
 }
 
 /** Whether an address only accepts connections from this machine. */

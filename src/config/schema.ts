@@ -21,7 +21,19 @@ export const ConfigSchema = z
     tenants: z.array(z.object({ id: z.number().int(), name: z.string().min(1) }).strict()).min(1),
     mediaTypes: z.array(z.string().min(1)).min(1),
     interactionTypes: z.record(z.string(), z.array(z.string().min(1))),
-    applications: z.array(z.object({ name: z.string().min(1), type: z.enum(clientTypes) }).strict()),
+    applications: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          type: z.enum(clientTypes),
+          /**
+           * A shared secret the application's RequestRegisterClient must carry in Extension `ixs-secret` (unless a
+           * client certificate verified by mutual TLS names it); absent: no secret is asked for.
+           */
+          secret: z.string().min(8).optional(),
+        })
+        .strict(),
+    ),
     places: z.array(z.object({ id: z.string().min(1), tenant: z.number().int() }).strict()).default([]),
     agents: z
       .array(
@@ -155,6 +167,23 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ tokens: [], metricsPublic: true }),
+    /**
+     * TLS for the front doors: PEM certificate (chain) and key files, paths relative to the configuration file. With
+     * `clientCa`, mutual TLS: a client must present a certificate that CA signed, and its subject's common name is the
+     * only application it may register as. `doors` (default all three) says which doors serve TLS.
+     */
+    tls: z
+      .object({
+        cert: z.string().min(1),
+        key: z.string().min(1),
+        clientCa: z.string().min(1).optional(),
+        doors: z
+          .array(z.enum(['tcp', 'ws', 'http']))
+          .min(1)
+          .default(['tcp', 'ws', 'http']),
+      })
+      .strict()
+      .optional(),
     limits: z
       .object({
         /** Largest accepted frame, either front door; 1 MiB (issue #2). */
@@ -182,6 +211,11 @@ export const ConfigSchema = z
           .default(8 * 1024 * 1024),
         /** Connections each protocol listener (binary, JSON) holds at once; one more is closed as it arrives. */
         maxConnections: z.number().int().min(1).default(10_000),
+        /**
+         * Requests of one connection the server holds undecided or unanswered; at it, the connection is not read until
+         * half are answered (backpressure, nothing refused).
+         */
+        maxOutstandingRequests: z.number().int().min(2).default(4096),
         /** Logical clients one proxy connection may register (error 86 beyond). */
         maxClientsPerProxy: z.number().int().min(1).default(10_000),
       })
@@ -192,6 +226,7 @@ export const ConfigSchema = z
         unregisteredGraceMs: 1000,
         maxOutboundBytes: 8 * 1024 * 1024,
         maxConnections: 10_000,
+        maxOutstandingRequests: 4096,
         maxClientsPerProxy: 10_000,
       }),
   })

@@ -3,6 +3,7 @@
  * the durable event log behind bearer tokens (docs/http.md). Errors are `application/problem+json` carrying the
  * registry's error code and name where one applies.
  */
+import type { TlsOptions } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { IxsServer } from '../server/ixs-server.ts';
@@ -27,6 +28,8 @@ export interface HttpAppOptions {
   readonly tokens: readonly ApiToken[];
   /** `/metrics` without a token (default true). */
   readonly metricsPublic?: boolean;
+  /** Serve HTTPS with these (certificate and key). */
+  readonly https?: TlsOptions;
 }
 
 /** Methods that only read. */
@@ -34,7 +37,10 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Builds the Fastify app (also used with inject() in tests). */
 export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
-  const app = Fastify({ logger: false });
+  // An HTTPS server has the same request API; Fastify types it apart.
+  const app = (
+    opts.https ? Fastify({ logger: false, https: opts.https }) : Fastify({ logger: false })
+  ) as FastifyInstance;
   const metricsPublic = opts.metricsPublic ?? true;
 
   // Authentication: every /api/* request (and /metrics when it is not public) carries a bearer token; a read token

@@ -80,6 +80,7 @@ export function viewsApi(app: FastifyInstance, opts: { server: IxsServer; config
 
   app.get('/api/config', () => ({
     ...opts.config,
+    applications: opts.config.applications.map((a) => (a.secret === undefined ? a : { ...a, secret: '********' })),
     http: {
       ...opts.config.http,
       tokens: opts.config.http.tokens.map((t) => ({ ...t, token: '********' })),

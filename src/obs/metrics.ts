@@ -55,7 +55,9 @@ export class Metrics {
   });
   readonly limitRefusals = new Counter({
     name: 'ixs_limit_refusals_total',
-    help: 'What a limit refused: connections (a listener at limits.maxConnections), proxy_clients (error 86)',
+    help:
+      'What a limit refused or held back: connections (a listener at limits.maxConnections), proxy_clients (error 86), ' +
+      'outstanding_requests (a connection no longer read until half its requests are answered)',
     labelNames: ['limit'] as const,
     registers: [this.registry],
   });

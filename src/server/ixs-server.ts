@@ -3,6 +3,7 @@
  * commit. Every request follows one path: decode -> validate (transport) -> core command (plan) -> one store
  * transaction per event-loop turn -> the plan's messages out through each party's codec.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import { Core } from '../core/core.ts';
 import type { Plan } from '../core/plan.ts';
@@ -14,6 +15,13 @@ import type { Metrics } from '../obs/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { Connection, ConnectionHandler } from '../transport/connection.ts';
 import { decodeJsonMessage } from '../transport/ws/json-codec.ts';
+import { kvGet, type KvList } from '../protocol/kv.ts';
+
+/** Compares two secrets in constant time (their digests, so the lengths do not show either). */
+function sameSecret(a: string, b: string): boolean {
+  const d = (x: string): Buffer => createHash('sha256').update(x).digest();
+  return timingSafeEqual(d(a), d(b));
+}
 
 interface ConnState {
   readonly conn: Connection;
@@ -27,6 +35,9 @@ interface ConnState {
    * sent. Live reporting events skip it meanwhile; everything else addressed to it is sent as usual.
    */
   catchUp?: { after: number };
+  /** Requests decided but not yet answered (their batch is not delivered), and whether reading is paused for them. */
+  outstanding: number;
+  paused: boolean;
 }
 
 interface Route {
@@ -51,7 +62,12 @@ export interface SessionInfo {
 }
 
 /** A plan with what the server adds: messages to a connection without a session, and a step after delivery. */
-type Outgoing = Plan & { direct?: { conn: Connection; message: Message }[]; after?: () => void };
+type Outgoing = Plan & {
+  direct?: { conn: Connection; message: Message }[];
+  after?: () => void;
+  /** The connection whose request this plan answers (its outstanding count drops once the plan is delivered). */
+  origin?: ConnState;
+};
 
 /** An in-process client of the server (the HTTP door's write-token sessions). */
 export interface InternalClient {
@@ -105,6 +121,7 @@ export class IxsServer implements ConnectionHandler {
       },
     });
     this.log = opts.logger;
+    for (const a of opts.config.applications) if (a.secret !== undefined) this.secrets.set(a.name, a.secret);
     const clock = opts.clock ?? Date.now;
     opts.metrics.observeQueues({
       waiting: () => this.core.state.waitingCounts(),
@@ -159,7 +176,7 @@ export class IxsServer implements ConnectionHandler {
   // ------------------------------------------------------------ ConnectionHandler
 
   opened(conn: Connection): void {
-    this.conns.set(conn.id, { conn, proxied: new Map() });
+    this.conns.set(conn.id, { conn, proxied: new Map(), outstanding: 0, paused: false });
     this.opts.metrics.connections.inc({ transport: conn.transport });
     this.log.debug({ conn: conn.id, transport: conn.transport, remote: conn.remote }, 'connection opened');
   }
@@ -206,7 +223,10 @@ export class IxsServer implements ConnectionHandler {
       m.name,
       plan.out.some((o) => o.to === session.id && o.message.name === 'EventError') ? 'error' : 'ok',
     );
-    this.enqueue(plan);
+    this.outstandingUp(st);
+    const out: Outgoing = plan;
+    out.origin = st;
+    this.enqueue(out);
     const close = plan.close;
     if (close?.length) {
       // Sessions the core forced off (an agent's newer login) are closed once the plan has gone out.
@@ -284,6 +304,13 @@ export class IxsServer implements ConnectionHandler {
         );
         return;
       }
+    }
+    const refusal = this.identityRefusal(st, m, viaProxy);
+    if (refusal) {
+      this.opts.metrics.countRequest(m.name, 'error');
+      this.log.warn({ conn: st.conn.id, remote: st.conn.remote, err: refusal.message }, 'registration refused');
+      this.replyError(st.conn, refusal, m.attrs.ReferenceId);
+      return;
     }
     // The JSON door carries the T-Library facade routing engines use; the binary door only the IS messages for now.
     const r = this.core.register(m, viaProxy, st.conn.transport === 'ws' ? 'is+tlib' : 'is');
@@ -418,6 +445,59 @@ export class IxsServer implements ConnectionHandler {
       });
   };
 
+  /**
+   * One more request of a connection is on its way (decided, waiting for its commit and delivery). At
+   * limits.maxOutstandingRequests the connection is no longer read — its next frames wait in the operating system's
+   * buffers, and TCP slows the client down — until half of them are answered: what one pipelining client can make
+   * the server hold stays bounded, and nothing is refused.
+   */
+  private outstandingUp(st: ConnState): void {
+    st.outstanding++;
+    if (!st.paused && st.outstanding >= this.opts.config.limits.maxOutstandingRequests) {
+      st.paused = true;
+      st.conn.pause();
+      this.opts.metrics.limitRefusals.inc({ limit: 'outstanding_requests' });
+    }
+  }
+
+  private answered(st: ConnState): void {
+    st.outstanding--;
+    if (st.paused && st.outstanding <= this.opts.config.limits.maxOutstandingRequests >> 1) {
+      st.paused = false;
+      st.conn.resume();
+    }
+  }
+
+  /** Applications configured with a secret (RequestRegisterClient must carry it in Extension `ixs-secret`). */
+  private readonly secrets = new Map<string, string>();
+
+  /**
+   * Who may register as an application (docs/tls.md): over mutual TLS, only the application the client certificate
+   * names (a proxy's logical clients are vouched for by the proxy's own certificate); otherwise, an application
+   * configured with a secret must carry it in Extension `ixs-secret`. Error 3 either way, naming what is wrong.
+   */
+  private identityRefusal(st: ConnState, m: Message, viaProxy: Session | undefined): ProtocolError | undefined {
+    const name = typeof m.attrs.ClientName === 'string' ? m.attrs.ClientName : '';
+    const peer = st.conn.peerName;
+    if (peer !== undefined) {
+      if (viaProxy || peer === name) return undefined;
+      return new ProtocolError(
+        'ErrorUnknownClientId',
+        `the client certificate names '${peer}': this connection may register as '${peer}' only, not '${name}'`,
+      );
+    }
+    const secret = this.secrets.get(name);
+    if (secret === undefined) return undefined;
+    const given = kvGet(m.attrs.Extension as KvList | undefined, 'ixs-secret');
+    if (typeof given === 'string' && sameSecret(given, secret)) return undefined;
+    return new ProtocolError(
+      'ErrorUnknownClientId',
+      given === undefined
+        ? `application '${name}' must give its secret in Extension 'ixs-secret' to register`
+        : `the secret given in Extension 'ixs-secret' is not application '${name}'s`,
+    );
+  }
+
   /** Connections of reporting engines being served from the event log (see ConnState.catchUp). */
   private catchingUp = 0;
 
@@ -461,6 +541,7 @@ export class IxsServer implements ConnectionHandler {
           );
         }
         plan.after?.();
+        if (plan.origin) this.answered(plan.origin);
       }
     } finally {
       for (const c of corked) c.uncork();
@@ -611,9 +692,11 @@ export class IxsServer implements ConnectionHandler {
       abort: () => {
         this.closed(conn);
       },
+      pause: () => undefined,
+      resume: () => undefined,
     };
     const session = this.core.registerSupervisor(name);
-    const st: ConnState = { conn, session, proxied: new Map() };
+    const st: ConnState = { conn, session, proxied: new Map(), outstanding: 0, paused: false };
     this.conns.set(conn.id, st);
     this.routes.set(session.id, { state: st });
     let ref = 0;

@@ -9,6 +9,8 @@ export interface Connection {
   readonly transport: 'tcp' | 'ws' | 'http';
   /** Remote address, for logs. */
   readonly remote: string;
+  /** With mutual TLS: the common name of the client certificate the server verified (the application it may be). */
+  readonly peerName?: string;
   /** Encodes and writes one message (no-op once closed). */
   send(message: Message): void;
   /** Closes the connection (pending writes are flushed first). */
@@ -22,6 +24,9 @@ export interface Connection {
   onDrain(fn: () => void): void;
   /** Drops the connection at once, discarding what is buffered (a slow consumer over its budget). */
   abort(): void;
+  /** Stops reading requests (the peer's further frames wait in the operating system's buffers) until resume(). */
+  pause(): void;
+  resume(): void;
 }
 
 /** What a transport reports to the server. */

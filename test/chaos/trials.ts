@@ -265,7 +265,7 @@ export async function runTrials(opts: {
     reports.push({ trial: t, killedAfterMs: killAfter, ackedRequests: n, problems });
     opts.log?.(
       `trial ${String(t)}: killed after ${String(killAfter)} ms, ${String(n)} acknowledged requests, ` +
-        `${problems.length ? `${String(problems.length)} PROBLEMS: ${problems.slice(0, 5).join('; ')}` : 'all there'}`,
+        (problems.length ? `${String(problems.length)} PROBLEMS: ${problems.slice(0, 5).join('; ')}` : 'all there'),
     );
   }
   // After the last kill: one more start checks the state it left, then a clean stop.

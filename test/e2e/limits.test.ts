@@ -1,7 +1,8 @@
 /**
  * Limits (docs/operations.md) against the real server: a listener holding limits.maxConnections closes one more
  * connection as it arrives (each door on its own), logged and counted, while the connections it holds are served; a
- * proxy registering more than limits.maxClientsPerProxy logical clients gets error 86 naming the limit.
+ * proxy registering more than limits.maxClientsPerProxy logical clients gets error 86 naming the limit; a client
+ * pipelining more than limits.maxOutstandingRequests is no longer read until half are answered, and loses nothing.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ let srv: RunningServer;
 
 before(async () => {
   const c = JSON.parse(readFileSync(FIXTURE_CONFIG, 'utf8')) as Json;
-  c.limits = { ...(c.limits as Json | undefined), maxConnections: 3, maxClientsPerProxy: 2 };
+  c.limits = { ...(c.limits as Json | undefined), maxConnections: 3, maxClientsPerProxy: 2, maxOutstandingRequests: 4 };
   const path = join(mkdtempSync(join(tmpdir(), 'ixs-config-')), 'config.json');
   writeFileSync(path, JSON.stringify(c));
   srv = await startServer({ config: path });
@@ -128,5 +129,37 @@ describe('limits', () => {
     assert.match(String(third.errorDescription), /already carries 2 clients \(limits\.maxClientsPerProxy\)/);
     assert.deepEqual(await refusals('proxy_clients'), ['ixs_limit_refusals_total{limit="proxy_clients"} 1']);
     proxy.close();
+  });
+
+  it('a client pipelining past limits.maxOutstandingRequests is read again as answers go out: every request answered', async () => {
+    const ms = await JsonClient.connect(srv.wsUrl);
+    await ms.register('MediaServer', 'EmailServer');
+    const sub = await ms.request({
+      message: 'RequestSubmit',
+      tenantId: 1,
+      mediaType: 'email',
+      interactionType: 'Inbound',
+      interactionSubtype: 'InboundNew',
+      queue: 'Email Out',
+      userData: { Subject: 'Pipelined' },
+    });
+    assert.equal(sub.message, 'EventAck');
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        ms.request({
+          message: 'RequestChangeProperties',
+          interactionId: sub.interactionId,
+          changedProperties: { Step: i + 1 },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      replies.map((r) => [r.message, r.version]),
+      Array.from({ length: 50 }, (_, i) => ['EventAck', i + 2]),
+    );
+    const paused = await refusals('outstanding_requests');
+    assert.equal(paused.length, 1);
+    assert.ok(Number(paused[0]?.split(' ')[1]) >= 1, `reading was paused (${String(paused[0])})`);
+    ms.close();
   });
 });

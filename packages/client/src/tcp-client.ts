@@ -4,6 +4,7 @@
  * the end-to-end tests (the same scenarios over TCP, WebSocket and mixed) and the benchmark's TCP mode.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { toJsonObject } from '../../../src/protocol/json-form.ts';
 import { FrameParser } from '../../../src/transport/tcp/frame-parser.ts';
 import { decodeIsFrame, encodeIsMessage } from '../../../src/transport/tcp/is-codec.ts';
@@ -44,12 +45,15 @@ export class TcpClient extends MatchingClient {
     socket.on('error', gone);
   }
 
-  /** Opens a TCP connection. */
-  static async connect(host: string, port: number): Promise<TcpClient> {
-    const socket = connect({ host, port });
+  /**
+   * Opens a TCP connection; with `tls`, a TLS one (a server serving the binary door over TLS: `ca` to trust its
+   * certificate, `cert`/`key` for mutual TLS, `servername` as needed).
+   */
+  static async connect(host: string, port: number, tls?: ConnectionOptions): Promise<TcpClient> {
+    const socket = tls ? tlsConnect({ host, port, ...tls }) : connect({ host, port });
     socket.setNoDelay(true);
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         resolve();
       });
       socket.once('error', reject);

@@ -20,9 +20,9 @@ export class JsonClient extends MatchingClient {
     });
   }
 
-  /** Opens a connection. */
-  static async connect(url: string): Promise<JsonClient> {
-    const ws = new WebSocket(url);
+  /** Opens a connection (`wss://` with `options.ca`, and `cert`/`key` for mutual TLS, when the door is TLS). */
+  static async connect(url: string, options?: WebSocket.ClientOptions): Promise<JsonClient> {
+    const ws = new WebSocket(url, options);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => {
         resolve();

@@ -10,19 +10,23 @@ import { ProtocolError } from '../../protocol/errors.ts';
 import type { Message } from '../../protocol/message.ts';
 import type { Logger } from '../../obs/logger.ts';
 import type { Connection, ConnectionHandler } from '../connection.ts';
-import { limitConnections, newConnectionId, whenDrained } from '../ws/ws-listener.ts';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { limitConnections, logTlsFailures, newConnectionId, peerNameOf, whenDrained } from '../ws/ws-listener.ts';
 import { addpReply } from './addp.ts';
 import { FrameParser } from './frame-parser.ts';
 import { decodeIsFrame, encodeIsMessage } from './is-codec.ts';
 
 class TcpConnection implements Connection {
   readonly transport = 'tcp' as const;
+  readonly peerName: string | undefined;
   constructor(
     readonly id: number,
     readonly remote: string,
     private readonly socket: Socket,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.peerName = peerNameOf(socket);
+  }
   send(message: Message): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     if (message.protocol !== 'is') {
@@ -50,6 +54,12 @@ class TcpConnection implements Connection {
   abort(): void {
     this.socket.destroy();
   }
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
   close(): void {
     this.socket.end();
     // A peer that does not close its side within 2 s is cut off (no half-open sockets kept).
@@ -76,9 +86,11 @@ export async function startTcpListener(opts: {
   /** Connections at once; one more is closed as it arrives (onRefused is told). Unlimited when absent. */
   maxConnections?: number;
   onRefused?: () => void;
+  /** Serve the binary protocol over TLS with these (certificate, key, and for mutual TLS the client CA). */
+  tls?: TlsOptions;
 }): Promise<TcpListener> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
+  const onSocket = (socket: Socket): void => {
     sockets.add(socket);
     socket.setNoDelay(true);
     const conn = new TcpConnection(
@@ -141,7 +153,10 @@ export async function startTcpListener(opts: {
     socket.on('error', (err) => {
       opts.logger.info({ conn: conn.id, err: err.message }, 'tcp socket error');
     });
-  });
+  };
+  // Over TLS the handler gets each connection once its handshake has succeeded.
+  const server: Server = opts.tls ? createTlsServer(opts.tls, onSocket) : createServer(onSocket);
+  if (opts.tls) logTlsFailures(server, 'binary', opts.logger);
   limitConnections(server, 'binary', opts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

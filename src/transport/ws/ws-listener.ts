@@ -3,7 +3,9 @@
  * Frames over the configured cap get EventError 79 and change nothing; frames over four times the cap are refused by
  * ws itself (close code 1009) so that one client cannot make the server buffer without bound.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { TLSSocket, type TlsOptions } from 'node:tls';
 import { Socket, type AddressInfo, type Server as NetServer } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ProtocolError } from '../../protocol/errors.ts';
@@ -25,11 +27,15 @@ export function newConnectionId(): number {
 
 class WsConnection implements Connection {
   readonly transport = 'ws' as const;
+  readonly peerName: string | undefined;
   constructor(
     readonly id: number,
     readonly remote: string,
     private readonly ws: WebSocket,
-  ) {}
+    socket: Socket,
+  ) {
+    this.peerName = peerNameOf(socket);
+  }
   send(message: Message): void {
     // The UTF-8 bytes, encoded once per message however many parties get it; sent as a text frame.
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeJsonBytes(message), TEXT);
@@ -55,6 +61,32 @@ class WsConnection implements Connection {
   abort(): void {
     this.ws.terminate();
   }
+  pause(): void {
+    this.ws.pause();
+  }
+  resume(): void {
+    this.ws.resume();
+  }
+}
+
+/** The verified client certificate's subject common name (mutual TLS), if any. */
+export function peerNameOf(socket: Socket): string | undefined {
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? cn : undefined;
+}
+
+/**
+ * A client that fails the TLS handshake (plain text on a TLS port, an unknown or missing client certificate) is
+ * closed by Node; one log line says who and why.
+ */
+export function logTlsFailures(server: NetServer, door: string, logger: Logger): void {
+  server.on('tlsClientError', (err: Error, socket: Socket) => {
+    logger.warn(
+      { door, remote: `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? 0)}`, err: err.message },
+      'TLS handshake failed; connection closed',
+    );
+  });
 }
 
 /**
@@ -119,10 +151,14 @@ export async function startWsListener(opts: {
   /** Connections at once; one more is closed as it arrives (onRefused is told). Unlimited when absent. */
   maxConnections?: number;
   onRefused?: () => void;
+  /** Serve `wss://` with these (certificate, key, and for mutual TLS the client CA). */
+  tls?: TlsOptions;
 }): Promise<WsListener> {
-  const http: Server = createServer((_req, res) => {
+  const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('IXS JSON protocol: connect with a WebSocket client\n');
-  });
+  };
+  const http: Server = opts.tls ? createHttpsServer(opts.tls, onRequest) : createServer(onRequest);
+  if (opts.tls) logTlsFailures(http, 'JSON', opts.logger);
   limitConnections(http, 'JSON', opts);
   const wss = new WebSocketServer({ server: http, path: '/', maxPayload: opts.maxFrameBytes * HARD_LIMIT_FACTOR });
   wss.on('connection', (ws, req) => {
@@ -130,6 +166,7 @@ export async function startWsListener(opts: {
       newConnectionId(),
       `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? 0)}`,
       ws,
+      req.socket,
     );
     opts.handler.opened(conn);
     ws.on('message', (data, isBinary) => {
