@@ -29,6 +29,10 @@ if (parseArgs({ options: { mode: { type: 'string' } }, strict: false }).values.m
   const { runScale } = await import('./scale.ts');
   process.exit(await runScale(process.argv.slice(2)));
 }
+if (parseArgs({ options: { mode: { type: 'string' } }, strict: false }).values.mode === 'soak') {
+  const { runSoak } = await import('./soak.ts');
+  process.exit(await runSoak(process.argv.slice(2)));
+}
 if (parseArgs({ options: { mode: { type: 'string' } }, strict: false }).values.mode === 'slow-consumer') {
   const { runSlowConsumer } = await import('./slow-consumer.ts');
   process.exit(await runSlowConsumer(process.argv.slice(2)));

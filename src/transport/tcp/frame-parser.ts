@@ -103,6 +103,11 @@ export class FrameParser {
     return this.failed;
   }
 
+  /** True between frames: no header or body bytes are waiting for the rest of their frame. */
+  get idle(): boolean {
+    return !this.failed && this.state === 'head' && this.headLen === 0;
+  }
+
   /** Bytes currently allocated for the frame being assembled (at most maxFrameBytes). */
   get bufferedBytes(): number {
     return this.body?.length ?? 0;

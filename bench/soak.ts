@@ -1,0 +1,182 @@
+/**
+ * `npm run soak -- --minutes 30` (issue #11): the compiled server under mixed load at half its measured maximum for a
+ * long time; does it stay the same size and as quick? Steps:
+ * 1. measure: 10 s of RequestChangeProperties closed loop (256 outstanding) on one media server connection: the
+ *    maximum change rate M;
+ * 2. soak: for --minutes, open loop at M/2 requests per second on a fixed schedule, mixed: 80 % changes of a random
+ *    live interaction, 10 % submissions, 10 % stops of the oldest (the population stays about the same), with a
+ *    reporting engine reading every event;
+ * 3. every minute: server RSS (/proc), V8 heap used and event-loop delay p99 (prom-client's default metrics on
+ *    /metrics), ack p99 of that minute, requests done;
+ * 4. RSS growth = last minute's RSS against the RSS after the warm-up (the first minute, or 20 % of a short run);
+ *    target < 5 %.
+ * Exit status 1 when something went wrong (an EventError, a server that died); 0 whatever the numbers.
+ * Options: --minutes N (30), --warmup-minutes N (1).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as hdr from 'hdr-histogram-js';
+import { JsonClient, type Json } from '@ixs/client';
+import { sourceVersion, startIxs } from './targets.ts';
+
+const TARGET_GROWTH = 0.05;
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** One value of a Prometheus text exposition (the first sample of `name` with `labels` in it). */
+function metric(text: string, name: string, labels = ''): number | undefined {
+  for (const line of text.split('\n'))
+    if (line.startsWith(name) && line.includes(labels) && !line.startsWith('#')) return Number(line.split(' ').pop());
+  return undefined;
+}
+
+export async function runSoak(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { mode: { type: 'string' }, minutes: { type: 'string' }, 'warmup-minutes': { type: 'string' } },
+    strict: true,
+  });
+  const minutes = Number(values.minutes ?? '30');
+  const warmup = Number(values['warmup-minutes'] ?? String(Math.min(1, minutes * 0.2)));
+  if (!(minutes > 0) || !(warmup >= 0) || warmup >= minutes) throw new Error('--minutes > --warmup-minutes >= 0');
+  const t = await startIxs();
+  const ms = await JsonClient.connect(t.wsUrl);
+  const re = await JsonClient.connect(t.wsUrl);
+  let errors = 0;
+  try {
+    await ms.register('MediaServer', 'BenchMS1');
+    await re.register('ReportingEngine', 'StatServer');
+    // The reporting engine reads (and drops) every event.
+    const drain = (): void => {
+      re.pendingEvents();
+    };
+    const drainer = setInterval(drain, 100);
+    const live: string[] = [];
+    const submit = async (): Promise<void> => {
+      const r = await ms.request({
+        message: 'RequestSubmit',
+        tenantId: 1,
+        mediaType: 'email',
+        interactionType: 'Inbound',
+        interactionSubtype: 'InboundNew',
+        queue: 'Inbound',
+        userData: { Subject: 'Soak', Body: 'b'.repeat(200) },
+      });
+      if (r.message !== 'EventAck') errors++;
+      else live.push(r.interactionId as string);
+    };
+    for (let i = 0; i < 1000; i++) await submit();
+    const change = async (): Promise<Json> =>
+      ms.request({
+        message: 'RequestChangeProperties',
+        interactionId: live[Math.floor(Math.random() * live.length)],
+        changedProperties: { Step: Math.floor(Math.random() * 1e9) },
+      });
+
+    // 1. The maximum: closed loop for 10 s.
+    let done = 0;
+    const end = performance.now() + 10_000;
+    await Promise.all(
+      Array.from({ length: 256 }, async () => {
+        while (performance.now() < end) {
+          const r = await change();
+          if (r.message !== 'EventAck') errors++;
+          done++;
+        }
+      }),
+    );
+    const max = done / 10;
+    const rate = Math.max(1, Math.floor(max / 2));
+    process.stderr.write(
+      `IXS soak: ${String(minutes)} min at ${String(rate)} requests/s (half of the measured ${max.toFixed(0)} changes/s); sources ${sourceVersion()}\n` +
+        'minute  RSS MB  heap MB  loop p99 ms  ack p99 ms  requests\n',
+    );
+
+    // 2. The soak: open loop on a fixed schedule.
+    const rows: { minute: number; rss: number; heap: number; loopP99: number; ackP99: number; requests: number }[] = [];
+    const t0 = performance.now();
+    let sent = 0;
+    let hist = hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 600_000_000,
+      numberOfSignificantValueDigits: 3,
+    });
+    let minuteDone = 0;
+    let nextMinute = 1;
+    while (performance.now() - t0 < minutes * 60_000) {
+      if (t.proc.exitCode !== null) throw new Error(`the server died (exit ${String(t.proc.exitCode)})`);
+      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      while (sent < due) {
+        sent++;
+        const x = Math.random();
+        const at = performance.now();
+        const op =
+          x < 0.8
+            ? change().then((r) => {
+                if (r.message !== 'EventAck') errors++;
+              })
+            : x < 0.9 || live.length < 100
+              ? submit()
+              : ms.request({ message: 'RequestStopProcessing', interactionId: live.shift() }).then((r) => {
+                  if (r.message !== 'EventAck') errors++;
+                });
+        void op.then(
+          () => {
+            hist.recordValue(Math.max(1, Math.round((performance.now() - at) * 1000)));
+            minuteDone++;
+          },
+          () => {
+            errors++;
+          },
+        );
+      }
+      if (performance.now() - t0 >= nextMinute * 60_000) {
+        const text = await (await fetch(`http://127.0.0.1:${String(t.httpPort)}/metrics`)).text();
+        const row = {
+          minute: nextMinute,
+          rss: rssMb(t.pid),
+          heap: (metric(text, 'nodejs_heap_size_used_bytes') ?? 0) / 1048576,
+          loopP99: (metric(text, 'nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000,
+          ackP99: hist.getValueAtPercentile(99) / 1000,
+          requests: minuteDone,
+        };
+        rows.push(row);
+        process.stderr.write(
+          `${String(row.minute).padStart(6)}  ${row.rss.toFixed(0).padStart(6)}  ${row.heap.toFixed(0).padStart(7)}  ` +
+            `${row.loopP99.toFixed(2).padStart(11)}  ${row.ackP99.toFixed(2).padStart(10)}  ${String(row.requests).padStart(8)}\n`,
+        );
+        hist = hdr.build({
+          lowestDiscernibleValue: 1,
+          highestTrackableValue: 600_000_000,
+          numberOfSignificantValueDigits: 3,
+        });
+        minuteDone = 0;
+        nextMinute++;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    clearInterval(drainer);
+    const base = rows.find((r) => r.minute >= Math.max(1, Math.ceil(warmup))) ?? rows[0];
+    const last = rows[rows.length - 1];
+    const growth = base && last ? (last.rss - base.rss) / base.rss : 0;
+    process.stderr.write(
+      `RSS after warm-up ${base?.rss.toFixed(0) ?? '?'} MB, at the end ${last?.rss.toFixed(0) ?? '?'} MB: growth ${(growth * 100).toFixed(1)} %   target < 5 %: ${growth < TARGET_GROWTH ? 'PASS' : 'FAIL'}\n` +
+        (errors ? `${String(errors)} errors\n` : ''),
+    );
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'soak', date: new Date().toISOString(), sources: sourceVersion(), minutes, rate, max, rows, growth, errors })}\n`,
+    );
+    return errors ? 1 : 0;
+  } finally {
+    ms.close();
+    re.close();
+    await t.stop();
+  }
+}
