@@ -1,8 +1,9 @@
 /**
  * `npm run soak -- --minutes 30` (issue #11): the compiled server under mixed load at half its measured maximum for a
  * long time; does it stay the same size and as quick? Steps:
- * 1. measure: 10 s of RequestChangeProperties closed loop (256 outstanding) on one media server connection: the
- *    maximum change rate M;
+ * 1. measure: 10 s of the same mix (below) closed loop (256 outstanding) on one media server connection, with the
+ *    reporting engine reading: the maximum rate M (a first version took changes alone: half of that saturated the
+ *    server once submissions, stops and the reporting fan-out were added);
  * 2. soak: for --minutes, open loop at M/2 requests per second on a fixed schedule, mixed: 80 % changes of a random
  *    live interaction, 10 % submissions, 10 % stops of the oldest (the population stays about the same), with a
  *    reporting engine reading every event;
@@ -80,14 +81,25 @@ export async function runSoak(argv: string[]): Promise<number> {
         changedProperties: { Step: Math.floor(Math.random() * 1e9) },
       });
 
-    // 1. The maximum: closed loop for 10 s.
+    /** One request of the mix: 80 % changes, 10 % submissions, 10 % stops of the oldest (the population stays). */
+    const mixed = (): Promise<void> => {
+      const x = Math.random();
+      if (x < 0.8)
+        return change().then((r) => {
+          if (r.message !== 'EventAck') errors++;
+        });
+      if (x < 0.9 || live.length < 100) return submit();
+      return ms.request({ message: 'RequestStopProcessing', interactionId: live.shift() }).then((r) => {
+        if (r.message !== 'EventAck') errors++;
+      });
+    };
+    // 1. The maximum of the same mix, with the same reporting engine reading: closed loop for 10 s.
     let done = 0;
     const end = performance.now() + 10_000;
     await Promise.all(
       Array.from({ length: 256 }, async () => {
         while (performance.now() < end) {
-          const r = await change();
-          if (r.message !== 'EventAck') errors++;
+          await mixed();
           done++;
         }
       }),
@@ -95,7 +107,7 @@ export async function runSoak(argv: string[]): Promise<number> {
     const max = done / 10;
     const rate = Math.max(1, Math.floor(max / 2));
     process.stderr.write(
-      `IXS soak: ${String(minutes)} min at ${String(rate)} requests/s (half of the measured ${max.toFixed(0)} changes/s); sources ${sourceVersion()}\n` +
+      `IXS soak: ${String(minutes)} min at ${String(rate)} requests/s (half of the measured maximum of the mix, ${max.toFixed(0)}/s); sources ${sourceVersion()}\n` +
         'minute  RSS MB  heap MB  loop p99 ms  ack p99 ms  requests\n',
     );
 
@@ -115,19 +127,8 @@ export async function runSoak(argv: string[]): Promise<number> {
       const due = Math.floor(((performance.now() - t0) / 1000) * rate);
       while (sent < due) {
         sent++;
-        const x = Math.random();
         const at = performance.now();
-        const op =
-          x < 0.8
-            ? change().then((r) => {
-                if (r.message !== 'EventAck') errors++;
-              })
-            : x < 0.9 || live.length < 100
-              ? submit()
-              : ms.request({ message: 'RequestStopProcessing', interactionId: live.shift() }).then((r) => {
-                  if (r.message !== 'EventAck') errors++;
-                });
-        void op.then(
+        void mixed().then(
           () => {
             hist.recordValue(Math.max(1, Math.round((performance.now() - at) * 1000)));
             minuteDone++;
