@@ -14,14 +14,13 @@
  *
  * Options: --changes N (1,000,000; k/M accepted), --window N (256), --value-bytes N (200).
  */
-import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
 import { JsonClient, type Json } from '@ixs/client';
 import { closeWebSocket } from './load-client.ts';
-import { sourceVersion, startIxs, type Target } from './targets.ts';
+import { rssMb, sourceVersion, startIxs, type Target } from './targets.ts';
 
 const TARGET_RSS_MB = 300;
 const TARGET_P99_RATIO = 1.2;
@@ -43,15 +42,6 @@ function count(v: string | undefined, name: string, dflt: number): number {
   const n = m ? Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1) : NaN;
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got ${v}`);
   return n;
-}
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** A reporting engine on a raw WebSocket: registers, then counts the EventPropertiesChanged it gets and their Steps. */

@@ -14,22 +14,12 @@
  * Exit status 1 when something went wrong (an EventError, a server that died); 0 whatever the numbers.
  * Options: --minutes N (30), --warmup-minutes N (1).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import { JsonClient, type Json } from '@ixs/client';
-import { sourceVersion, startIxs } from './targets.ts';
+import { rssMb, sourceVersion, startIxs } from './targets.ts';
 
 const TARGET_GROWTH = 0.05;
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** One value of a Prometheus text exposition (the first sample of `name` with `labels` in it). */
 function metric(text: string, name: string, labels = ''): number | undefined {

@@ -80,6 +80,16 @@ export function startIxs(opts: StartOptions = {}): Promise<Target> {
   return startProcess('IXS', [...(opts.nodeFlags ?? []), ...args], dataDir, BENCH_CONFIG);
 }
 
+/** A process's resident memory (MB, from /proc/<pid>/status VmRSS); 0 when it cannot be read. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** What runs as IXS. */
 export function ixsBuildNote(): string {
   return 'ixs serve runs the compiled build (npm run build at the start of the bench)';

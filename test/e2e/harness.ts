@@ -165,6 +165,16 @@ export async function stopClean(srv: RunningServer | undefined): Promise<void> {
   cleanup(srv.dataDir);
 }
 
+/** A process's resident memory (MB, from /proc/<pid>/status VmRSS); 0 when it cannot be read (gone, not Linux). */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Removes a data dir. */
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });

@@ -4,19 +4,13 @@
  * at one page plus the socket's buffers — its RSS stays flat — and everyone else is served meanwhile.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { cleanup, client, startServer, submit, type JsonClient, type RunningServer } from './harness.ts';
+import { cleanup, client, rssMb, startServer, submit, type JsonClient, type RunningServer } from './harness.ts';
 
 const EVENTS = 200_000;
 /** Requests in flight at once while the log is filled. */
 const WINDOW = 512;
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) / 1024;
-}
 
 describe('event stream: a stalled reader', () => {
   let srv: RunningServer;

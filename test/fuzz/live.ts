@@ -22,7 +22,7 @@ import { FrameParser } from '../../src/transport/tcp/frame-parser.ts';
 import { decodeIsFrame } from '../../src/transport/tcp/is-codec.ts';
 import { decodeJsonRequest } from '../../src/transport/ws/json-codec.ts';
 import WebSocket from 'ws';
-import { api, client, startServer, type Json, type JsonClient, type RunningServer } from '../e2e/harness.ts';
+import { api, client, rssMb, startServer, type Json, type JsonClient, type RunningServer } from '../e2e/harness.ts';
 
 export interface FuzzReport {
   readonly frames: number;
@@ -95,6 +95,52 @@ interface FuzzConn {
 
 const WAIT_MS = 1000;
 
+/**
+ * The answer-waiting both kinds of connection share: `message` takes each decoded message (an answer carries a
+ * ReferenceId or is EventError, or, while a request without a ReferenceId waits, is any message), `closed` ends the
+ * wait, `send` writes a frame with `write` and waits.
+ */
+function answers(write: (frame: Buffer | string) => void, close: () => void) {
+  let waiter: ((r: Json | 'closed') => void) | undefined;
+  let any = false;
+  let closed = false;
+  const take = (r: Json | 'closed'): void => {
+    const w = waiter;
+    waiter = undefined;
+    w?.(r);
+  };
+  const conn: FuzzConn = {
+    send: (frame, waitMs = WAIT_MS, anyAnswer = false) =>
+      new Promise((resolve) => {
+        any = anyAnswer;
+        if (closed) {
+          resolve('closed');
+          return;
+        }
+        const t = setTimeout(() => {
+          waiter = undefined;
+          resolve('incomplete');
+        }, waitMs);
+        waiter = (r) => {
+          clearTimeout(t);
+          resolve(r);
+        };
+        write(frame);
+      }),
+    close,
+  };
+  return {
+    conn,
+    message: (m: Json): void => {
+      if (m.referenceId !== undefined || m.message === 'EventError' || any) take(m);
+    },
+    closed: (): void => {
+      closed = true;
+      take('closed');
+    },
+  };
+}
+
 async function tcpConn(srv: RunningServer, register: Json | undefined): Promise<FuzzConn> {
   const socket: Socket = connect(srv.tcpPort, '127.0.0.1');
   socket.setNoDelay(true);
@@ -104,54 +150,23 @@ async function tcpConn(srv: RunningServer, register: Json | undefined): Promise<
   });
   socket.on('error', () => undefined);
   const parser = new FrameParser({ maxFrameBytes: 64 * 1024 * 1024 });
-  let waiter: ((r: Json | 'closed') => void) | undefined;
-  let any = false;
-  let closed = false;
+  const a = answers(
+    (frame) => socket.write(frame),
+    () => socket.destroy(),
+  );
   socket.on('data', (chunk: Buffer) => {
     for (const ev of parser.push(chunk)) {
       if (ev.kind !== 'frame') continue;
       const r = decodeIsFrame(ev.messageId, ev.attrs);
-      if (!r.ok) continue;
-      const m = toJsonObject(r.message);
-      // Replies carry the ReferenceId of a request (or are EventError); other events are not answers.
-      if (m.referenceId !== undefined || m.message === 'EventError' || any) {
-        const w = waiter;
-        waiter = undefined;
-        w?.(m);
-      }
+      if (r.ok) a.message(toJsonObject(r.message));
     }
   });
-  socket.on('close', () => {
-    closed = true;
-    const w = waiter;
-    waiter = undefined;
-    w?.('closed');
-  });
-  const conn: FuzzConn = {
-    send: (frame, waitMs = WAIT_MS, anyAnswer = false) =>
-      new Promise((resolve) => {
-        any = anyAnswer;
-        if (closed) {
-          resolve('closed');
-          return;
-        }
-        const t = setTimeout(() => {
-          waiter = undefined;
-          resolve('incomplete');
-        }, waitMs);
-        waiter = (r) => {
-          clearTimeout(t);
-          resolve(r);
-        };
-        socket.write(frame);
-      }),
-    close: () => socket.destroy(),
-  };
+  socket.on('close', a.closed);
   if (register) {
     const { TcpClient } = await import('@ixs/client');
-    await conn.send(TcpClient.encode(register));
+    await a.conn.send(TcpClient.encode(register));
   }
-  return conn;
+  return a.conn;
 }
 
 async function wsConn(srv: RunningServer, register: Json | undefined): Promise<FuzzConn> {
@@ -161,56 +176,20 @@ async function wsConn(srv: RunningServer, register: Json | undefined): Promise<F
     ws.once('error', reject);
   });
   ws.on('error', () => undefined);
-  let waiter: ((r: Json | 'closed') => void) | undefined;
-  let any = false;
-  let closed = false;
-  ws.on('message', (data: Buffer) => {
-    const m = JSON.parse(data.toString('utf8')) as Json;
-    if (m.referenceId !== undefined || m.message === 'EventError' || any) {
-      const w = waiter;
-      waiter = undefined;
-      w?.(m);
-    }
-  });
-  ws.on('close', () => {
-    closed = true;
-    const w = waiter;
-    waiter = undefined;
-    w?.('closed');
-  });
-  const conn: FuzzConn = {
-    send: (frame, waitMs = WAIT_MS, anyAnswer = false) =>
-      new Promise((resolve) => {
-        any = anyAnswer;
-        if (closed) {
-          resolve('closed');
-          return;
-        }
-        const t = setTimeout(() => {
-          waiter = undefined;
-          resolve('incomplete');
-        }, waitMs);
-        waiter = (r) => {
-          clearTimeout(t);
-          resolve(r);
-        };
-        ws.send(frame);
-      }),
-    close: () => {
+  const a = answers(
+    (frame) => {
+      ws.send(frame);
+    },
+    () => {
       ws.terminate();
     },
-  };
-  if (register) await conn.send(JSON.stringify(register));
-  return conn;
-}
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
+  );
+  ws.on('message', (data: Buffer) => {
+    a.message(JSON.parse(data.toString('utf8')) as Json);
+  });
+  ws.on('close', a.closed);
+  if (register) await a.conn.send(JSON.stringify(register));
+  return a.conn;
 }
 
 /** Runs `frames` fuzzed frames against a fresh server; `log` gets progress lines. */
