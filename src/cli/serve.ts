@@ -62,6 +62,7 @@ export async function serve(o: ServeOptions): Promise<void> {
       metrics.transactionSeconds.observe(t.ms / 1000);
     },
   });
+  metrics.observeStore(() => store.settleLag);
   const server = new IxsServer({ config, store, logger, metrics });
   await server.load();
   limitHeapGrowth(logger);

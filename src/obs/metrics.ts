@@ -72,6 +72,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Read at scrape time (see {@link Metrics.observeStore}). */
+  private settleLagSource: (() => number) | undefined;
+  readonly settleLag = new Gauge({
+    name: 'ixs_store_settle_lag_events',
+    help: 'Events in the durable log not yet settled (indexed per interaction, their states written to the interaction rows)',
+    registers: [this.registry],
+    collect: () => {
+      if (this.settleLagSource) this.settleLag.set(this.settleLagSource());
+    },
+  });
+
   /** Read at scrape time (see {@link Metrics.observeQueues}). */
   private queueSource: QueueSource | undefined;
   readonly queueWaiting: Gauge<'queue' | 'media'> = new Gauge({
@@ -101,6 +112,11 @@ export class Metrics {
   }
 
   /** Where the queue and view gauges read their numbers (from the core's indexes: no scan of interactions). */
+  /** The store's settle lag, read at every scrape. */
+  observeStore(settleLag: () => number): void {
+    this.settleLagSource = settleLag;
+  }
+
   observeQueues(source: QueueSource): void {
     this.queueSource = source;
   }

@@ -234,6 +234,43 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
     }
   });
 
+  for (const worker of [true, false]) {
+    it(`reports its settle lag: the events after the settled position, back to 0 once settled (${worker ? 'commit worker' : 'inline'})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ixs-settle-'));
+      // A long interval: nothing settles below SETTLE_MIN_KEPT kept states until the close.
+      const s = await openSqliteStore(dir, { worker, settleIntervalMs: 60_000 });
+      try {
+        assert.equal(s.settleLag, 0);
+        await s.commit([
+          { op: 'event', event: ev('A', 1) },
+          { op: 'upsert', interaction: ixn('A', 1) },
+        ]);
+        for (let v = 2; v <= 5; v++) await change(s, 'A', v);
+        assert.equal(s.settleLag, 5, 'five events committed, none settled');
+      } finally {
+        await s.close();
+      }
+      const again = await openSqliteStore(dir, { worker, settleIntervalMs: 0 });
+      try {
+        // The close settled everything: a fresh store starts caught up.
+        assert.equal(again.settleLag, 0);
+        await change(again, 'A', 6);
+        const deadline = Date.now() + 5000;
+        let seen = again.settleLag;
+        while (seen > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+          // Inline, the settle runs in the next commit; a read-only commit of nothing gives it one.
+          if (!worker) await again.commit([]);
+          seen = again.settleLag;
+        }
+        assert.equal(seen, 0, 'settled with a zero interval');
+      } finally {
+        await again.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
   it('a kept state of an earlier interaction with the same id never applies to a new one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ixs-settle-'));
     const s = await openSqliteStore(dir, { worker: false, settleIntervalMs: 60_000 });

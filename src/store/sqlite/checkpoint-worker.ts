@@ -1,7 +1,8 @@
 /**
  * The checkpoint worker: copies committed WAL frames back into the database file on its own connection and thread,
  * so that checkpoint I/O (tens of milliseconds on slow disks) never stalls a commit. PASSIVE checkpoints do not block
- * writers; the committing connection runs with wal_autocheckpoint=0.
+ * writers. The committing connection finishes a checkpoint itself when the WAL has grown past 16 MiB (schema.ts,
+ * asWriter): it appends nothing while it does, so that one completes and the WAL starts over.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';

@@ -6,7 +6,15 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Row } from './rows.ts';
-import { openDatabase, PURGE_BATCH, purgeIntervalMs, retentionCutoff, rowWriter, SETTLE_CHUNK } from './schema.ts';
+import {
+  asWriter,
+  openDatabase,
+  PURGE_BATCH,
+  purgeIntervalMs,
+  retentionCutoff,
+  rowWriter,
+  SETTLE_CHUNK,
+} from './schema.ts';
 
 interface CommitRequest {
   readonly id: number;
@@ -18,7 +26,17 @@ export interface CommitReply {
   readonly ids: number[];
   readonly seqs: number[][];
   readonly ms: number;
+  /** Events after the settled position once this transaction committed (see {@link SettleLag}). */
+  readonly behind: number;
   readonly error?: string;
+}
+
+/**
+ * How far settling is behind the log (events after the settled position), sent after every settle transaction: the
+ * store's settle lag (metrics; the scale bench waits for it to fall before it measures).
+ */
+export interface SettleLag {
+  readonly behind: number;
 }
 
 /** With more kept states behind than this, every commit turn also settles a chunk: loading after a crash stays short. */
@@ -35,8 +53,8 @@ const { file, settleIntervalMs, historyRetentionMs } = workerData as {
   historyRetentionMs: number;
 };
 const db = openDatabase(file);
-// Checkpoints are the checkpoint worker's job.
-db.pragma('wal_autocheckpoint = 0');
+// Checkpoints are mostly the checkpoint worker's job; the writer finishes one when the WAL has grown (asWriter).
+asWriter(db);
 const writer = rowWriter(db, settleIntervalMs);
 let settleTimer: NodeJS.Timeout | undefined;
 let purgeTimer: NodeJS.Timeout | undefined;
@@ -82,10 +100,16 @@ function commit(batches: readonly CommitRequest[]): void {
       seqs.push(all.slice(i, i + n));
       i += n;
     }
-    port?.postMessage({ ids, seqs, ms: performance.now() - t0 } satisfies CommitReply);
+    port?.postMessage({ ids, seqs, ms: performance.now() - t0, behind: writer.eventsBehind } satisfies CommitReply);
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    port?.postMessage({ ids, seqs: [], ms: performance.now() - t0, error } satisfies CommitReply);
+    port?.postMessage({
+      ids,
+      seqs: [],
+      ms: performance.now() - t0,
+      behind: writer.eventsBehind,
+      error,
+    } satisfies CommitReply);
   }
 }
 
@@ -113,6 +137,7 @@ function settleChunk(): number | undefined {
     return undefined;
   }
   const ms = Math.max(performance.now() - t0, 0.1);
+  port?.postMessage({ behind: writer.eventsBehind } satisfies SettleLag);
   chunk = Math.round(Math.min(SETTLE_CHUNK, Math.max(CHUNK_MIN, (chunk * SETTLE_TARGET_MS) / ms, chunk / 2)));
   return ms;
 }

@@ -20,6 +20,25 @@ export function openDatabase(file: string): Database.Database {
   return db;
 }
 
+/**
+ * WAL frames (pages) after which the writing connection checkpoints right after its commit (SQLite's autocheckpoint,
+ * PASSIVE): 16 MiB. The checkpoint worker copies frames back every 250 ms off the commit path, but under a steady
+ * stream of commits it is always a few transactions behind, and SQLite starts the WAL over only once a checkpoint has
+ * copied every frame: without the writer's own checkpoint the WAL grew for as long as the load lasted (1.5 GB in two
+ * minutes of the scale bench, every page read then looking through hundreds of thousands of frames, commits slowing
+ * to half). Run by the writer, with nothing appended meanwhile, it copies only what the worker has not and completes,
+ * and the next commit starts the WAL from its beginning.
+ */
+export const WRITER_CHECKPOINT_PAGES = 4096;
+/** A WAL file started over is cut back to this size (bytes), so that a burst does not leave it large on disk. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+/** The settings of the one writing connection (commit worker, or the inline store). */
+export function asWriter(db: Database.Database): void {
+  db.pragma(`wal_autocheckpoint = ${String(WRITER_CHECKPOINT_PAGES)}`);
+  db.pragma(`journal_size_limit = ${String(WAL_SIZE_LIMIT)}`);
+}
+
 function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
   const done = new Set(
@@ -41,6 +60,12 @@ function migrate(db: Database.Database): void {
 
 /** With at least this many kept states behind, an idle writer settles at once ... */
 export const SETTLE_MIN_KEPT = 256;
+/**
+ * ... or this many events of any kind (a burst of submissions or stops keeps no states, but its events still join
+ * the per-interaction index: settled once a second, 200,000 of them took minutes and left histories reading an
+ * unindexed tail that long) ...
+ */
+export const SETTLE_MIN_EVENTS = 1024;
 /** ... with fewer, once this long after its last settle (so rows catch up when traffic stops, too). */
 export const SETTLE_INTERVAL_MS = 1000;
 /** Kept states one settle transaction covers at most (a commit arriving meanwhile waits little). */
@@ -71,7 +96,10 @@ export interface RowWriter {
   readonly eventsBehind: number;
   /** Whether the log has moved on since the settled position (kept states or not). */
   readonly behind: boolean;
-  /** Whether a settle is due: behind, and SETTLE_MIN_KEPT states kept or the settle interval passed since the last. */
+  /**
+   * Whether a settle is due: behind, and SETTLE_MIN_KEPT states kept, SETTLE_MIN_EVENTS events logged, or the settle
+   * interval passed since the last.
+   */
   readonly due: boolean;
   /**
    * Settles: the interaction rows catch up with the newest kept state of each interaction among the next `max` kept
@@ -209,7 +237,10 @@ export function rowWriter(db: Database.Database, settleIntervalMs = SETTLE_INTER
     },
     get due() {
       return (
-        settledSeq < lastSeq && (unsettled >= SETTLE_MIN_KEPT || performance.now() - lastSettle >= settleIntervalMs)
+        settledSeq < lastSeq &&
+        (unsettled >= SETTLE_MIN_KEPT ||
+          lastSeq - settledSeq >= SETTLE_MIN_EVENTS ||
+          performance.now() - lastSettle >= settleIntervalMs)
       );
     },
     settle(max = SETTLE_CHUNK) {

@@ -11,9 +11,10 @@ import type Database from 'better-sqlite3';
 import { interactionFromJson } from '../../core/model/packed.ts';
 import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
-import type { CommitReply } from './commit-worker.ts';
+import type { CommitReply, SettleLag } from './commit-worker.ts';
 import { toRows, type Row } from './rows.ts';
 import {
+  asWriter,
   openDatabase,
   PURGE_BATCH,
   purgeIntervalMs,
@@ -55,7 +56,7 @@ export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions 
   const db = openDatabase(file);
   const checkpointer = await startWorker('checkpoint-worker', { file, intervalMs: CHECKPOINT_INTERVAL_MS });
   if (opts.worker === false) {
-    db.pragma('wal_autocheckpoint = 0');
+    asWriter(db);
     return new SqliteStore(db, settleIntervalMs, undefined, checkpointer, observe, retentionMs, file);
   }
   return new SqliteStore(
@@ -104,17 +105,21 @@ class CommitWorker {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (seqs: number[]) => void; reject: (e: Error) => void }>();
   private closed: (() => void) | undefined;
+  /** Events after the settled position, as the worker last said (after a commit or a settle). */
+  behind = 0;
 
   private constructor(
     private readonly worker: Worker,
     observe: ((t: TransactionInfo) => void) | undefined,
   ) {
-    worker.on('message', (m: CommitReply | { closed: true } | { ready: true }) => {
+    worker.on('message', (m: CommitReply | SettleLag | { closed: true } | { ready: true }) => {
       if ('closed' in m) {
         this.closed?.();
         return;
       }
       if ('ready' in m) return;
+      this.behind = m.behind;
+      if (!('ids' in m)) return;
       observe?.({ commits: m.ids.length, ms: m.ms });
       m.ids.forEach((id, i) => {
         const w = this.waiting.get(id);
@@ -265,6 +270,14 @@ export class SqliteStore implements Store {
 
   /** When the inline writer last looked for expired histories. */
   private lastPurge = performance.now();
+
+  /**
+   * Events in the log after the settled position: not yet in the per-interaction index, their kept states not yet in
+   * the interaction rows (schema.ts). Work the store still owes; it falls to zero when traffic pauses.
+   */
+  get settleLag(): number {
+    return this.worker ? this.worker.behind : (this.writer?.eventsBehind ?? 0);
+  }
 
   /** Every interaction (see {@link loadFrom}); read beside the load worker when the store is a file. */
   loadInteractions(): Promise<Interaction[]> {
