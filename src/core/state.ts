@@ -59,6 +59,34 @@ export function compareWaiting(a: Interaction, b: Interaction): number {
   return compareAge(a, b);
 }
 
+/** The whole second of an ISO time text (its first 19 characters), or NaN; the last one read is remembered. */
+let lastTime = '';
+let lastSeconds = NaN;
+const ISO_SECOND = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
+function secondsOf(time: string): number {
+  if (time === lastTime) return lastSeconds;
+  const m = ISO_SECOND.exec(time);
+  const s = m
+    ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) / 1000
+    : NaN;
+  lastTime = time;
+  lastSeconds = s >= 0 && s < 2 ** 32 ? s : NaN;
+  return lastSeconds;
+}
+
+/**
+ * compareWaiting's fence (sorted-set.ts): a number that never decreases along the default order — the priority's
+ * rank (higher priorities first, a missing one last) times 2^32, plus SubmittedAt's whole second (two texts of the
+ * same form order like their first 19 characters). NaN (no fence: the set falls back to comparing items) for a
+ * priority that is not a whole number within ±2^19 or a SubmittedAt of another form.
+ */
+export function waitingFence(ix: Interaction): number {
+  const p = priorityOf(ix);
+  if (p !== undefined && !(Number.isInteger(p) && Math.abs(p) <= 2 ** 19)) return NaN;
+  const rank = p === undefined ? 2 ** 20 + 1 : 2 ** 19 - p;
+  return rank * 2 ** 32 + secondsOf(ix.submittedAt);
+}
+
 /** SubmittedAt ascending (the original age), then the id. */
 function compareAge(a: Interaction, b: Interaction): number {
   if (a.submittedAt !== b.submittedAt) return a.submittedAt < b.submittedAt ? -1 : 1;
@@ -533,7 +561,7 @@ export class CoreState {
 
   private waitSet(key: PairKey): SortedSet<Interaction> {
     let set = this.waiting.get(key);
-    if (!set) this.waiting.set(key, (set = new SortedSet(compareWaiting)));
+    if (!set) this.waiting.set(key, (set = new SortedSet(compareWaiting, waitingFence)));
     return set;
   }
 

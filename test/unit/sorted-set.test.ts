@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SortedSet } from '../../src/core/sorted-set.ts';
+import { SortedSet, type Fence } from '../../src/core/sorted-set.ts';
 
 interface Item {
   readonly key: number;
@@ -33,51 +33,60 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('reset' as const), n: fc.integer({ min: 0, max: 1200 }) }), weight: 1 },
 );
 
+/** Fences (coarse keys kept per block, sorted-set.ts): none, a coarse one, one that turns itself off. */
+const FENCES: [string, Fence<Item> | undefined][] = [
+  ['without a fence', undefined],
+  ['with a coarse fence', (i) => Math.floor(i.key / 4)],
+  ['with an exact fence', (i) => i.key],
+  ['with a fence that is NaN for one key (fences off from then on)', (i) => (i.key === 13 ? NaN : i.key)],
+];
+
 describe('SortedSet against a sorted array', () => {
-  it('the same items in the same order after every operation', () => {
-    fc.assert(
-      fc.property(fc.array(OPS, { minLength: 1, maxLength: 80 }), (ops) => {
-        const set = new SortedSet<Item>(cmp);
-        let oracle: Item[] = [];
-        let nextId = 10_000;
-        const insert = (item: Item): void => {
-          set.add(item);
-          if (!oracle.some((o) => cmp(o, item) === 0)) oracle = [...oracle, item].sort(cmp);
-        };
-        for (const op of ops) {
-          if (op.t === 'add') insert({ key: op.key, id: op.id });
-          else if (op.t === 'append') {
-            // Ascending arrivals after everything present (the fast path), then one that is not.
-            const top = oracle.at(-1)?.key ?? 0;
-            for (let i = 0; i < op.n; i++) insert({ key: top + 1 + i, id: nextId++ });
-            insert({ key: 0, id: nextId++ });
-          } else if (op.t === 'delete' || op.t === 'replace') {
-            const victim = oracle.length ? oracle[op.k % oracle.length] : { key: -1, id: -1 };
-            if (!victim) continue;
-            if (op.t === 'delete') {
-              assert.equal(set.delete(victim), oracle.includes(victim));
-              oracle = oracle.filter((o) => o !== victim);
+  for (const [name, fence] of FENCES)
+    it(`the same items in the same order after every operation, ${name}`, () => {
+      fc.assert(
+        fc.property(fc.array(OPS, { minLength: 1, maxLength: 80 }), (ops) => {
+          const set = new SortedSet<Item>(cmp, fence);
+          let oracle: Item[] = [];
+          let nextId = 10_000;
+          const insert = (item: Item): void => {
+            set.add(item);
+            if (!oracle.some((o) => cmp(o, item) === 0)) oracle = [...oracle, item].sort(cmp);
+          };
+          for (const op of ops) {
+            if (op.t === 'add') insert({ key: op.key, id: op.id });
+            else if (op.t === 'append') {
+              // Ascending arrivals after everything present (the fast path), then one that is not.
+              const top = oracle.at(-1)?.key ?? 0;
+              for (let i = 0; i < op.n; i++) insert({ key: top + 1 + i, id: nextId++ });
+              insert({ key: 0, id: nextId++ });
+            } else if (op.t === 'delete' || op.t === 'replace') {
+              const victim = oracle.length ? oracle[op.k % oracle.length] : { key: -1, id: -1 };
+              if (!victim) continue;
+              if (op.t === 'delete') {
+                assert.equal(set.delete(victim), oracle.includes(victim));
+                oracle = oracle.filter((o) => o !== victim);
+              } else {
+                const twin = { ...victim };
+                assert.equal(set.replace(victim, twin), oracle.includes(victim));
+                oracle = oracle.map((o) => (o === victim ? twin : o));
+              }
             } else {
-              const twin = { ...victim };
-              assert.equal(set.replace(victim, twin), oracle.includes(victim));
-              oracle = oracle.map((o) => (o === victim ? twin : o));
+              const items = Array.from({ length: op.n }, (_, i) => ({ key: (i * 7919) % 97, id: nextId++ }));
+              set.reset([...items]);
+              oracle = [...items].sort(cmp);
             }
-          } else {
-            const items = Array.from({ length: op.n }, (_, i) => ({ key: (i * 7919) % 97, id: nextId++ }));
-            set.reset([...items]);
-            oracle = [...items].sort(cmp);
+            assert.equal(set.size, oracle.length);
+            assert.equal(set.first(), oracle[0]);
+            assert.equal(set.last(), oracle[oracle.length - 1]);
           }
-          assert.equal(set.size, oracle.length);
-          assert.equal(set.first(), oracle[0]);
-          assert.equal(set.last(), oracle[oracle.length - 1]);
-        }
-        const got = [...set];
-        assert.equal(got.length, oracle.length);
-        got.forEach((g, i) => {
-          assert.equal(g, oracle[i], `position ${String(i)}`);
-        });
-      }),
-      { numRuns: 300 },
-    );
-  });
+          const got = [...set];
+          assert.equal(got.length, oracle.length);
+          got.forEach((g, i) => {
+            assert.equal(g, oracle[i], `position ${String(i)}`);
+          });
+        }),
+        { numRuns: 300 },
+      );
+    });
 });
