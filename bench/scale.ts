@@ -19,7 +19,11 @@
  * 4. server RSS (/proc/<pid>/status VmRSS) after the window;
  * 5. restart: clients close, SIGTERM, wait for the exit, start again on the same data dir; restart = spawn -> ready
  *    line. The next size fills on the restarted server.
- * Each measurement has --warmup-seconds before its --window-seconds. Every phase is bounded (fill timeout, 60 s to
+ * Before the submit and the change rate the bench waits (up to 180 s) until the server's store has settled what the
+ * phase before left (`ixs_store_settle_lag_events` on /metrics at most 4,096): every rate starts from a caught-up store
+ * at every size, instead of the million-row fill's indexing being charged to the first window after it.
+ * Each measurement has --warmup-seconds before its --window-seconds; the submit and the change rate are measured
+ * --repeats times (3) at each size and reported as the median (one 5 s window moved by up to 30 % from run to run). Every phase is bounded (fill timeout, 60 s to
  * drain outstanding requests, 120 s for SIGTERM, --restart-timeout-seconds for the ready line): the bench always ends.
  *
  * Prints its numbers as it goes (stderr), then a table, the ratios largest/smallest size, the targets of the issue
@@ -28,7 +32,7 @@
  * something went wrong (EventError, unanswered requests, a server that died or did not restart).
  *
  * Options: --sizes N,N,.. (default 10000,100000,1000000; k/M suffixes accepted), --window-seconds S (5),
- * --warmup-seconds S (1), --window N (outstanding requests, 256), --invite-rate N (200), --fill-timeout-seconds S
+ * --warmup-seconds S (1), --repeats N (3), --window N (outstanding requests, 256), --invite-rate N (200), --fill-timeout-seconds S
  * (900), --restart-timeout-seconds S (300), --json FILE, --profile DIR (server CPU profiles, one per server run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -77,6 +81,8 @@ interface Options {
   readonly sizes: readonly number[];
   readonly windowSeconds: number;
   readonly warmupSeconds: number;
+  /** Windows per rate at each size; the rate reported is their median. */
+  readonly repeats: number;
   readonly window: number;
   readonly inviteRate: number;
   readonly fillTimeoutSeconds: number;
@@ -109,6 +115,7 @@ function options(argv: readonly string[]): Options {
       sizes: { type: 'string', default: '10000,100000,1000000' },
       'window-seconds': { type: 'string' },
       'warmup-seconds': { type: 'string' },
+      repeats: { type: 'string' },
       window: { type: 'string' },
       'invite-rate': { type: 'string' },
       'fill-timeout-seconds': { type: 'string' },
@@ -123,6 +130,7 @@ function options(argv: readonly string[]): Options {
     sizes,
     windowSeconds: positive('window-seconds', a['window-seconds'], 5),
     warmupSeconds: positive('warmup-seconds', a['warmup-seconds'], 1, true),
+    repeats: Math.round(positive('repeats', a.repeats, 3)),
     window: Math.round(positive('window', a.window, 256)),
     inviteRate: positive('invite-rate', a['invite-rate'], 200),
     fillTimeoutSeconds: positive('fill-timeout-seconds', a['fill-timeout-seconds'], 900),
@@ -309,6 +317,34 @@ async function heapText(s: Server): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/** Settle lag at or below which the store counts as caught up: one settle range (4 x 1,024 kept states). */
+const SETTLED_BELOW = 4096;
+
+/**
+ * Waits (up to `timeoutMs`) until the server's store has settled what the phase before left behind
+ * (`ixs_store_settle_lag_events` <= SETTLED_BELOW), so that each rate is measured from the same quiet start at every
+ * size: a million-interaction fill leaves hundreds of thousands of events to index, a 10k one almost none, and
+ * settling them inside the next window would charge the fill's work to that rate. Returns the wait and the lag found.
+ */
+async function settled(s: Server, timeoutMs = 180_000): Promise<{ seconds: number; from: number; to: number }> {
+  const t0 = performance.now();
+  const lag = async (): Promise<number> => {
+    try {
+      const r = await fetch(`http://127.0.0.1:${String(s.httpPort)}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      return Number(/^ixs_store_settle_lag_events (\S+)$/m.exec(await r.text())?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+  const from = await lag();
+  let to = from;
+  while (to > SETTLED_BELOW && performance.now() - t0 < timeoutMs) {
+    await sleep(250);
+    to = await lag();
+  }
+  return { seconds: (performance.now() - t0) / 1000, from, to };
 }
 
 /** The live interactions the server reports on GET /health, when it does. */
@@ -683,6 +719,12 @@ interface Rate {
   readonly clientCpu: number | undefined;
 }
 
+/** The measurement with the median rate (the lower middle one of an even count). */
+function median(rates: readonly Rate[]): Rate {
+  const sorted = [...rates].sort((a, b) => a.perSecond - b.perSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Rate;
+}
+
 /** A closed loop for warm-up + window; the rate is the acks received in the window over its length. */
 async function rate(x: Ctx, what: string, make: () => Json, onOk?: (m: Json) => void): Promise<Rate> {
   const measureStart = performance.now() + x.o.warmupSeconds * 1000;
@@ -892,14 +934,26 @@ async function inviteLatency(x: Ctx): Promise<Invite> {
 
 // ------------------------------------------------------------------ one size
 
+/** A wait for the store to settle before a measurement (see settled). */
+interface SettleWait {
+  readonly seconds: number;
+  readonly from: number;
+  readonly to: number;
+}
+
 interface SizeResult {
   readonly size: number;
+  /** Before the submit and the change rate: how long the store took to settle what the phase before left. */
+  settleWaits?: SettleWait[];
   fill?: Fill;
   /** Live interactions the server reported (GET /health) after the fill. */
   serverCount?: number | undefined;
   /** Server RSS right after the fill (MiB), before the submit rate's extra interactions and their garbage. */
   rssAfterFillMb?: number;
+  /** The median of `submits` (and of `changes` below). */
   submit?: Rate;
+  submits?: Rate[];
+  changes?: Rate[];
   /** The interactions the submit rate added, stopped again (RequestStopProcessing) before the other measurements. */
   trim?: { readonly stopped: number; readonly seconds: number };
   change?: Rate;
@@ -948,21 +1002,41 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
   );
 
   const before = x.ids.length;
-  r.submit = await submitRate(x);
-  log(
-    `  submit/s: ${int(r.submit.perSecond)} (CPU: server ${int(r.submit.serverCpu)}%, bench ${int(r.submit.clientCpu)}%)`,
-  );
-  // Back to the size for the other measurements: the submit rate added rate x (warm-up + window) interactions.
-  r.trim = await trim(x, before);
-  log(`  trim: stopped the ${int(r.trim.stopped)} it added, ${fixed(r.trim.seconds, 1)} s`);
-  if (gone(x, 'the submit rate')) return false;
+  const settleText = (w: { seconds: number; from: number; to: number }): string =>
+    `  settled: ${int(w.from)} events behind, ${fixed(w.seconds, 1)} s to ${int(w.to)}`;
+  r.settleWaits = [];
+  const rateText = (name: string, k: number, q: Rate): string =>
+    `  ${name}/s (${String(k + 1)} of ${String(x.o.repeats)}): ${int(q.perSecond)} ` +
+    `(CPU: server ${int(q.serverCpu)}%, bench ${int(q.clientCpu)}%)`;
+  r.submits = [];
+  for (let k = 0; k < x.o.repeats; k++) {
+    const w = await settled(x.server);
+    r.settleWaits.push(w);
+    log(settleText(w));
+    const q = await submitRate(x);
+    r.submits.push(q);
+    log(rateText('submit', k, q));
+    // Back to the size for the other measurements: the submit rate added rate x (warm-up + window) interactions.
+    r.trim = await trim(x, before);
+    log(`  trim: stopped the ${int(r.trim.stopped)} it added, ${fixed(r.trim.seconds, 1)} s`);
+    if (gone(x, 'the submit rate')) return false;
+  }
+  r.submit = median(r.submits);
+  log(`  submit/s: ${int(r.submit.perSecond)} (median of ${String(x.o.repeats)})`);
 
   if (x.ids.length) {
-    r.change = await changeRate(x);
-    log(
-      `  change/s: ${int(r.change.perSecond)} (CPU: server ${int(r.change.serverCpu)}%, bench ${int(r.change.clientCpu)}%)`,
-    );
-    if (gone(x, 'the change rate')) return false;
+    r.changes = [];
+    for (let k = 0; k < x.o.repeats; k++) {
+      const w = await settled(x.server);
+      r.settleWaits.push(w);
+      log(settleText(w));
+      const q = await changeRate(x);
+      r.changes.push(q);
+      log(rateText('change', k, q));
+      if (gone(x, 'the change rate')) return false;
+    }
+    r.change = median(r.changes);
+    log(`  change/s: ${int(r.change.perSecond)} (median of ${String(x.o.repeats)})`);
   }
 
   const inv = (r.invite = await inviteLatency(x));
@@ -1124,7 +1198,7 @@ function report(
     `sources: ${sourceVersion()}`,
     `load: RequestSubmit into Backlog (~200 B user data) and RequestChangeProperties {Subject} on a random stored ` +
       `interaction, ${String(o.window)} outstanding on one connection; ${int(o.inviteRate)} submits/s into Route, ` +
-      `50 desktops accept and stop; each ${String(o.warmupSeconds)} s warm-up + ${String(o.windowSeconds)} s measured`,
+      `50 desktops accept and stop; each ${String(o.warmupSeconds)} s warm-up + ${String(o.windowSeconds)} s measured; submit/s and change/s: the median of ${String(o.repeats)} such windows`,
     '',
     'stored = interactions in Backlog after the fill; submit/s runs from there up (what it adds is stopped again before ' +
       'the next measurement); µs/sub, µs/chg = server CPU time per request; invite = submit -> EventInvite latency ' +

@@ -99,7 +99,11 @@ export function ixsBuildNote(): string {
 export function startFloor(opts: StartOptions = {}): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ixs-floor-'));
   const script = new URL('./floor.ts', import.meta.url).pathname;
-  return startProcess('floor', [...(opts.nodeFlags ?? []), '--import', 'tsx', script, '--data-dir', dataDir], dataDir);
+  return startProcess(
+    'floor',
+    [...SERVER_NODE_FLAGS, ...(opts.nodeFlags ?? []), '--import', 'tsx', script, '--data-dir', dataDir],
+    dataDir,
+  );
 }
 
 /** Spawns `node ...args` and waits for its JSON ready line (with wsPort; httpPort optional). */
@@ -184,9 +188,17 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * The V8 flags `ixs serve` runs with (bin/ixs.js's first line, `npm start`; docs/operations.md): a 32 MB semi-space, so
+ * that a request's short-lived objects die young instead of being promoted into a heap of a million interactions
+ * (docs/performance.md). The floor gets them too: both sides of a comparison run on the same runtime settings.
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+
 /** The command line of the compiled `ixs serve` on `dataDir`: every port picked by the system, loopback only. */
 export function serveArgs(config: string, dataDir: string): string[] {
   return [
+    ...SERVER_NODE_FLAGS,
     new URL('dist/cli/main.js', ROOT).pathname,
     'serve',
     '--config',
