@@ -16,8 +16,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { isWaiting, type Interaction } from '../../src/core/model/interaction.ts';
+import { loadFrom } from '../../src/store/sqlite/sqlite-store.ts';
 import {
+  api,
   client,
+  configWith,
   clientOver,
   loginAgent,
   startServer,
@@ -41,6 +45,8 @@ export interface TrialReport {
   readonly trial: number;
   readonly killedAfterMs: number;
   readonly ackedRequests: number;
+  /** Timers the kill left armed in the store (checked to fire after the restart). */
+  readonly armedTimers: number;
   readonly problems: string[];
 }
 
@@ -52,6 +58,8 @@ export interface ChaosReport {
   readonly stopped: number;
   readonly events: number;
   readonly ackedRequests: number;
+  /** Timers left armed by the kills, every one checked to fire after its restart. */
+  readonly timers: number;
   readonly failed: number;
 }
 
@@ -109,6 +117,94 @@ function checkLog(dataDir: string, acked: Map<string, Acked>, problems: string[]
     if (a.stopped && !stopped.has(id)) problems.push(`log: ${id} was stopped (acknowledged) but has no stop event`);
   }
   return rows.length;
+}
+
+/** The interactions a database holds (rows and the kept states after them), read as a restart reads them. */
+function durableState(dataDir: string): Interaction[] {
+  const db = new Database(join(dataDir, 'ixs.db'), { readonly: true, fileMustExist: true });
+  try {
+    return loadFrom(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** An armed timer of a stored interaction (docs/behaviour.md, Timers): its kind, whose, and its deadline. */
+interface ArmedTimer {
+  readonly id: string;
+  readonly kind: 'delivering' | 'handling' | 'routing';
+  readonly deadline: number;
+}
+
+function armedTimers(ixs: readonly Interaction[]): ArmedTimer[] {
+  const out: ArmedTimer[] = [];
+  for (const ix of ixs) {
+    for (const i of ix.invitations)
+      if (i.deadline !== undefined) out.push({ id: ix.id, kind: 'delivering', deadline: i.deadline });
+    for (const p of ix.parties)
+      if (p.deadline !== undefined) out.push({ id: ix.id, kind: 'handling', deadline: p.deadline });
+    if (ix.placement.kind === 'routing' && ix.placement.deadline !== undefined)
+      out.push({ id: ix.id, kind: 'routing', deadline: ix.placement.deadline });
+  }
+  return out;
+}
+
+/**
+ * No interaction in two places: its placement, its parties and its invitations agree (handled exactly when it has
+ * parties; at most one invitation; a delivery only to a queued one); ids are unique.
+ */
+function checkPlaces(ixs: readonly Interaction[], problems: string[], where: string): void {
+  const seen = new Set<string>();
+  for (const ix of ixs) {
+    if (seen.has(ix.id)) problems.push(`${where}: ${ix.id} stored twice`);
+    seen.add(ix.id);
+    const handled = ix.placement.kind === 'handled';
+    if (handled !== ix.parties.length > 0)
+      problems.push(`${where}: ${ix.id} is ${ix.placement.kind} with ${String(ix.parties.length)} parties`);
+    if (new Set(ix.parties.map((p) => p.agentId)).size !== ix.parties.length)
+      problems.push(`${where}: ${ix.id} has an agent twice among its parties`);
+    if (ix.invitations.length > 1) problems.push(`${where}: ${ix.id} has ${String(ix.invitations.length)} invitations`);
+    for (const i of ix.invitations)
+      if (i.operation === 'deliver' && ix.placement.kind !== 'queued')
+        problems.push(`${where}: ${ix.id} is ${ix.placement.kind} with a delivery invitation pending`);
+  }
+}
+
+/**
+ * After a restart, before any client works: every timer the killed process left armed fires (at its deadline, or at
+ * once when that has passed) — none stays armed past its deadline — and the restarted server's queues hold exactly
+ * the waiting interactions of the durable state (its rebuilt indexes put no interaction in two places). Waits for
+ * the last deadline, then up to 5 s for the firings' commits.
+ */
+async function checkTimersAndQueues(
+  srv: RunningServer,
+  armed: readonly ArmedTimer[],
+  problems: string[],
+): Promise<number> {
+  const last = armed.reduce((m, t) => Math.max(m, t.deadline), 0);
+  if (last > Date.now()) await sleep(last - Date.now());
+  let overdue: ArmedTimer[] = [];
+  let mismatch: string[] = [];
+  let state: Interaction[] = [];
+  for (let waited = 0; waited <= 5000; waited += 100) {
+    state = durableState(srv.dataDir);
+    const now = Date.now();
+    overdue = armedTimers(state).filter((t) => t.deadline <= last && t.deadline < now - 100);
+    const waiting = new Map<string, number>();
+    for (const ix of state) if (isWaiting(ix)) waiting.set(ix.queue, (waiting.get(ix.queue) ?? 0) + 1);
+    const queues = ((await (await api(srv, '/api/queues')).json()) as { items: { name: string; waiting: number }[] })
+      .items;
+    mismatch = queues
+      .filter((q) => (waiting.get(q.name) ?? 0) !== q.waiting)
+      .map((q) => `${q.name} shows ${String(q.waiting)} waiting, the store ${String(waiting.get(q.name) ?? 0)}`);
+    if (overdue.length === 0 && mismatch.length === 0) break;
+    await sleep(100);
+  }
+  for (const t of overdue.slice(0, 5))
+    problems.push(`timers: the ${t.kind} timer of ${t.id} (due ${new Date(t.deadline).toISOString()}) never fired`);
+  for (const m of mismatch) problems.push(`queues: ${m}`);
+  checkPlaces(state, problems, 'restarted');
+  return armed.length;
 }
 
 /** The restarted server's state against what was acknowledged. */
@@ -250,6 +346,12 @@ async function load(
   return n;
 }
 
+/**
+ * The trials' settings: short delivering and handling timeouts (1 s, 2 s), so that the timers a kill leaves armed
+ * fall due within the check after the restart.
+ */
+const TRIAL_SETTINGS = { deliveringTimeout: 1, handlingTimeout: 2 };
+
 /** Runs `trials` crash trials on one data dir; `log` gets one line per trial. */
 export async function runTrials(opts: {
   trials: number;
@@ -258,16 +360,24 @@ export async function runTrials(opts: {
 }): Promise<ChaosReport> {
   const acked = new Map<string, Acked>();
   const loggedStops = new Set<string>();
+  const config = configWith(TRIAL_SETTINGS, opts.config);
   let dataDir: string | undefined;
   const reports: TrialReport[] = [];
   let events = 0;
   let total = 0;
+  let timers = 0;
+  /** The timers the last kill left armed in the store. */
+  let armed: ArmedTimer[] = [];
+  /** Checks the restarted server: what the previous kill left must be there, its timers must fire. */
+  const afterRestart = async (srv: RunningServer, problems: string[]): Promise<void> => {
+    await checkState(srv, acked, problems, loggedStops);
+    timers += await checkTimersAndQueues(srv, armed, problems);
+  };
   for (let t = 1; t <= opts.trials; t++) {
-    const srv = await startServer({ ...(dataDir ? { dataDir } : {}), ...(opts.config ? { config: opts.config } : {}) });
+    const srv = await startServer({ ...(dataDir ? { dataDir } : {}), config });
     dataDir = srv.dataDir;
     const problems: string[] = [];
-    // The restarted server first: what the previous kill left must be there.
-    if (t > 1) await checkState(srv, acked, problems, loggedStops);
+    if (t > 1) await afterRestart(srv, problems);
     const stop = { done: false };
     const running = load(srv, acked, t, stop);
     const killAfter = 100 + Math.floor(Math.random() * 900);
@@ -277,16 +387,20 @@ export async function runTrials(opts: {
     const n = await running;
     total += n;
     events = checkLog(srv.dataDir, acked, problems, loggedStops);
-    reports.push({ trial: t, killedAfterMs: killAfter, ackedRequests: n, problems });
+    const left = durableState(srv.dataDir);
+    checkPlaces(left, problems, 'killed');
+    armed = armedTimers(left);
+    reports.push({ trial: t, killedAfterMs: killAfter, ackedRequests: n, armedTimers: armed.length, problems });
     opts.log?.(
       `trial ${String(t)}: killed after ${String(killAfter)} ms, ${String(n)} acknowledged requests, ` +
+        `${String(armed.length)} timers armed, ` +
         (problems.length ? `${String(problems.length)} PROBLEMS: ${problems.slice(0, 5).join('; ')}` : 'all there'),
     );
   }
   // After the last kill: one more start checks the state it left, then a clean stop.
-  const srv = await startServer({ ...(dataDir ? { dataDir } : {}), ...(opts.config ? { config: opts.config } : {}) });
+  const srv = await startServer({ ...(dataDir ? { dataDir } : {}), config });
   const last = reports[reports.length - 1];
-  if (last) await checkState(srv, acked, last.problems, loggedStops);
+  if (last) await afterRestart(srv, last.problems);
   await srv.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   return {
@@ -296,6 +410,7 @@ export async function runTrials(opts: {
     stopped: [...acked.values()].filter((a) => a.stopped).length,
     events,
     ackedRequests: total,
+    timers,
     failed: reports.filter((r) => r.problems.length > 0).length,
   };
 }
