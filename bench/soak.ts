@@ -8,12 +8,16 @@
  *    live interaction, 10 % submissions, 10 % stops of the oldest (the population stays about the same), with a
  *    reporting engine reading every event;
  * 3. every minute: server RSS (/proc), V8 heap used and event-loop delay p99 (prom-client's default metrics on
- *    /metrics), ack p99 of that minute, requests done;
+ *    /metrics), ack p99 of that minute, requests done; and to tell a stall's cause: the store transactions of that
+ *    minute that took over 100 ms (ixs_store_transaction_seconds), the settle lag (ixs_store_settle_lag_events), and
+ *    the sizes of the database and its WAL file;
  * 4. RSS growth = last minute's RSS against the RSS after the warm-up (the first minute, or 20 % of a short run);
  *    target < 5 %.
  * Exit status 1 when something went wrong (an EventError, a server that died); 0 whatever the numbers.
  * Options: --minutes N (30), --warmup-minutes N (1).
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
 import { JsonClient, type Json } from '@ixs/client';
@@ -98,11 +102,31 @@ export async function runSoak(argv: string[]): Promise<number> {
     const rate = Math.max(1, Math.floor(max / 2));
     process.stderr.write(
       `IXS soak: ${String(minutes)} min at ${String(rate)} requests/s (half of the measured maximum of the mix, ${max.toFixed(0)}/s); sources ${sourceVersion()}\n` +
-        'minute  RSS MB  heap MB  loop p99 ms  ack p99 ms  requests\n',
+        'minute  RSS MB  heap MB  loop p99 ms  ack p99 ms  requests  tx>100ms  settle lag  db MB  wal MB\n',
     );
 
     // 2. The soak: open loop on a fixed schedule.
-    const rows: { minute: number; rss: number; heap: number; loopP99: number; ackP99: number; requests: number }[] = [];
+    const rows: {
+      minute: number;
+      rss: number;
+      heap: number;
+      loopP99: number;
+      ackP99: number;
+      requests: number;
+      slowTransactions: number;
+      settleLag: number;
+      dbMb: number;
+      walMb: number;
+    }[] = [];
+    const fileMb = (name: string): number => {
+      try {
+        return statSync(join(t.dataDir, name)).size / 1048576;
+      } catch {
+        return 0;
+      }
+    };
+    /** Store transactions so far, and those within 100 ms (the histogram's buckets are cumulative). */
+    let txBefore = { all: 0, fast: 0 };
     const t0 = performance.now();
     let sent = 0;
     let hist = hdr.build({
@@ -130,8 +154,16 @@ export async function runSoak(argv: string[]): Promise<number> {
       }
       if (performance.now() - t0 >= nextMinute * 60_000) {
         const text = await (await fetch(`http://127.0.0.1:${String(t.httpPort)}/metrics`)).text();
+        const tx = {
+          all: metric(text, 'ixs_store_transaction_seconds_count') ?? 0,
+          fast: metric(text, 'ixs_store_transaction_seconds_bucket', 'le="0.1"') ?? 0,
+        };
         const row = {
           minute: nextMinute,
+          slowTransactions: tx.all - tx.fast - (txBefore.all - txBefore.fast),
+          settleLag: metric(text, 'ixs_store_settle_lag_events') ?? 0,
+          dbMb: fileMb('ixs.db'),
+          walMb: fileMb('ixs.db-wal'),
           rss: rssMb(t.pid),
           heap: (metric(text, 'nodejs_heap_size_used_bytes') ?? 0) / 1048576,
           loopP99: (metric(text, 'nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000,
@@ -141,8 +173,11 @@ export async function runSoak(argv: string[]): Promise<number> {
         rows.push(row);
         process.stderr.write(
           `${String(row.minute).padStart(6)}  ${row.rss.toFixed(0).padStart(6)}  ${row.heap.toFixed(0).padStart(7)}  ` +
-            `${row.loopP99.toFixed(2).padStart(11)}  ${row.ackP99.toFixed(2).padStart(10)}  ${String(row.requests).padStart(8)}\n`,
+            `${row.loopP99.toFixed(2).padStart(11)}  ${row.ackP99.toFixed(2).padStart(10)}  ${String(row.requests).padStart(8)}  ` +
+            `${String(row.slowTransactions).padStart(8)}  ${String(row.settleLag).padStart(10)}  ${row.dbMb.toFixed(0).padStart(5)}  ` +
+            `${row.walMb.toFixed(0).padStart(6)}\n`,
         );
+        txBefore = tx;
         hist = hdr.build({
           lowestDiscernibleValue: 1,
           highestTrackableValue: 600_000_000,
