@@ -73,11 +73,19 @@ export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions 
 /** How often the checkpoint worker copies the WAL back (the WAL grows by at most this much commit traffic). */
 const CHECKPOINT_INTERVAL_MS = 250;
 
+/**
+ * Young generation (MB) of each worker's V8 heap. V8's flags are the process's, so without a limit of their own the
+ * workers took the main thread's 32 MB semi-spaces (operations.md), which they grew into over a long run and kept:
+ * the commit worker's garbage is a batch of rows at a time, the checkpoint worker makes almost none.
+ */
+const YOUNG_MB = { 'commit-worker': 16, 'checkpoint-worker': 4, 'load-worker': 16 } as const;
+
 /** Starts one of this folder's workers (through tsx when running from the sources) and waits for its first message. */
-async function startWorker(name: string, data: unknown): Promise<Worker> {
+async function startWorker(name: 'commit-worker' | 'checkpoint-worker', data: unknown): Promise<Worker> {
   const fromSource = import.meta.url.endsWith('.ts');
   const worker = new Worker(new URL(`./${name}${fromSource ? '-tsx.mjs' : '.js'}`, import.meta.url), {
     workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB[name] },
   });
   await new Promise<void>((resolve, reject) => {
     worker.once('message', () => {
@@ -223,6 +231,7 @@ export async function loadInParallel(db: Database.Database, file: string): Promi
   const fromSource = import.meta.url.endsWith('.ts');
   const worker = new Worker(new URL(`./load-worker${fromSource ? '-tsx.mjs' : '.js'}`, import.meta.url), {
     workerData: { file, credits, batch: LOAD_BATCH },
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB['load-worker'] },
   });
   const out: Interaction[] = [];
   try {
