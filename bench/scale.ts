@@ -328,7 +328,7 @@ const SETTLED_BELOW = 4096;
  * size: a million-interaction fill leaves hundreds of thousands of events to index, a 10k one almost none, and
  * settling them inside the next window would charge the fill's work to that rate. Returns the wait and the lag found.
  */
-async function settled(s: Server, timeoutMs = 180_000): Promise<{ seconds: number; from: number; to: number }> {
+async function settled(s: Server, timeoutMs = 180_000): Promise<SettleWait> {
   const t0 = performance.now();
   const lag = async (): Promise<number> => {
     try {
@@ -1002,41 +1002,45 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
   );
 
   const before = x.ids.length;
-  const settleText = (w: { seconds: number; from: number; to: number }): string =>
-    `  settled: ${int(w.from)} events behind, ${fixed(w.seconds, 1)} s to ${int(w.to)}`;
-  r.settleWaits = [];
-  const rateText = (name: string, k: number, q: Rate): string =>
-    `  ${name}/s (${String(k + 1)} of ${String(x.o.repeats)}): ${int(q.perSecond)} ` +
-    `(CPU: server ${int(q.serverCpu)}%, bench ${int(q.clientCpu)}%)`;
-  r.submits = [];
-  for (let k = 0; k < x.o.repeats; k++) {
-    const w = await settled(x.server);
-    r.settleWaits.push(w);
-    log(settleText(w));
-    const q = await submitRate(x);
-    r.submits.push(q);
-    log(rateText('submit', k, q));
+  const waits: SettleWait[] = (r.settleWaits = []);
+  /**
+   * --repeats windows of one rate, each after the store settled and followed by `after` (when given); the windows in
+   * `all`, their median returned (undefined when the server went away).
+   */
+  const repeated = async (
+    name: 'submit' | 'change',
+    measure: (x: Ctx) => Promise<Rate>,
+    all: Rate[],
+    after?: () => Promise<void>,
+  ): Promise<Rate | undefined> => {
+    for (let k = 0; k < x.o.repeats; k++) {
+      const w = await settled(x.server);
+      waits.push(w);
+      log(`  settled: ${int(w.from)} events behind, ${fixed(w.seconds, 1)} s to ${int(w.to)}`);
+      const q = await measure(x);
+      all.push(q);
+      log(
+        `  ${name}/s (${String(k + 1)} of ${String(x.o.repeats)}): ${int(q.perSecond)} ` +
+          `(CPU: server ${int(q.serverCpu)}%, bench ${int(q.clientCpu)}%)`,
+      );
+      await after?.();
+      if (gone(x, `the ${name} rate`)) return undefined;
+    }
+    const m = median(all);
+    log(`  ${name}/s: ${int(m.perSecond)} (median of ${String(x.o.repeats)})`);
+    return m;
+  };
+
+  r.submit = await repeated('submit', submitRate, (r.submits = []), async () => {
     // Back to the size for the other measurements: the submit rate added rate x (warm-up + window) interactions.
     r.trim = await trim(x, before);
     log(`  trim: stopped the ${int(r.trim.stopped)} it added, ${fixed(r.trim.seconds, 1)} s`);
-    if (gone(x, 'the submit rate')) return false;
-  }
-  r.submit = median(r.submits);
-  log(`  submit/s: ${int(r.submit.perSecond)} (median of ${String(x.o.repeats)})`);
+  });
+  if (!r.submit) return false;
 
   if (x.ids.length) {
-    r.changes = [];
-    for (let k = 0; k < x.o.repeats; k++) {
-      const w = await settled(x.server);
-      r.settleWaits.push(w);
-      log(settleText(w));
-      const q = await changeRate(x);
-      r.changes.push(q);
-      log(rateText('change', k, q));
-      if (gone(x, 'the change rate')) return false;
-    }
-    r.change = median(r.changes);
-    log(`  change/s: ${int(r.change.perSecond)} (median of ${String(x.o.repeats)})`);
+    r.change = await repeated('change', changeRate, (r.changes = []));
+    if (!r.change) return false;
   }
 
   const inv = (r.invite = await inviteLatency(x));

@@ -111,12 +111,12 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Where the queue and view gauges read their numbers (from the core's indexes: no scan of interactions). */
   /** The store's settle lag, read at every scrape. */
   observeStore(settleLag: () => number): void {
     this.settleLagSource = settleLag;
   }
 
+  /** Where the queue and view gauges read their numbers (from the core's indexes: no scan of interactions). */
   observeQueues(source: QueueSource): void {
     this.queueSource = source;
   }
