@@ -87,6 +87,15 @@ export function waitingFence(ix: Interaction): number {
   return rank * 2 ** 32 + secondsOf(ix.submittedAt);
 }
 
+/**
+ * compareWaiting's tie (sorted-set.ts) among interactions of the same fence (the same priority and SubmittedAt
+ * second): SubmittedAt and the id as one text, ordered exactly as compareAge orders them (the NUL between them sorts
+ * a SubmittedAt before every longer one it begins). Undefined (no tie) for a SubmittedAt holding a NUL itself.
+ */
+export function waitingTie(ix: Interaction): string | undefined {
+  return ix.submittedAt.includes('\0') ? undefined : `${ix.submittedAt}\0${ix.id}`;
+}
+
 /** SubmittedAt ascending (the original age), then the id. */
 function compareAge(a: Interaction, b: Interaction): number {
   if (a.submittedAt !== b.submittedAt) return a.submittedAt < b.submittedAt ? -1 : 1;
@@ -561,7 +570,7 @@ export class CoreState {
 
   private waitSet(key: PairKey): SortedSet<Interaction> {
     let set = this.waiting.get(key);
-    if (!set) this.waiting.set(key, (set = new SortedSet(compareWaiting, waitingFence)));
+    if (!set) this.waiting.set(key, (set = new SortedSet(compareWaiting, waitingFence, waitingTie)));
     return set;
   }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SortedSet, type Fence } from '../../src/core/sorted-set.ts';
+import { SortedSet, type Fence, type Tie } from '../../src/core/sorted-set.ts';
 
 interface Item {
   readonly key: number;
@@ -33,20 +33,33 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('reset' as const), n: fc.integer({ min: 0, max: 1200 }) }), weight: 1 },
 );
 
-/** Fences (coarse keys kept per block, sorted-set.ts): none, a coarse one, one that turns itself off. */
-const FENCES: [string, Fence<Item> | undefined][] = [
-  ['without a fence', undefined],
-  ['with a coarse fence', (i) => Math.floor(i.key / 4)],
-  ['with an exact fence', (i) => i.key],
-  ['with a fence that is NaN for one key (fences off from then on)', (i) => (i.key === 13 ? NaN : i.key)],
+const pad = (n: number): string => String(n).padStart(6, '0');
+
+/**
+ * Fences (coarse keys kept per block, sorted-set.ts): none, a coarse one, one that turns itself off; and ties (finer
+ * text keys among blocks of one fence): an exact one, a coarse one, one that turns itself off.
+ */
+const FENCES: [string, Fence<Item> | undefined, Tie<Item> | undefined][] = [
+  ['without a fence', undefined, undefined],
+  ['with a coarse fence', (i) => Math.floor(i.key / 4), undefined],
+  ['with an exact fence', (i) => i.key, undefined],
+  ['with a fence that is NaN for one key (fences off from then on)', (i) => (i.key === 13 ? NaN : i.key), undefined],
+  ['with a coarse fence and an exact tie', (i) => Math.floor(i.key / 4), (i) => `${pad(i.key)}:${pad(i.id)}`],
+  ['with a coarse fence and a coarse tie', (i) => Math.floor(i.key / 8), (i) => pad(Math.floor(i.key / 2))],
+  [
+    'with a tie that is undefined for one key (ties off from then on)',
+    (i) => Math.floor(i.key / 4),
+    (i) => (i.key === 13 ? undefined : `${pad(i.key)}:${pad(i.id)}`),
+  ],
+  ['with a tie and a fence that is NaN for one key', (i) => (i.key === 13 ? NaN : i.key), (i) => pad(i.id)],
 ];
 
 describe('SortedSet against a sorted array', () => {
-  for (const [name, fence] of FENCES)
+  for (const [name, fence, tie] of FENCES)
     it(`the same items in the same order after every operation, ${name}`, () => {
       fc.assert(
         fc.property(fc.array(OPS, { minLength: 1, maxLength: 80 }), (ops) => {
-          const set = new SortedSet<Item>(cmp, fence);
+          const set = new SortedSet<Item>(cmp, fence, tie);
           let oracle: Item[] = [];
           let nextId = 10_000;
           const insert = (item: Item): void => {
