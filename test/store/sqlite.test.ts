@@ -234,6 +234,58 @@ describe('SQLite adapter: the append-only log and its settled position', () => {
     }
   });
 
+  it('settles only once commits pause: a burst is not settled while it lasts, then caught up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ixs-settle-'));
+    // A quiet moment of 1 s: commits 10 ms apart never leave one.
+    const s = await openSqliteStore(dir, { worker: true, settleIntervalMs: 0, settleQuietMs: 1000 });
+    try {
+      await s.commit([
+        { op: 'event', event: ev('A', 1) },
+        { op: 'upsert', interaction: ixn('A', 1) },
+      ]);
+      for (let v = 2; v <= 30; v++) {
+        await change(s, 'A', v);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(meta(dir).settled, 0, 'nothing settled during the burst');
+      assert.equal(s.settleLag, 30);
+      const deadline = Date.now() + 10_000;
+      while (meta(dir).settled < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(meta(dir), { settled: 30, rows: { A: 30 } }, 'caught up once the burst paused');
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a load that never pauses is settled between its commits after the longest wait', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ixs-settle-'));
+    // Quiet moments of a minute never come; after 200 ms of waiting the worker settles between commits.
+    const s = await openSqliteStore(dir, {
+      worker: true,
+      settleIntervalMs: 0,
+      settleQuietMs: 60_000,
+      settleMaxWaitMs: 200,
+    });
+    try {
+      await s.commit([
+        { op: 'event', event: ev('A', 1) },
+        { op: 'upsert', interaction: ixn('A', 1) },
+      ]);
+      let v = 1;
+      const deadline = Date.now() + 10_000;
+      while (meta(dir).settled === 0 && Date.now() < deadline) {
+        await change(s, 'A', ++v);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const settled = meta(dir).settled;
+      assert.ok(settled > 0 && settled <= v, `settled ${String(settled)} of ${String(v)} while the commits went on`);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   for (const worker of [true, false]) {
     it(`reports its settle lag: the events after the settled position, back to 0 once settled (${worker ? 'commit worker' : 'inline'})`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ixs-settle-'));

@@ -46,12 +46,18 @@ const MAX_EVENTS_BEHIND = 262_144;
 
 const port = parentPort;
 if (!port) throw new Error('commit-worker must run as a worker thread');
-const { file, settleIntervalMs, historyRetentionMs } = workerData as {
-  file: string;
-  settleIntervalMs: number;
+/** What the store starts this worker with. */
+export interface CommitWorkerData {
+  readonly file: string;
+  readonly settleIntervalMs: number;
+  /** SETTLE_QUIET_MS and SETTLE_MAX_WAIT_MS, or what the store was opened with (tests). */
+  readonly settleQuietMs: number;
+  readonly settleMaxWaitMs: number;
   /** 0: histories are kept forever. */
-  historyRetentionMs: number;
-};
+  readonly historyRetentionMs: number;
+}
+
+const { file, settleIntervalMs, settleQuietMs, settleMaxWaitMs, historyRetentionMs } = workerData as CommitWorkerData;
 const db = openDatabase(file);
 // Checkpoints are mostly the checkpoint worker's job; the writer finishes one when the WAL has grown (asWriter).
 asWriter(db);
@@ -122,6 +128,22 @@ let chunk = 128;
 const SETTLE_TARGET_MS = 5;
 const CHUNK_MIN = 16;
 
+/**
+ * When this worker last committed a batch, and since when settling has been waiting for a quiet moment (undefined:
+ * it is not waiting; performance.now()). See SETTLE_QUIET_MS.
+ */
+let lastCommitAt = -Infinity;
+let waitingSince: number | undefined;
+
+/** Whether settling may (still) wait for a quiet moment (see QUIET_MS). */
+function mayWait(now: number): boolean {
+  return (
+    now - (waitingSince ?? now) < settleMaxWaitMs &&
+    writer.unsettled <= MAX_UNSETTLED &&
+    writer.eventsBehind <= MAX_EVENTS_BEHIND
+  );
+}
+
 /** Below this many kept states behind, settling while idle keeps to half of the worker's time (see run). */
 const POLITE_BELOW = 16_384;
 
@@ -144,8 +166,8 @@ function settleChunk(): number | undefined {
 
 /**
  * Works until nothing is left: every batch already queued goes into one transaction; settling (rows catching up with
- * kept states) runs a chunk at a time only while no batch waits — or, far behind, once per commit turn — so it never
- * holds up an acknowledgement for long. A small backlog waits for the settle interval (a timer), so that a quiet
+ * kept states) runs a chunk at a time only once no batch came for a while (SETTLE_QUIET_MS) — or, far behind, once per commit turn —
+ * so it never holds up an acknowledgement for long. A small backlog waits for the settle interval (a timer), so that a quiet
  * server's rows catch up too. While idle with fewer than POLITE_BELOW behind, the worker rests as long as each chunk
  * took (half its time at most): on a machine with few cores, settling must not starve the thread that decides.
  */
@@ -158,6 +180,14 @@ function run(first?: CommitRequest | 'close'): void {
       pending.push(m.message as CommitRequest | 'close');
     if (pending.length === 0) {
       if (!writer.behind) return;
+      const now = performance.now();
+      if (now - lastCommitAt < settleQuietMs) {
+        if (mayWait(now)) {
+          waitingSince ??= now;
+          settleTimer = setTimeout(run, Math.ceil(settleQuietMs - (now - lastCommitAt)));
+          return;
+        }
+      } else waitingSince = undefined;
       const ms = writer.due ? settleChunk() : undefined;
       if (ms === undefined) {
         settleTimer = setTimeout(run, settleIntervalMs);
@@ -180,6 +210,7 @@ function run(first?: CommitRequest | 'close'): void {
       batches.push(msg);
     }
     commit(batches);
+    lastCommitAt = performance.now();
     if (writer.unsettled > MAX_UNSETTLED || writer.eventsBehind > MAX_EVENTS_BEHIND) settleChunk();
   }
 }

@@ -68,6 +68,17 @@ export const SETTLE_MIN_KEPT = 256;
 export const SETTLE_MIN_EVENTS = 1024;
 /** ... with fewer, once this long after its last settle (so rows catch up when traffic stops, too). */
 export const SETTLE_INTERVAL_MS = 1000;
+/**
+ * The commit worker settles only once no commit came for this long (ms) — for at most SETTLE_MAX_WAIT_MS since it last
+ * settled in such a quiet moment, and not once far behind (commit-worker.ts). Under load, batches arrive a few ms
+ * apart and the worker is idle between them; a settle chunk started in such a gap holds up the next batch for its whole
+ * length (a few ms plus the fsync of the pages it dirtied), and with a million stored interactions every settled
+ * change dirties scattered pages: settling in the gaps cost a third of change/s (docs/performance.md). What waits is
+ * only the rows' copy of states that are durable in the log already: a burst is acknowledged at the speed of the log
+ * and the rows catch up when it pauses; a load that does not pause is settled in the gaps after SETTLE_MAX_WAIT_MS.
+ */
+export const SETTLE_QUIET_MS = 50;
+export const SETTLE_MAX_WAIT_MS = 10_000;
 /** Kept states one settle transaction covers at most (a commit arriving meanwhile waits little). */
 export const SETTLE_CHUNK = 1024;
 /** Events (of any kind: each is indexed) one settle transaction covers at most, per kept state it may cover. */

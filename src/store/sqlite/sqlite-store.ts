@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { interactionFromJson } from '../../core/model/packed.ts';
 import type { EventQuery, Store, StoredEvent } from '../store.ts';
 import type { Interaction, StoreOp } from '../types.ts';
-import type { CommitReply, SettleLag } from './commit-worker.ts';
+import type { CommitReply, CommitWorkerData, SettleLag } from './commit-worker.ts';
 import { toRows, type Row } from './rows.ts';
 import {
   asWriter,
@@ -21,6 +21,8 @@ import {
   retentionCutoff,
   rowWriter,
   SETTLE_INTERVAL_MS,
+  SETTLE_MAX_WAIT_MS,
+  SETTLE_QUIET_MS,
   type RowWriter,
 } from './schema.ts';
 
@@ -37,6 +39,12 @@ export interface SqliteStoreOptions {
   readonly onTransaction?: (t: TransactionInfo) => void;
   /** How often interaction rows catch up with the states kept on event rows (rows.ts; tests shorten it). */
   readonly settleIntervalMs?: number;
+  /**
+   * The commit worker's wait for a quiet moment before it settles, and the longest it waits (schema.ts
+   * SETTLE_QUIET_MS, SETTLE_MAX_WAIT_MS; tests change them).
+   */
+  readonly settleQuietMs?: number;
+  readonly settleMaxWaitMs?: number;
   /**
    * How long (ms) a stopped interaction's history stays after its stop before the store removes it (its events and
    * index entries); 0 or absent: kept forever.
@@ -62,7 +70,16 @@ export async function openSqliteStore(dataDir: string, opts: SqliteStoreOptions 
   return new SqliteStore(
     db,
     settleIntervalMs,
-    await CommitWorker.start(file, settleIntervalMs, retentionMs, observe),
+    await CommitWorker.start(
+      {
+        file,
+        settleIntervalMs,
+        settleQuietMs: opts.settleQuietMs ?? SETTLE_QUIET_MS,
+        settleMaxWaitMs: opts.settleMaxWaitMs ?? SETTLE_MAX_WAIT_MS,
+        historyRetentionMs: retentionMs,
+      },
+      observe,
+    ),
     checkpointer,
     observe,
     retentionMs,
@@ -142,16 +159,8 @@ class CommitWorker {
     });
   }
 
-  static async start(
-    file: string,
-    settleIntervalMs: number,
-    historyRetentionMs: number,
-    observe?: (t: TransactionInfo) => void,
-  ): Promise<CommitWorker> {
-    return new CommitWorker(
-      await startWorker('commit-worker', { file, settleIntervalMs, historyRetentionMs }),
-      observe,
-    );
+  static async start(data: CommitWorkerData, observe?: (t: TransactionInfo) => void): Promise<CommitWorker> {
+    return new CommitWorker(await startWorker('commit-worker', data), observe);
   }
 
   commit(rows: readonly Row[]): Promise<number[]> {
