@@ -17,6 +17,7 @@ import { ENUMS, type EnumName } from '../src/protocol/enums.ts';
 import { ERRORS, errorCode } from '../src/protocol/errors.ts';
 import { toJsonObject } from '../src/protocol/json-form.ts';
 import { isMsg, tlibMsg, type Message } from '../src/protocol/message.ts';
+import { TLIB_ERRORS, TLIB_WIRE_MESSAGES } from '../src/protocol/tlib-wire.ts';
 
 /** One frame of a worked example: who sends it and the message. */
 export interface ExampleFrame {
@@ -523,7 +524,30 @@ type gets 65 (a bad date 31); a repeated attribute 79. Nothing changes and every
 ${table(['Request', 'Id'], rows)}
 
 Routing engines use the T-Library facade, which is served over JSON (WebSocket) for now; its binary T-Library dialect
-is not served on port 7120 yet.`;
+is not served on port 7120 yet.
+
+### T-Library frames (codec only, not served yet)
+
+Routing engines that speak T-Library (Genesys URS, Platform SDK T-Library clients) use the same framing, attribute
+layout and KV lists with T-Library's own message and attribute ids (\`src/protocol/tlib-wire.ts\`):
+
+- requests: ${tlibList('request')};
+- events: ${tlibList('event')}.
+
+A ConnID travels as a 64-bit integer (tag \`l\`) and is written as 16 lower-case hex digits. The codec
+(\`src/transport/tcp/tlib-codec.ts\`) decodes and re-encodes every frame of \`test/fixtures/vectors/tlib.json\` byte for
+byte (\`test/unit/tcp-tlib-codec.test.ts\`); a frame it cannot take is refused with T-Library's TERR_UNSUP_OPER
+(${String(TLIB_ERRORS.TERR_UNSUP_OPER)}, unknown message) or TERR_INVALID_ATTR (${String(TLIB_ERRORS.TERR_INVALID_ATTR)}, unknown attribute, wrong
+type, repeated attribute) and a description naming the attribute. The binary port does not serve T-Library yet
+(issue #12).`;
+}
+
+/** The T-Library messages of one kind, as "Name (id)" in id order. */
+function tlibList(kind: 'request' | 'event'): string {
+  return TLIB_WIRE_MESSAGES.filter((m) => m.kind === kind)
+    .sort((a, b) => a.id - b.id)
+    .map((m) => `${m.name} (${String(m.id)})`)
+    .join(', ');
 }
 
 function messagesSection(): string {
