@@ -46,7 +46,15 @@ import { JsonClient, type Json } from '@ixs/client';
 import type { Histogram } from './load.ts';
 import { closeWebSocket } from './load-client.ts';
 import type { ConfigFile } from './setup.ts';
-import { buildOnce, processCpuMs, serveArgs, sourceVersion } from './targets.ts';
+import {
+  buildOnce,
+  processCpuMs,
+  serveArgs,
+  sourceVersion,
+  threadCosts,
+  threadCpuMs,
+  type ThreadCpu,
+} from './targets.ts';
 
 /** The configuration the scale bench gives `ixs serve`. */
 const SCALE_CONFIG = new URL('./scale.config.json', import.meta.url).pathname;
@@ -567,6 +575,8 @@ interface Loop {
   serverCpu: number | undefined;
   /** This process's CPU over the measured window (% of one core): near 100 %, the load generator is the limit. */
   clientCpu: number | undefined;
+  /** Server CPU per acknowledged request of each thread over the measured window (µs), busiest first. */
+  threads: { thread: string; us: number }[];
 }
 
 interface LoopOptions {
@@ -585,7 +595,15 @@ interface LoopOptions {
 
 /** `window` requests outstanding on `conn`, the next one sent when a reply arrives; then waits for the last replies. */
 async function closedLoop(conn: Conn, o: LoopOptions, errors: Problems): Promise<Loop> {
-  const r: Loop = { sent: 0, ok: 0, failed: 0, inWindow: 0, serverCpu: undefined, clientCpu: undefined };
+  const r: Loop = {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    inWindow: 0,
+    serverCpu: undefined,
+    clientCpu: undefined,
+    threads: [],
+  };
   const from = conn.nextRef();
   const ms = o.measureStart ?? Infinity;
   const me = o.measureEnd ?? Infinity;
@@ -612,7 +630,7 @@ async function closedLoop(conn: Conn, o: LoopOptions, errors: Problems): Promise
     send();
   };
   for (let w = 0; w < o.window; w++) send();
-  let cpu0: [number, number, NodeJS.CpuUsage] | undefined;
+  let cpu0: [number, number, NodeJS.CpuUsage, ThreadCpu[]] | undefined;
   let lastTick = performance.now();
   let drainUntil = Infinity;
   for (;;) {
@@ -621,13 +639,14 @@ async function closedLoop(conn: Conn, o: LoopOptions, errors: Problems): Promise
     if (sending && o.done(r)) sending = false;
     if (!cpu0 && now >= ms) {
       const c = processCpuMs(o.serverPid);
-      if (c !== undefined) cpu0 = [c, now, process.cpuUsage()];
+      if (c !== undefined) cpu0 = [c, now, process.cpuUsage(), threadCpuMs(o.serverPid)];
     }
     if (cpu0 && r.serverCpu === undefined && now >= me) {
       const c = processCpuMs(o.serverPid);
       const mine = process.cpuUsage(cpu0[2]);
       if (c !== undefined) r.serverCpu = ((c - cpu0[0]) / (now - cpu0[1])) * 100;
       r.clientCpu = ((mine.user + mine.system) / 1000 / (now - cpu0[1])) * 100;
+      r.threads = threadCosts(o.serverPid, cpu0[3], threadCpuMs(o.serverPid), r.inWindow);
     }
     if (sending && o.tick && now - lastTick >= 2000) {
       lastTick = now;
@@ -717,6 +736,8 @@ interface Rate {
   readonly serverCpu: number | undefined;
   /** This process's CPU in the measured window, % of one core. */
   readonly clientCpu: number | undefined;
+  /** Server CPU per request of each thread in the measured window (µs), busiest first. */
+  readonly threads: readonly { thread: string; us: number }[];
 }
 
 /** The measurement with the median rate (the lower middle one of an even count). */
@@ -743,7 +764,12 @@ async function rate(x: Ctx, what: string, make: () => Json, onOk?: (m: Json) => 
     },
     x.errors,
   );
-  return { perSecond: r.inWindow / x.o.windowSeconds, serverCpu: r.serverCpu, clientCpu: r.clientCpu };
+  return {
+    perSecond: r.inWindow / x.o.windowSeconds,
+    serverCpu: r.serverCpu,
+    clientCpu: r.clientCpu,
+    threads: r.threads,
+  };
 }
 
 function submitRate(x: Ctx): Promise<Rate> {
@@ -1021,7 +1047,11 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
       all.push(q);
       log(
         `  ${name}/s (${String(k + 1)} of ${String(x.o.repeats)}): ${int(q.perSecond)} ` +
-          `(CPU: server ${int(q.serverCpu)}%, bench ${int(q.clientCpu)}%)`,
+          `(CPU: server ${int(q.serverCpu)}%, bench ${int(q.clientCpu)}%; µs per request: ` +
+          `${q.threads
+            .slice(0, 5)
+            .map((t) => `${t.thread} ${int(t.us)}`)
+            .join(', ')})`,
       );
       await after?.();
       if (gone(x, `the ${name} rate`)) return undefined;

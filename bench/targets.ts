@@ -3,7 +3,7 @@
  * test/e2e/harness.ts does) and the floor (bench/floor.ts). Both print one JSON ready line with their wsPort.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -172,6 +172,56 @@ export async function startProcess(
       return code;
     },
   };
+}
+
+/** CPU time (ms) one thread of a process has used so far, with the thread's name (`comm`) and id. */
+export interface ThreadCpu {
+  readonly tid: number;
+  readonly name: string;
+  readonly ms: number;
+}
+
+/**
+ * CPU time (user + system, ms) of every thread of a process so far, from /proc/<pid>/task; empty where /proc is
+ * missing. The main thread's tid is the pid; Node's worker threads are named `node` like it, V8's own threads `v8:...`.
+ */
+export function threadCpuMs(pid: number): ThreadCpu[] {
+  try {
+    return readdirSync(`/proc/${String(pid)}/task`).flatMap((t) => {
+      try {
+        const dir = `/proc/${String(pid)}/task/${t}`;
+        const stat = readFileSync(`${dir}/stat`, 'utf8');
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const name = readFileSync(`${dir}/comm`, 'utf8').trim();
+        return [{ tid: Number(t), name, ms: (Number(rest[11]) + Number(rest[12])) * 10 }];
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Server CPU per request of each thread between two {@link threadCpuMs} readings (µs), busiest first: `main` for the
+ * main thread, `name:tid` for the others; threads under 1 µs per request are left out.
+ */
+export function threadCosts(
+  pid: number,
+  before: readonly ThreadCpu[],
+  after: readonly ThreadCpu[],
+  requests: number,
+): { thread: string; us: number }[] {
+  if (requests <= 0) return [];
+  const was = new Map(before.map((t) => [t.tid, t.ms]));
+  return after
+    .map((t) => ({
+      thread: t.tid === pid ? 'main' : `${t.name}:${String(t.tid)}`,
+      us: ((t.ms - (was.get(t.tid) ?? 0)) * 1000) / requests,
+    }))
+    .filter((t) => t.us >= 1)
+    .sort((a, b) => b.us - a.us);
 }
 
 /** CPU time (user + system, ms) a process has used so far, from /proc; undefined where /proc is missing. */
