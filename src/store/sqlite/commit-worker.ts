@@ -135,13 +135,14 @@ const CHUNK_MIN = 16;
 let lastCommitAt = -Infinity;
 let waitingSince: number | undefined;
 
-/** Whether settling may (still) wait for a quiet moment (see QUIET_MS). */
+/** Far enough behind that every commit turn settles a chunk, and settling waits for no quiet moment. */
+function farBehind(): boolean {
+  return writer.unsettled > MAX_UNSETTLED || writer.eventsBehind > MAX_EVENTS_BEHIND;
+}
+
+/** Whether settling may (still) wait for a quiet moment (see SETTLE_QUIET_MS). */
 function mayWait(now: number): boolean {
-  return (
-    now - (waitingSince ?? now) < settleMaxWaitMs &&
-    writer.unsettled <= MAX_UNSETTLED &&
-    writer.eventsBehind <= MAX_EVENTS_BEHIND
-  );
+  return now - (waitingSince ?? now) < settleMaxWaitMs && !farBehind();
 }
 
 /** Below this many kept states behind, settling while idle keeps to half of the worker's time (see run). */
@@ -166,9 +167,9 @@ function settleChunk(): number | undefined {
 
 /**
  * Works until nothing is left: every batch already queued goes into one transaction; settling (rows catching up with
- * kept states) runs a chunk at a time only once no batch came for a while (SETTLE_QUIET_MS) — or, far behind, once per commit turn —
- * so it never holds up an acknowledgement for long. A small backlog waits for the settle interval (a timer), so that a quiet
- * server's rows catch up too. While idle with fewer than POLITE_BELOW behind, the worker rests as long as each chunk
+ * kept states) runs a chunk at a time only once no batch came for a while (SETTLE_QUIET_MS) — or, far behind, once
+ * per commit turn — so it never holds up an acknowledgement for long. A small backlog waits for the settle interval (a
+ * timer), so that a quiet server's rows catch up too. While idle with fewer than POLITE_BELOW behind, the worker rests as long as each chunk
  * took (half its time at most): on a machine with few cores, settling must not starve the thread that decides.
  */
 function run(first?: CommitRequest | 'close'): void {
@@ -211,7 +212,7 @@ function run(first?: CommitRequest | 'close'): void {
     }
     commit(batches);
     lastCommitAt = performance.now();
-    if (writer.unsettled > MAX_UNSETTLED || writer.eventsBehind > MAX_EVENTS_BEHIND) settleChunk();
+    if (farBehind()) settleChunk();
   }
 }
 
