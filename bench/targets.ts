@@ -190,10 +190,8 @@ export function threadCpuMs(pid: number): ThreadCpu[] {
     return readdirSync(`/proc/${String(pid)}/task`).flatMap((t) => {
       try {
         const dir = `/proc/${String(pid)}/task/${t}`;
-        const stat = readFileSync(`${dir}/stat`, 'utf8');
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const name = readFileSync(`${dir}/comm`, 'utf8').trim();
-        return [{ tid: Number(t), name, ms: (Number(rest[11]) + Number(rest[12])) * 10 }];
+        const ms = statCpuMs(readFileSync(`${dir}/stat`, 'utf8'));
+        return [{ tid: Number(t), name: readFileSync(`${dir}/comm`, 'utf8').trim(), ms }];
       } catch {
         return [];
       }
@@ -227,15 +225,18 @@ export function threadCosts(
 /** CPU time (user + system, ms) a process has used so far, from /proc; undefined where /proc is missing. */
 export function processCpuMs(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(rest[11]) + Number(rest[12]);
-    // USER_HZ is 100 on Linux for every architecture Node supports.
-    return ticks * 10;
+    return statCpuMs(readFileSync(`/proc/${String(pid)}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** User + system CPU time (ms) in the text of a /proc `stat` file (a process's or one of its threads'). */
+function statCpuMs(stat: string): number {
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // USER_HZ is 100 on Linux for every architecture Node supports.
+  return (Number(rest[11]) + Number(rest[12])) * 10;
 }
 
 /**
