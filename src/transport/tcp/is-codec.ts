@@ -12,10 +12,8 @@ import { ProtocolError } from '../../protocol/errors.ts';
 import { Utf16, isKvList, type KvPair, type KvValue } from '../../protocol/kv.ts';
 import { DATE_RE, memo, type AttrValue, type Message } from '../../protocol/message.ts';
 import { encodeFrame } from './frame-encoder.ts';
-import { INT32_MAX, INT32_MIN, type WireAttr } from './wire.ts';
+import { INT32_MAX, INT32_MIN, referenceIdOf, sortWireAttrs, type WireAttr } from './wire.ts';
 
-/** Wire id of the envelope attribute ReferenceId (attr_ref_id), echoed in an EventError even for a refused frame. */
-const REFERENCE_ID = 2;
 /** Catalogue name of the envelope KV list that carries extension-key attributes. */
 const EXTENSION = 'Extension';
 
@@ -32,8 +30,7 @@ export type IsDecodeResult =
  * Events decode too (the codec serves both directions); whether a message may be sent is the caller's check.
  */
 export function decodeIsFrame(messageId: number, attrs: readonly WireAttr[]): IsDecodeResult {
-  const ref = attrs.find((a) => a.id === REFERENCE_ID && a.tag === 'i')?.value;
-  const referenceId = typeof ref === 'number' ? ref : undefined;
+  const referenceId = referenceIdOf(attrs);
   const def = isMessageById(messageId);
   if (!def) {
     return fail(new ProtocolError('ErrorUnsupportedProtocolElement', `unknown message id ${messageId}`), referenceId);
@@ -223,11 +220,7 @@ export function isMessageToWire(m: Message, order: readonly number[] = []): { me
       }
     }
   }
-  if (order.length) {
-    const rank = new Map(order.map((id, i) => [id, i]));
-    const key = (id: number): number => rank.get(id) ?? order.length;
-    wire.sort((x, y) => key(x.id) - key(y.id) || x.id - y.id);
-  }
+  if (order.length) sortWireAttrs(wire, order);
   return { messageId: def.id, attrs: wire };
 }
 

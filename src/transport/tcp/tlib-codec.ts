@@ -20,10 +20,8 @@ import {
   type TlibWireAttr,
 } from '../../protocol/tlib-wire.ts';
 import { encodeFrame } from './frame-encoder.ts';
-import { INT32_MAX, INT32_MIN, type WireAttr } from './wire.ts';
+import { INT32_MAX, INT32_MIN, referenceIdOf, sortWireAttrs, type WireAttr } from './wire.ts';
 
-/** Wire id of ReferenceID, echoed in an EventError even for a refused frame. */
-const REFERENCE_ID = 2;
 /** A ConnID as a message carries it. */
 const CONN_ID_TEXT = /^[0-9a-f]{16}$/;
 
@@ -44,8 +42,7 @@ export type TlibDecodeResult =
  * ReferenceID, when readable, comes with the error. Events decode too (the codec serves both directions).
  */
 export function decodeTlibFrame(messageId: number, attrs: readonly WireAttr[]): TlibDecodeResult {
-  const ref = attrs.find((a) => a.id === REFERENCE_ID && a.tag === 'i')?.value;
-  const referenceId = typeof ref === 'number' ? ref : undefined;
+  const referenceId = referenceIdOf(attrs);
   const fail = (errorCode: number, description: string): TlibDecodeResult =>
     referenceId === undefined
       ? { ok: false, errorCode, description }
@@ -120,12 +117,7 @@ export function tlibMessageToWire(m: Message, order: readonly number[] = []): { 
     if (!a) throw new Error(`attribute ${name} of ${m.name} is not in the T-Library table`);
     wire.push(toWire(m.name, a, v));
   }
-  const rank = (id: number): number => {
-    const i = order.indexOf(id);
-    return i < 0 ? order.length + id : i;
-  };
-  wire.sort((x, y) => rank(x.id) - rank(y.id));
-  return { messageId: def.id, attrs: wire };
+  return { messageId: def.id, attrs: sortWireAttrs(wire, order) };
 }
 
 function toWire(message: string, a: TlibWireAttr, v: AttrValue): WireAttr {

@@ -1,6 +1,7 @@
 /**
- * Constants and types of the Genesys binary wire format shared by the frame parser and the frame encoder. Every
- * number here is confirmed by test/fixtures/vectors (README §1 frame layout, §2 KV lists, §3 ADDP).
+ * Constants, types and small helpers of the Genesys binary wire format shared by the frame parser, the frame encoder
+ * and the two codecs (Interaction Server and T-Library). Every number here is confirmed by test/fixtures/vectors
+ * (README §1 frame layout, §2 KV lists, §3 ADDP).
  */
 import type { KvList } from '../../protocol/kv.ts';
 
@@ -74,3 +75,22 @@ export const ADDP_DATA_BYTES = 3;
 export const INT32_MIN = -0x80000000;
 /** Range of an 'i' attribute and a KV int (int32). */
 export const INT32_MAX = 0x7fffffff;
+
+/** Wire id of ReferenceId (Interaction Server attr_ref_id, T-Library ReferenceID: the same id in both protocols). */
+export const REFERENCE_ID = 2;
+
+/** A frame's ReferenceId, when it carries a readable one (echoed in an EventError even for a refused frame). */
+export function referenceIdOf(attrs: readonly WireAttr[]): number | undefined {
+  const ref = attrs.find((a) => a.id === REFERENCE_ID && a.tag === 'i')?.value;
+  return typeof ref === 'number' ? ref : undefined;
+}
+
+/**
+ * Sorts attributes in place into wire order: the ids named in `order` first, in that order, then the others by
+ * ascending id (the SDK's own order, to compare bytes, or plain ascending order with `order` empty).
+ */
+export function sortWireAttrs(attrs: WireAttr[], order: readonly number[]): WireAttr[] {
+  const rank = new Map(order.map((id, i) => [id, i]));
+  const key = (id: number): number => rank.get(id) ?? order.length;
+  return attrs.sort((x, y) => key(x.id) - key(y.id) || x.id - y.id);
+}
