@@ -1,4 +1,5 @@
 /** Shared helpers of the TCP codec tests: the wire vectors of test/fixtures/vectors and their expected messages. */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { isMessageById } from '../../src/protocol/catalogue.ts';
 import { Utf16, type KvList, type KvPair } from '../../src/protocol/kv.ts';
@@ -97,6 +98,24 @@ export function expectedMessage(v: Vector): Message {
     else attrs.Extension = rest;
   }
   return { protocol: 'is', name: def.name, attrs };
+}
+
+/** The one frame `bytes` hold (fails the test on anything else: no event, several, a close). */
+export function onlyFrame(bytes: Uint8Array, label = 'frame'): Extract<ParseEvent, { kind: 'frame' }> {
+  const events = new FrameParser({ maxFrameBytes: 1 << 20 }).push(bytes);
+  assert.equal(events.length, 1, `${label}: one event`);
+  const ev = events[0]!;
+  if (ev.kind !== 'frame') assert.fail(`${label}: not a frame but ${ev.kind}`);
+  return ev;
+}
+
+/** Checks that a frame's attributes are in ascending id order (the order the server writes). */
+export function assertAscendingIds(f: { readonly attrs: readonly { readonly id: number }[] }): void {
+  const ids = f.attrs.map((a) => a.id);
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
 }
 
 /** Pushes `bytes` cut at the given offsets into a fresh parser and returns every event. */

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import type { AttrValue, Message } from '../../src/protocol/message.ts';
 import { TLIB_WIRE_MESSAGES, tlibWireAttrById } from '../../src/protocol/tlib-wire.ts';
 import { encodeFrame } from '../../src/transport/tcp/frame-encoder.ts';
-import { FrameParser, type ParseEvent } from '../../src/transport/tcp/frame-parser.ts';
+import { FrameParser } from '../../src/transport/tcp/frame-parser.ts';
 import {
   connIdText,
   connIdWire,
@@ -19,7 +19,7 @@ import {
   tlibMessageToWire,
 } from '../../src/transport/tcp/tlib-codec.ts';
 import type { WireAttr } from '../../src/transport/tcp/wire.ts';
-import { vectorKv, type VectorAttr, type VectorPair } from './tcp-helpers.ts';
+import { assertAscendingIds, onlyFrame, vectorKv, type VectorAttr, type VectorPair } from './tcp-helpers.ts';
 
 interface TlibVector {
   name: string;
@@ -48,14 +48,6 @@ function expected(v: TlibVector): Message {
   return { protocol: 'tlib', name: v.message, attrs };
 }
 
-function frameOf(bytes: Uint8Array): Extract<ParseEvent, { kind: 'frame' }> {
-  const events = new FrameParser({ maxFrameBytes: 1 << 20 }).push(bytes);
-  assert.equal(events.length, 1);
-  const ev = events[0]!;
-  if (ev.kind !== 'frame') assert.fail(`not a frame: ${ev.kind}`);
-  return ev;
-}
-
 describe('T-Library vectors', () => {
   test('there are 24 vectors, and every message they hold is in the table', () => {
     assert.equal(VECTORS.length, 24);
@@ -63,11 +55,21 @@ describe('T-Library vectors', () => {
     for (const v of VECTORS) assert.ok(names.has(v.message), v.message);
   });
 
+  test("every attribute of a vector is one its message's entry lists", () => {
+    for (const v of VECTORS) {
+      const listed = TLIB_WIRE_MESSAGES.find((m) => m.name === v.message)?.attrs ?? [];
+      for (const a of v.attributes) {
+        const name = tlibWireAttrById(a.id)?.name;
+        assert.ok(name !== undefined && listed.includes(name), `${v.name}: ${a.name} (${String(a.id)})`);
+      }
+    }
+  });
+
   for (const v of VECTORS) {
     test(`${v.name}: decodes to the vector's attributes and re-encodes byte-exact`, () => {
       const bytes = new Uint8Array(Buffer.from(v.hex, 'hex'));
       assert.equal(bytes.length, v.length);
-      const ev = frameOf(bytes);
+      const ev = onlyFrame(bytes);
       assert.equal(ev.messageId, v.messageId);
       assert.deepEqual(
         ev.attrs.map((a) => [a.id, a.tag]),
@@ -80,12 +82,8 @@ describe('T-Library vectors', () => {
       const order = v.attributes.map((a) => a.id);
       assert.equal(encodeTlibMessage(r.message, order).toString('hex'), v.hex);
       // In ascending order (what the server sends): the same message back.
-      const again = frameOf(encodeTlibMessage(r.message));
-      const ids = again.attrs.map((a) => a.id);
-      assert.deepEqual(
-        ids,
-        [...ids].sort((a, b) => a - b),
-      );
+      const again = onlyFrame(encodeTlibMessage(r.message));
+      assertAscendingIds(again);
       assert.deepStrictEqual(decodeTlibFrame(again.messageId, again.attrs), { ok: true, message: r.message });
     });
   }
@@ -146,7 +144,7 @@ describe('ConnIDs', () => {
     }
     assert.equal(connIdWire('ffffffffffffffff'), -1n);
     const m: Message = { protocol: 'tlib', name: 'RequestDeleteUserData', attrs: { ConnId: 'ff00000000000001' } };
-    const f = frameOf(encodeTlibMessage(m));
+    const f = onlyFrame(encodeTlibMessage(m));
     assert.deepStrictEqual(decodeTlibFrame(f.messageId, f.attrs), { ok: true, message: m });
   });
 
@@ -202,11 +200,11 @@ describe('T-Library decoding never throws', () => {
           const r = decodeTlibFrame(id, attrs);
           if (r.ok) {
             // What decoded encodes again and decodes to itself.
-            const f = frameOf(encodeTlibMessage(r.message));
+            const f = onlyFrame(encodeTlibMessage(r.message));
             assert.deepStrictEqual(decodeTlibFrame(f.messageId, f.attrs), r);
           } else assert.ok([51, 53].includes(r.errorCode));
           // The frame itself round-trips through the parser.
-          if (raw.length <= 8) frameOf(encodeFrame(id, attrs));
+          if (raw.length <= 8) onlyFrame(encodeFrame(id, attrs));
         },
       ),
       { numRuns: 3000 },

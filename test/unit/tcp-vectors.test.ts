@@ -5,20 +5,25 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { FrameParser, type ParseEvent } from '../../src/transport/tcp/frame-parser.ts';
+import type { ParseEvent } from '../../src/transport/tcp/frame-parser.ts';
 import { encodeAddp, encodeFrame } from '../../src/transport/tcp/frame-encoder.ts';
 import { decodeIsFrame, encodeIsMessage, encodeIsMessageOrdered } from '../../src/transport/tcp/is-codec.ts';
-import { VECTORS, concat, expectedMessage, parseInPieces, vectorBytes, type Vector } from './tcp-helpers.ts';
+import {
+  VECTORS,
+  assertAscendingIds,
+  concat,
+  expectedMessage,
+  onlyFrame,
+  parseInPieces,
+  vectorBytes,
+  type Vector,
+} from './tcp-helpers.ts';
 
 /** The extended header start: u32 28 and '$' (README §1). */
 const EXTENDED_START = '0000001c24';
 
 function parseWhole(v: Vector): Extract<ParseEvent, { kind: 'frame' }> {
-  const events = new FrameParser({ maxFrameBytes: 1 << 20 }).push(vectorBytes(v));
-  assert.equal(events.length, 1, `${v.name}: one event`);
-  const ev = events[0]!;
-  assert.equal(ev.kind, 'frame', `${v.name}: ${JSON.stringify(ev)}`);
-  return ev;
+  return onlyFrame(vectorBytes(v), v.name);
 }
 
 describe('IS vectors', () => {
@@ -50,15 +55,8 @@ describe('IS vectors', () => {
       assert.equal(encodeIsMessageOrdered(r.message, order).toString('hex'), v.hex);
 
       // Ascending order (what the server sends) decodes to the same message.
-      const again = new FrameParser({ maxFrameBytes: 1 << 20 }).push(encodeIsMessage(r.message));
-      assert.equal(again.length, 1);
-      const f = again[0]!;
-      assert.equal(f.kind, 'frame');
-      const ids = f.attrs.map((a) => a.id);
-      assert.deepEqual(
-        ids,
-        [...ids].sort((a, b) => a - b),
-      );
+      const f = onlyFrame(encodeIsMessage(r.message));
+      assertAscendingIds(f);
       assert.deepStrictEqual(decodeIsFrame(f.messageId, f.attrs), { ok: true, message: r.message });
     });
   }
