@@ -108,25 +108,6 @@ export async function serve(o: ServeOptions): Promise<void> {
     host,
     o.httpPort,
   );
-  server.lifecycle = 'ready';
-  process.stdout.write(`${JSON.stringify({ ready: true, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port })}\n`);
-  logger.info(
-    {
-      host,
-      tcpPort: tcp.port,
-      wsPort: ws.port,
-      httpPort: http.port,
-      dataDir: o.dataDir,
-      ...(config.tls ? { tls: config.tls.doors, mutualTls: config.tls.clientCa !== undefined } : {}),
-    },
-    'ready',
-  );
-  if (!isLoopback(host) && !config.tls?.clientCa && !config.applications.every((a) => a.secret !== undefined))
-    logger.warn(
-      { host },
-      'listening beyond loopback without mutual TLS and with applications that have no secret: anyone who reaches the protocol ports can register as those (docs/tls.md); the HTTP API needs a bearer token',
-    );
-
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -154,8 +135,29 @@ export async function serve(o: ServeOptions): Promise<void> {
     logger.flush();
     process.exit(0);
   };
+  // Installed before the ready line: a SIGTERM sent as soon as the line is read must drain, not kill (Node's default
+  // action until a listener exists).
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  server.lifecycle = 'ready';
+  process.stdout.write(`${JSON.stringify({ ready: true, tcpPort: tcp.port, wsPort: ws.port, httpPort: http.port })}\n`);
+  logger.info(
+    {
+      host,
+      tcpPort: tcp.port,
+      wsPort: ws.port,
+      httpPort: http.port,
+      dataDir: o.dataDir,
+      ...(config.tls ? { tls: config.tls.doors, mutualTls: config.tls.clientCa !== undefined } : {}),
+    },
+    'ready',
+  );
+  if (!isLoopback(host) && !config.tls?.clientCa && !config.applications.every((a) => a.secret !== undefined))
+    logger.warn(
+      { host },
+      'listening beyond loopback without mutual TLS and with applications that have no secret: anyone who reaches the protocol ports can register as those (docs/tls.md); the HTTP API needs a bearer token',
+    );
 }
 
 /**
