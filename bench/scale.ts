@@ -327,6 +327,44 @@ async function heapText(s: Server): Promise<string> {
   }
 }
 
+/** Milliseconds the main thread spent in garbage collection, per kind (major, minor, incremental, weakcb). */
+type GcPauses = Readonly<Record<string, number>>;
+
+/** The server's GC pauses so far (prom-client's nodejs_gc_duration_seconds on its /metrics), undefined without it. */
+async function gcPauses(httpPort: number): Promise<GcPauses | undefined> {
+  if (!httpPort) return undefined;
+  try {
+    const r = await fetch(`http://127.0.0.1:${String(httpPort)}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const out: Record<string, number> = {};
+    for (const m of (await r.text()).matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/gm)) {
+      out[m[1] as string] = Number(m[2]) * 1000;
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The GC pauses between two readings (kinds with none left out). */
+function gcDelta(a: GcPauses | undefined, b: GcPauses | undefined): GcPauses | undefined {
+  if (!a || !b) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b)) {
+    const d = v - (a[k] ?? 0);
+    if (d > 0) out[k] = d;
+  }
+  return out;
+}
+
+/** GC pauses as text: `GC ms: major 120, minor 310`. */
+function gcText(g: GcPauses | undefined): string {
+  if (!g) return '';
+  const parts = Object.entries(g)
+    .sort((p, q) => q[1] - p[1])
+    .map(([k, v]) => `${k} ${int(v)}`);
+  return `; main-thread GC ms: ${parts.length ? parts.join(', ') : 'none'}`;
+}
+
 /** Settle lag at or below which the store counts as caught up: one settle range (4 x 1,024 kept states). */
 const SETTLED_BELOW = 4096;
 
@@ -577,6 +615,8 @@ interface Loop {
   clientCpu: number | undefined;
   /** Server CPU per acknowledged request of each thread over the measured window (µs), busiest first. */
   threads: { thread: string; us: number }[];
+  /** The main thread's garbage-collection pauses over the measured window (ms per kind), when /metrics has them. */
+  gc: GcPauses | undefined;
 }
 
 interface LoopOptions {
@@ -589,6 +629,8 @@ interface LoopOptions {
   readonly measureStart?: number;
   readonly measureEnd?: number;
   readonly serverPid: number;
+  /** The server's HTTP port (its /metrics gives the GC pauses), 0 when it has none. */
+  readonly httpPort: number;
   /** Called every 2 s while sending (progress). */
   readonly tick?: (l: Loop) => void;
 }
@@ -603,6 +645,7 @@ async function closedLoop(conn: Conn, o: LoopOptions, errors: Problems): Promise
     serverCpu: undefined,
     clientCpu: undefined,
     threads: [],
+    gc: undefined,
   };
   const from = conn.nextRef();
   const ms = o.measureStart ?? Infinity;
@@ -631,6 +674,8 @@ async function closedLoop(conn: Conn, o: LoopOptions, errors: Problems): Promise
   };
   for (let w = 0; w < o.window; w++) send();
   let cpu0: [number, number, NodeJS.CpuUsage, ThreadCpu[]] | undefined;
+  let gc0: Promise<GcPauses | undefined> | undefined;
+  let gc1: Promise<GcPauses | undefined> | undefined;
   let lastTick = performance.now();
   let drainUntil = Infinity;
   for (;;) {
@@ -640,6 +685,7 @@ async function closedLoop(conn: Conn, o: LoopOptions, errors: Problems): Promise
     if (!cpu0 && now >= ms) {
       const c = processCpuMs(o.serverPid);
       if (c !== undefined) cpu0 = [c, now, process.cpuUsage(), threadCpuMs(o.serverPid)];
+      gc0 = gcPauses(o.httpPort);
     }
     if (cpu0 && r.serverCpu === undefined && now >= me) {
       const c = processCpuMs(o.serverPid);
@@ -647,6 +693,7 @@ async function closedLoop(conn: Conn, o: LoopOptions, errors: Problems): Promise
       if (c !== undefined) r.serverCpu = ((c - cpu0[0]) / (now - cpu0[1])) * 100;
       r.clientCpu = ((mine.user + mine.system) / 1000 / (now - cpu0[1])) * 100;
       r.threads = threadCosts(o.serverPid, cpu0[3], threadCpuMs(o.serverPid), r.inWindow);
+      gc1 = gcPauses(o.httpPort);
     }
     if (sending && o.tick && now - lastTick >= 2000) {
       lastTick = now;
@@ -666,6 +713,7 @@ async function closedLoop(conn: Conn, o: LoopOptions, errors: Problems): Promise
     }
   }
   conn.onReply = () => undefined;
+  if (gc0 && gc1) r.gc = gcDelta(await gc0, await gc1);
   return r;
 }
 
@@ -710,6 +758,7 @@ async function fill(x: Ctx, target: number): Promise<Fill> {
       },
       done: (r) => x.ids.length + (r.sent - r.ok - r.failed) >= target || performance.now() >= deadline,
       serverPid: x.server.pid,
+      httpPort: x.server.httpPort,
       tick: () => {
         const now = performance.now();
         const rate = ((x.ids.length - last[0]) / (now - last[1])) * 1000;
@@ -738,6 +787,7 @@ interface Rate {
   readonly clientCpu: number | undefined;
   /** Server CPU per request of each thread in the measured window (µs), busiest first. */
   readonly threads: readonly { thread: string; us: number }[];
+  readonly gc: GcPauses | undefined;
 }
 
 /** The measurement with the median rate (the lower middle one of an even count). */
@@ -761,6 +811,7 @@ async function rate(x: Ctx, what: string, make: () => Json, onOk?: (m: Json) => 
       measureStart,
       measureEnd,
       serverPid: x.server.pid,
+      httpPort: x.server.httpPort,
     },
     x.errors,
   );
@@ -769,6 +820,7 @@ async function rate(x: Ctx, what: string, make: () => Json, onOk?: (m: Json) => 
     serverCpu: r.serverCpu,
     clientCpu: r.clientCpu,
     threads: r.threads,
+    gc: r.gc,
   };
 }
 
@@ -797,6 +849,7 @@ async function trim(x: Ctx, size: number): Promise<{ stopped: number; seconds: n
       make: () => ({ message: 'RequestStopProcessing', interactionId: extra[i++] }),
       done: () => i >= extra.length || performance.now() >= deadline,
       serverPid: x.server.pid,
+      httpPort: x.server.httpPort,
     },
     x.errors,
   );
@@ -1051,7 +1104,7 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
           `${q.threads
             .slice(0, 5)
             .map((t) => `${t.thread} ${int(t.us)}`)
-            .join(', ')})`,
+            .join(', ')}${gcText(q.gc)})`,
       );
       await after?.();
       if (gone(x, `the ${name} rate`)) return undefined;
