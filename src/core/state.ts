@@ -470,6 +470,15 @@ export class CoreState {
       const prev = this.interactions.get(id);
       // Kept in the compact form (user data packed): a million waiting interactions must stay small.
       const stored = next ? packed(next) : null;
+      // A change of properties only (the commonest write): the record takes the new user data in place and keeps
+      // every index entry; only the views, whose conditions may read user data, see it leave and enter again.
+      if (prev instanceof PackedInteraction && stored !== null && prev.differsInPropertiesOnly(stored)) {
+        const viewed = inQueue(prev) && this.views.has(prev.queue) && this.dir.queues.has(prev.queue);
+        if (viewed) this.views.leave(prev);
+        prev.takeProperties(stored);
+        if (viewed) this.views.enter(prev, this.now());
+        continue;
+      }
       // Still waiting at the same place of the same queue (a property change that leaves the order alone): the new
       // record takes the old one's slot, one search instead of a delete and an insert.
       const sameSlot =

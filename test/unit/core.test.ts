@@ -154,6 +154,53 @@ describe('Core', () => {
     assert.equal(plan.out.filter((o) => o.to === ms.id).length, 1, 'requester gets only its ack even when opted in');
   });
 
+  it('a change of properties updates the stored record in place; a change of its queue order makes a new one', () => {
+    const { core, reg } = setup();
+    const ms = reg(3, 'EmailServer');
+    const submit = isMsg('RequestSubmit', {
+      TenantId: 1,
+      MediaType: 'email',
+      InteractionType: 'Inbound',
+      InteractionSubtype: 'InboundNew',
+      Queue: 'Email Out',
+      UserData: [{ key: 'ExternalId', value: 'E-1' }],
+    });
+    core.handle(ms, submit);
+    const waiting = core.state.waitingIn(pairKey('Email Out', 'email'));
+    const before = core.interactions.get('IXN-1');
+    assert.ok(before);
+    assert.equal(waiting?.first(), before);
+    const change = (attrs: Record<string, unknown>): void => {
+      const plan = core.handle(
+        ms,
+        isMsg('RequestChangeProperties', { ReferenceId: 5, InteractionId: 'IXN-1', ...attrs }),
+      );
+      assert.equal(plan.out[0]?.message.name, 'EventAck', JSON.stringify(plan.out[0]?.message.attrs));
+    };
+    change({ AddedProperties: [{ key: 'Subject', value: 'hello' }] });
+    const same = core.interactions.get('IXN-1');
+    assert.equal(same, before, 'the same record');
+    assert.equal(same?.version, 2);
+    assert.equal(same?.eventSeq, 2);
+    assert.deepEqual(same?.userData, [
+      { key: 'ExternalId', value: 'E-1' },
+      { key: 'Subject', value: 'hello' },
+    ]);
+    assert.equal(waiting?.first(), same);
+    assert.deepEqual([...core.state.withExternalId('E-1')], ['IXN-1']);
+    // Priority orders the queue and ExternalId is indexed: those go through the indexes with a new record.
+    change({ AddedProperties: [{ key: 'Priority', value: 3 }] });
+    const moved = core.interactions.get('IXN-1');
+    assert.notEqual(moved, before);
+    assert.equal(waiting?.first(), moved);
+    assert.equal(waiting?.size, 1);
+    change({ ChangedProperties: [{ key: 'ExternalId', value: 'E-2' }] });
+    assert.notEqual(core.interactions.get('IXN-1'), moved);
+    assert.deepEqual([...core.state.withExternalId('E-1')], []);
+    assert.deepEqual([...core.state.withExternalId('E-2')], ['IXN-1']);
+    assert.equal(core.interactions.get('IXN-1')?.version, 4);
+  });
+
   it('routing engine hand-off: EventRouteRequest when a routing engine registers; RequestUpdateUserData answered with EventAttachedDataChanged', () => {
     const { core, reg } = setup();
     const ms = reg(3, 'EmailServer');

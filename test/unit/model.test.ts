@@ -72,6 +72,29 @@ describe('interaction model', () => {
     assert.equal(r.placement, packed({ ...base, id: 'B', placement: { kind: 'routing', router: 'URS' } }).placement);
   });
 
+  it('tells a record that differs in its user data only, and takes that user data in place', () => {
+    const p = packed(base);
+    const next = (over: Partial<Interaction>): ReturnType<typeof packed> => packed({ ...unpacked(p), ...over });
+    const props = next({ userData: [...base.userData, { key: 'Subject', value: 'x' }], version: 3, eventSeq: 4 });
+    assert.equal(p.differsInPropertiesOnly(props), true);
+    assert.equal(p.differsInPropertiesOnly(p), true);
+    for (const over of [
+      { placement: { kind: 'routing', router: 'URS' } },
+      { queue: 'Other' },
+      { heldAt: '2026-01-01T00:00:09Z' },
+      { parties: [{ agentId: 'a1', visibility: 'conference' }] },
+      { userData: [{ key: 'Priority', value: 6 }, base.userData[1]] },
+      { userData: [base.userData[0]] },
+    ] as Partial<Interaction>[]) {
+      assert.equal(p.differsInPropertiesOnly(next(over)), false, JSON.stringify(over));
+    }
+    p.takeProperties(props);
+    assert.deepEqual(unpacked(p), unpacked(props));
+    assert.equal(p.version, 3);
+    assert.equal(p.eventSeq, 4);
+    assert.equal(p.priority, 5);
+  });
+
   it('round-trips through its stored form (the derived state rides along for the query column only)', () => {
     const h: Interaction = {
       ...base,

@@ -88,7 +88,7 @@ export interface PackedInteraction extends Fields {}
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class PackedInteraction implements Interaction {
-  readonly #userData: string;
+  #userData: string;
   readonly #priority: number | undefined;
   readonly #externalId: string | undefined;
 
@@ -127,7 +127,38 @@ export class PackedInteraction implements Interaction {
   get externalId(): string | undefined {
     return this.#externalId;
   }
+
+  /**
+   * Whether `next` is this interaction with other user data only: every field the same value (objects the same
+   * instance) but its user data, version and event sequence, and the same Priority and ExternalId (what the indexes
+   * read of the user data). A change of properties gives such a record (see {@link takeProperties}).
+   */
+  differsInPropertiesOnly(next: PackedInteraction): boolean {
+    if (next.#priority !== this.#priority || next.#externalId !== this.#externalId) return false;
+    const a = this as unknown as Record<string, unknown>;
+    const b = next as unknown as Record<string, unknown>;
+    for (const k of SAME_FIELDS) if (a[k] !== b[k]) return false;
+    return true;
+  }
+
+  /**
+   * Takes `next`'s user data, version and event sequence in place (for CoreState.apply only, and only when
+   * {@link differsInPropertiesOnly}). The state's record then stays the same object: a change of properties makes no
+   * new long-lived record, only its new user-data text (with a million interactions, each new record survived into
+   * V8's old generation, and what the young-generation collections copied per change grew with it).
+   */
+  takeProperties(next: PackedInteraction): void {
+    const self = this as unknown as { version: number; eventSeq: number };
+    this.#userData = next.#userData;
+    self.version = next.version;
+    self.eventSeq = next.eventSeq;
+  }
 }
+
+/** The fields {@link PackedInteraction.differsInPropertiesOnly} compares: all but the version and event sequence. */
+const SAME_FIELDS: readonly string[] = [...REQUIRED_FIELDS, ...OPTIONAL_FIELDS].filter(
+  (k) => k !== 'version' && k !== 'eventSeq',
+);
 
 /** The compact form of an interaction (itself when it is one). */
 export function packed(ix: Interaction): PackedInteraction {
