@@ -18,7 +18,7 @@
  *    a second's worth of submits behind has failed: the producer stops early rather than bury it further;
  * 4. server RSS (/proc/<pid>/status VmRSS) after the window;
  * 5. restart: clients close, SIGTERM, wait for the exit, start again on the same data dir; restart = spawn -> ready
- *    line. The next size fills on the restarted server.
+ *    line, the median of --repeats starts (stopped again in between). The next size fills on the restarted server.
  * Before the submit and the change rate the bench waits (up to 180 s) until the server's store has settled what the
  * phase before left (`ixs_store_settle_lag_events` on /metrics at most 4,096): every rate starts from a caught-up store
  * at every size, instead of the million-row fill's indexing being charged to the first window after it.
@@ -33,7 +33,8 @@
  *
  * Options: --sizes N,N,.. (default 10000,100000,1000000; k/M suffixes accepted), --window-seconds S (5),
  * --warmup-seconds S (1), --repeats N (3), --window N (outstanding requests, 256), --invite-rate N (200), --fill-timeout-seconds S
- * (900), --restart-timeout-seconds S (300), --json FILE, --profile DIR (server CPU profiles, one per server run).
+ * (900), --restart-timeout-seconds S (300), --json FILE, --profile DIR (server CPU profiles, one per server run), --keep-data (the data dir stays; its path
+ * is printed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,6 +99,8 @@ interface Options {
   readonly json: string | undefined;
   /** Adds `--cpu-prof` to every server run; the profiles land in this folder. */
   readonly profile: string | undefined;
+  /** Keeps the data dir at the end (its path is printed): to start a server on it again, e.g. to profile a start. */
+  readonly keepData: boolean;
 }
 
 function positive(name: string, v: string | undefined, fallback: number, allowZero = false): number {
@@ -130,6 +133,7 @@ function options(argv: readonly string[]): Options {
       'restart-timeout-seconds': { type: 'string' },
       json: { type: 'string' },
       profile: { type: 'string' },
+      'keep-data': { type: 'boolean', default: false },
     },
   });
   if (a.mode !== 'scale') throw new Error('bench/scale.ts runs with --mode scale');
@@ -145,6 +149,7 @@ function options(argv: readonly string[]): Options {
     restartTimeoutSeconds: positive('restart-timeout-seconds', a['restart-timeout-seconds'], 300),
     json: a.json,
     profile: a.profile,
+    keepData: a['keep-data'],
   };
 }
 
@@ -1042,8 +1047,10 @@ interface SizeResult {
   /** SIGTERM -> exit (s) and the exit code. */
   stopSeconds?: number;
   stopCode?: number | null;
-  /** Spawn -> ready line on the same data dir (s); absent when the restart failed. */
-  restartSeconds?: number;
+  /** Spawn -> ready line on the same data dir (s), the median of `restarts`; absent when a restart failed. */
+  restartSeconds?: number | undefined;
+  /** Each start's spawn -> ready line (s), --repeats of them. */
+  restarts?: number[];
   /** Server RSS right after the restart (the loaded state, no load running). */
   restartRssMb?: number;
   /** Live interactions after the restart (GET /health). */
@@ -1148,19 +1155,32 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
       `SIGTERM at size ${int(r.size)}: exit code ${String(stop.code)}${stop.killed ? ' (killed after the timeout)' : ''}`,
     );
   }
-  try {
-    x.server = await startServer(x.dataDir, x.o.restartTimeoutSeconds * 1000, x.o.profile);
-  } catch (e) {
-    x.errors.add(`restart at size ${int(r.size)}: ${message(e)}`);
-    log(`  restart FAILED: ${message(e)}`);
-    return false;
+  // --repeats starts on the same data dir (the first after the load phases, the others right after a stop of a server
+  // that did nothing): one start is one sample of a machine whose speed moves from minute to minute.
+  const starts: number[] = (r.restarts = []);
+  for (let k = 0; k < x.o.repeats; k++) {
+    if (k > 0) {
+      const again = await stopServer(x.server, STOP_TIMEOUT_MS);
+      if (again.code !== 0) x.errors.add(`SIGTERM after restart ${String(k)}: exit code ${String(again.code)}`);
+    }
+    try {
+      x.server = await startServer(x.dataDir, x.o.restartTimeoutSeconds * 1000, x.o.profile);
+    } catch (e) {
+      x.errors.add(`restart at size ${int(r.size)}: ${message(e)}`);
+      log(`  restart FAILED: ${message(e)}`);
+      return false;
+    }
+    starts.push(x.server.readyMs / 1000);
+    if (k === 0) {
+      r.restartCount = await healthCount(x.server);
+      // The state alone, freshly loaded: what the stored interactions take, without the garbage of the load phases.
+      r.restartRssMb = x.server.proc.pid === undefined ? undefined : memoryMb(x.server.proc.pid)?.rss;
+    }
   }
-  r.restartSeconds = x.server.readyMs / 1000;
-  r.restartCount = await healthCount(x.server);
-  // The state alone, freshly loaded: what the stored interactions take, without the garbage of the load phases.
-  r.restartRssMb = x.server.proc.pid === undefined ? undefined : memoryMb(x.server.proc.pid)?.rss;
+  r.restartSeconds = [...starts].sort((a, b) => a - b)[Math.floor((starts.length - 1) / 2)];
   log(
-    `  restart: stopped in ${fixed(r.stopSeconds, 2)} s, ready ${fixed(r.restartSeconds, 2)} s after spawn` +
+    `  restart: stopped in ${fixed(r.stopSeconds, 2)} s, ready ${starts.map((t) => fixed(t, 2)).join(' / ')} s ` +
+      `after spawn (median ${fixed(r.restartSeconds, 2)})` +
       (r.restartCount === undefined ? '' : `, ${int(r.restartCount)} live interactions`) +
       `, RSS ${int(r.restartRssMb)} MB`,
   );
@@ -1385,7 +1405,8 @@ async function scale(argv: readonly string[]): Promise<number> {
       const stop = await stopServer(s, STOP_TIMEOUT_MS);
       if (stop.code !== 0) errors.add(`final SIGTERM: exit code ${String(stop.code)}`);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (o.keepData) log(`data dir kept: ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
   const ts = targets(o, results);
   process.stdout.write(`${report(o, started, results, ts, errors, notes)}\n`);
