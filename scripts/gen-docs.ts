@@ -523,10 +523,10 @@ type gets 65 (a bad date 31); a repeated attribute 79. Nothing changes and every
 
 ${table(['Request', 'Id'], rows)}
 
-Routing engines use the T-Library facade, which is served over JSON (WebSocket) for now; its binary T-Library dialect
-is not served on port 7120 yet.
+Routing engines use the T-Library facade, which is served over JSON (WebSocket) for now; on port 7120 the binary
+T-Library dialect serves the link only (below).
 
-### T-Library frames (codec only, not served yet)
+### T-Library frames on the binary port (the link only, so far)
 
 Routing engines that speak T-Library (Genesys URS, Platform SDK T-Library clients) use the same framing, attribute
 layout and KV lists with T-Library's own message and attribute ids (\`src/protocol/tlib-wire.ts\`):
@@ -538,8 +538,17 @@ A ConnID travels as a 64-bit integer (tag \`l\`) and is written as 16 lower-case
 (\`src/transport/tcp/tlib-codec.ts\`) decodes and re-encodes every frame of \`test/fixtures/vectors/tlib.json\` byte for
 byte (\`test/unit/tcp-tlib-codec.test.ts\`); a frame it cannot take is refused with T-Library's TERR_UNSUP_OPER
 (${String(TLIB_ERRORS.TERR_UNSUP_OPER)}, unknown message) or TERR_INVALID_ATTR (${String(TLIB_ERRORS.TERR_INVALID_ATTR)}, unknown attribute, wrong
-type, repeated attribute) and a description naming the attribute. The binary port does not serve T-Library yet
-(issue #12).`;
+type, repeated attribute) and a description naming the attribute.
+
+A connection whose first frame is T-Library's RequestRegisterClient (id 0; no Interaction Server message has that id)
+speaks T-Library from then on. Its ApplicationName must name a configured \`RoutingEngine\`
+application: the reply is EventLinkConnected (ServerVersion, ServerRole and RegistrationCode Primary (0), SessionID);
+otherwise EventError TERR_NOT_CONFIGURED (${String(TLIB_ERRORS.TERR_NOT_CONFIGURED)}). RequestQueryServer is answered with
+EventServerInfo. Interactions are not handed to such a routing engine yet (issue #12), so RequestRegisterAddress is
+refused with TERR_UNSUP_OPER and a description that says so, as is every other T-Library request; a request before
+the registration gets TERR_NOT_REGISTERED (${String(TLIB_ERRORS.TERR_NOT_REGISTERED)}). Every event carries TimeinSecs and
+TimeinuSecs. Refusals carry the T-Library code of the same meaning as the Interaction Server error the server
+raised (\`tlibErrorCodeOf\` in \`src/protocol/tlib-wire.ts\`; TERR_UNKNOWN_ERROR (${String(TLIB_ERRORS.TERR_UNKNOWN_ERROR)}) for the others).`;
 }
 
 /** The T-Library messages of one kind, as "Name (id)" in id order. */

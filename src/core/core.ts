@@ -10,6 +10,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import { formatDate, isMsg, type AttrValue, type Message } from '../protocol/message.ts';
 import { agentSessionEnded } from './agents.ts';
 import { checkCommand } from './commands.ts';
+import { TLIB_LINK } from './tlib-link.ts';
 import type { Ctx, Services } from './context.ts';
 import { Directory } from './directory.ts';
 import type { Dialect, Session } from './model/session.ts';
@@ -180,7 +181,7 @@ export class Core implements Services {
     // The codec validated the attributes against the catalogue: they have the types `Ctx.a` (AttrsOf) gives them.
     const ctx: Ctx = { core: this, tx, s: session, m: msg, a: msg.attrs };
     try {
-      const command = checkCommand(session, msg, tx);
+      const command = session.dialect === 'tlib' ? TLIB_LINK : checkCommand(session, msg, tx);
       command.run(ctx);
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;

@@ -2,7 +2,8 @@
 import { enumValueName, type ClientTypeName } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvGet, type KvList } from '../protocol/kv.ts';
-import { isMsg, type Message } from '../protocol/message.ts';
+import { isMsg, tlibMsg, type Message } from '../protocol/message.ts';
+import { SERVER_ROLE_PRIMARY } from './tlib-link.ts';
 import type { Services } from './context.ts';
 import { show } from './context.ts';
 import type { Dialect, Session } from './model/session.ts';
@@ -49,12 +50,12 @@ export function register(
       );
     }
   }
-  if (typeName === 'RoutingEngine' && dialect !== 'is+tlib') {
-    // Until the binary T-Library dialect exists, a routing engine here would be handed interactions it cannot read.
+  if (typeName === 'RoutingEngine' && dialect === 'is') {
+    // A routing engine registered with the IS protocol on the binary door would be handed interactions it cannot read.
     throw new ProtocolError(
       'ErrorUnsupportedProtocolElement',
-      `routing engine '${name}' cannot be served on the binary Interaction Server port yet: routing engines use the ` +
-        'T-Library facade (JSON over WebSocket)',
+      `routing engine '${name}' cannot be served with the Interaction Server protocol on the binary port: routing ` +
+        'engines use the T-Library facade (JSON over WebSocket)',
     );
   }
   const ext = msg.attrs.Extension as KvList | undefined;
@@ -71,6 +72,19 @@ export function register(
     wantsPropertiesChanged: flag('event_properties_changed'),
     wantsProcessingStopped: flag('event_processing_stopped'),
   };
+  if (dialect === 'tlib') {
+    // The T-Library channel opens on EventLinkConnected (the SDK checks RegistrationCode Primary).
+    tx.send(
+      session.id,
+      tlibMsg('EventLinkConnected', {
+        ServerVersion: core.serverVersion,
+        ServerRole: SERVER_ROLE_PRIMARY,
+        RegistrationCode: SERVER_ROLE_PRIMARY,
+        SessionID: session.id,
+      }),
+    );
+    return session;
+  }
   tx.send(
     session.id,
     isMsg('EventAck', {

@@ -133,7 +133,9 @@ function targetAgent(ctx: Ctx, d: Draft, agentId: string | undefined, placeId: s
  */
 export function routingEngineLeft(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, engine: Session): void {
   const state = ctx.core.state;
-  if (!state.sessionsNamed('RoutingEngine', engine.clientName).next().done) return;
+  // Only sessions that can be handed interactions hold any (a binary T-Library link of the same name holds none).
+  if (engine.dialect !== 'is+tlib') return;
+  for (const other of state.sessionsNamed('RoutingEngine', engine.clientName)) if (other.dialect === 'is+tlib') return;
   for (const id of state.heldBy(engine.clientName)) {
     const d = tx.draft(id);
     if (!d) continue;

@@ -9,6 +9,7 @@
  * ReferenceId (T-Library ReferenceID) and ConnId (ConnID), so that a message reads the same whichever door it came
  * through. A ConnID travels as a 64-bit integer and is shown, as the SDK shows it, as 16 lower-case hex digits.
  */
+import type { ErrorName } from './errors.ts';
 
 /** How an attribute's value travels: int32 ('i'), string ('s'), ConnID (int64 'l'), KV list ('b'). */
 export type TlibWireType = 'int' | 'string' | 'connid' | 'kvlist';
@@ -117,12 +118,39 @@ export function tlibWireMessageByName(name: string): TlibWireMessage | undefined
  * the numbers are T-Library's TERR_ codes).
  */
 export const TLIB_ERRORS = {
+  TERR_NOT_REGISTERED: 41,
+  TERR_UNKNOWN_ERROR: 50,
   TERR_UNSUP_OPER: 51,
+  TERR_INTERNAL: 52,
   TERR_INVALID_ATTR: 53,
   TERR_INV_CONNID: 56,
+  TERR_NOT_CONFIGURED: 59,
   TERR_TARG_DN_INV: 177,
   TERR_TARG_NOT_AGENT: 182,
 } as const;
 
 /** The name of a T-Library error code. */
 export type TlibErrorName = keyof typeof TLIB_ERRORS;
+
+/**
+ * The T-Library code of an Interaction Server error, for a refusal sent to a T-Library client: the IS error names the
+ * core and the server raise, mapped to the T-Library code that means the same; any other is TERR_UNKNOWN_ERROR (the
+ * description still names what is wrong).
+ */
+const TLIB_CODE_OF: Readonly<Partial<Record<ErrorName, TlibErrorName>>> = {
+  ErrorNotRegistered: 'TERR_NOT_REGISTERED',
+  ErrorUnsupportedProtocolElement: 'TERR_UNSUP_OPER',
+  Error_invalid_protocol_message: 'TERR_INVALID_ATTR',
+  ErrorUnknownClientId: 'TERR_NOT_CONFIGURED',
+  ErrorUnknownClientType: 'TERR_NOT_CONFIGURED',
+  Error_itx_manager_internal: 'TERR_INTERNAL',
+  Error_database_failed: 'TERR_INTERNAL',
+  Error_unknown_interaction: 'TERR_INV_CONNID',
+  Error_not_an_owner: 'TERR_INV_CONNID',
+  Error_routing_target_invalid: 'TERR_TARG_DN_INV',
+};
+
+/** The T-Library error code for an Interaction Server error name (see TLIB_CODE_OF). */
+export function tlibErrorCodeOf(name: ErrorName): number {
+  return TLIB_ERRORS[TLIB_CODE_OF[name] ?? 'TERR_UNKNOWN_ERROR'];
+}

@@ -7,9 +7,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import { Core } from '../core/core.ts';
 import type { Plan } from '../core/plan.ts';
-import type { Session } from '../core/model/session.ts';
+import type { Dialect, Session } from '../core/model/session.ts';
 import { isMsg, type Message } from '../protocol/message.ts';
 import { ProtocolError } from '../protocol/errors.ts';
+import { ClientType } from '../protocol/enums.ts';
 import type { Logger } from '../obs/logger.ts';
 import type { Metrics } from '../obs/metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -186,7 +187,16 @@ export class IxsServer implements ConnectionHandler {
     if (!st) return;
     const ref = m.attrs.ReferenceId;
     if (m.name === 'RequestRegisterClient') {
-      this.registerClient(st, m);
+      if (m.protocol === 'tlib' && (typeof m.attrs.ApplicationName !== 'string' || !m.attrs.ApplicationName)) {
+        this.refused(
+          conn,
+          new ProtocolError(
+            'ErrorUnknownClientId',
+            'T-Library RequestRegisterClient needs a non-empty ApplicationName',
+          ),
+        );
+      } else if (m.protocol === 'tlib') this.registerClient(st, tlibRegistration(m), 'tlib');
+      else this.registerClient(st, m, st.conn.transport === 'ws' ? 'is+tlib' : 'is');
       return;
     }
     const pid = m.attrs.ProxyClientId;
@@ -275,7 +285,12 @@ export class IxsServer implements ConnectionHandler {
 
   // ------------------------------------------------------------ sessions
 
-  private registerClient(st: ConnState, m: Message): void {
+  /**
+   * `dialect`: what the session's door carries — the JSON door the IS messages and the T-Library facade routing
+   * engines use ('is+tlib'), the binary door the IS messages ('is') or, for a connection that opened with a T-Library
+   * registration (tlibRegistration), T-Library ('tlib').
+   */
+  private registerClient(st: ConnState, m: Message, dialect: Dialect): void {
     let viaProxy: Session | undefined;
     if (st.session) {
       if (st.session.clientType !== 'Proxy') {
@@ -312,8 +327,7 @@ export class IxsServer implements ConnectionHandler {
       this.replyError(st.conn, refusal, m.attrs.ReferenceId);
       return;
     }
-    // The JSON door carries the T-Library facade routing engines use; the binary door only the IS messages for now.
-    const r = this.core.register(m, viaProxy, st.conn.transport === 'ws' ? 'is+tlib' : 'is');
+    const r = this.core.register(m, viaProxy, dialect);
     if (!r.session) {
       this.opts.metrics.countRequest(m.name, 'error');
       if (r.error) this.enqueue({ store: [], out: [], direct: [{ conn: st.conn, message: r.error }] });
@@ -785,6 +799,18 @@ export class IxsServer implements ConnectionHandler {
   closeAll(): void {
     for (const st of [...this.conns.values()]) st.conn.close();
   }
+}
+
+/**
+ * A T-Library RequestRegisterClient (binary door, urs-routing §9.8 A) as the registration of a routing engine named by
+ * its ApplicationName.
+ */
+function tlibRegistration(m: Message): Message {
+  return isMsg('RequestRegisterClient', {
+    ClientType: ClientType.RoutingEngine,
+    ClientName: m.attrs.ApplicationName,
+    ReferenceId: m.attrs.ReferenceId,
+  });
 }
 
 function errorMsg(e: ProtocolError, ref: unknown): Message {

@@ -2,10 +2,12 @@
 import type { ClientTypeName } from '../../protocol/enums.ts';
 
 /**
- * What a session's door can carry, fixed at registration: every door carries the Interaction Server messages; only
- * the JSON door carries IXS's T-Library facade (EventRouteRequest, EventRouteUsed, ...) that routing engines use.
+ * What a session's door can carry, fixed at registration: the binary and the JSON door carry the Interaction Server
+ * messages; only the JSON door carries IXS's T-Library facade (EventRouteRequest, EventRouteUsed, ...) that routing
+ * engines use; a binary connection that opened with a T-Library registration carries T-Library only ('tlib': a
+ * routing engine whose link is served, see tlib-link.ts).
  */
-export type Dialect = 'is' | 'is+tlib';
+export type Dialect = 'is' | 'is+tlib' | 'tlib';
 
 /** A registered logical client (a connection, or one client behind a proxy). */
 export interface Session {

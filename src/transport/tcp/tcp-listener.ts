@@ -6,8 +6,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { isMessageById } from '../../protocol/catalogue.ts';
-import { ProtocolError } from '../../protocol/errors.ts';
-import type { Message } from '../../protocol/message.ts';
+import { errorNameOf, ProtocolError } from '../../protocol/errors.ts';
+import type { AttrValue, Message } from '../../protocol/message.ts';
+import { TLIB_ERRORS, tlibErrorCodeOf, tlibWireMessageById } from '../../protocol/tlib-wire.ts';
 import type { Logger } from '../../obs/logger.ts';
 import type { Connection, ConnectionHandler } from '../connection.ts';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
@@ -15,10 +16,16 @@ import { limitConnections, logTlsFailures, newConnectionId, peerNameOf, whenDrai
 import { addpReply } from './addp.ts';
 import { FrameParser } from './frame-parser.ts';
 import { decodeIsFrame, encodeIsMessage } from './is-codec.ts';
+import { decodeTlibFrame, encodeTlibMessage } from './tlib-codec.ts';
+
+/** T-Library's RequestRegisterClient: a first frame with this id (no IS message has it) opens a T-Library link. */
+const TLIB_REGISTER_CLIENT = 0;
 
 class TcpConnection implements Connection {
   readonly transport = 'tcp' as const;
   readonly peerName: string | undefined;
+  /** The protocol this connection speaks, fixed by its first frame (urs-routing §9.8 A); undefined before it. */
+  dialect: 'is' | 'tlib' | undefined;
   constructor(
     readonly id: number,
     readonly remote: string,
@@ -29,12 +36,13 @@ class TcpConnection implements Connection {
   }
   send(message: Message): void {
     if (this.socket.destroyed || !this.socket.writable) return;
+    if (this.dialect === 'tlib') {
+      this.socket.write(encodeTlibMessage(asTlibEvent(message)));
+      return;
+    }
     if (message.protocol !== 'is') {
-      // T-Library facade messages have their own dialect; binary routing engines are not served on this port yet.
-      this.logger.warn(
-        { conn: this.id, message: message.name },
-        'T-Library message not sent over the IS binary protocol',
-      );
+      // The T-Library facade's messages travel on the JSON door only (the core plans none for this session).
+      this.logger.warn({ conn: this.id, message: message.name }, 'T-Library message not sent on an IS connection');
       return;
     }
     this.socket.write(encodeIsMessage(message));
@@ -65,6 +73,31 @@ class TcpConnection implements Connection {
     // A peer that does not close its side within 2 s is cut off (no half-open sockets kept).
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
+}
+
+/**
+ * A message for a T-Library connection, as a T-Library event with its time (TimeinSecs, TimeinuSecs), as T-Servers
+ * stamp every event. The server's refusals are Interaction Server EventErrors: they become T-Library EventErrors with
+ * the T-Library code of the same meaning (tlibErrorCodeOf) and the same description.
+ */
+function asTlibEvent(m: Message): Message {
+  let name = m.name;
+  let attrs: Record<string, AttrValue> = { ...m.attrs };
+  if (m.protocol === 'is') {
+    if (m.name !== 'EventError') throw new Error(`Interaction Server message ${m.name} planned for a T-Library client`);
+    const code = m.attrs.ErrorCode;
+    const known = typeof code === 'number' ? errorNameOf(code) : undefined;
+    name = 'EventError';
+    attrs = {
+      ...(m.attrs.ReferenceId === undefined ? {} : { ReferenceId: m.attrs.ReferenceId }),
+      ErrorCode: known === undefined ? TLIB_ERRORS.TERR_UNKNOWN_ERROR : tlibErrorCodeOf(known),
+      ErrorMessage: typeof m.attrs.ErrorDescription === 'string' ? m.attrs.ErrorDescription : '',
+    };
+  }
+  const now = Date.now();
+  attrs.TimeinSecs = Math.floor(now / 1000);
+  attrs.TimeinuSecs = (now % 1000) * 1000;
+  return { protocol: 'tlib', name, attrs };
 }
 
 /** A listening TCP front door. */
@@ -103,6 +136,11 @@ export async function startTcpListener(opts: {
     opts.handler.opened(conn);
     let failed = false;
     const handleFrame = (messageId: number, attrs: Parameters<typeof decodeIsFrame>[1]): void => {
+      conn.dialect ??= messageId === TLIB_REGISTER_CLIENT && !isMessageById(messageId) ? 'tlib' : 'is';
+      if (conn.dialect === 'tlib') {
+        handleTlibFrame(messageId, attrs);
+        return;
+      }
       const r = decodeIsFrame(messageId, attrs);
       if (!r.ok) {
         opts.handler.refused(conn, r.error, r.referenceId);
@@ -112,6 +150,29 @@ export async function startTcpListener(opts: {
         opts.handler.refused(
           conn,
           new ProtocolError('ErrorUnsupportedProtocolElement', why),
+          typeof ref === 'number' ? ref : undefined,
+        );
+      } else {
+        opts.handler.request(conn, r.message);
+      }
+    };
+    /** A frame of a T-Library connection: refusals carry the T-Library code of what is wrong (see asTlibEvent). */
+    const handleTlibFrame = (messageId: number, attrs: Parameters<typeof decodeTlibFrame>[1]): void => {
+      const r = decodeTlibFrame(messageId, attrs);
+      if (!r.ok) {
+        const name =
+          r.errorCode === TLIB_ERRORS.TERR_INVALID_ATTR
+            ? 'Error_invalid_protocol_message'
+            : 'ErrorUnsupportedProtocolElement';
+        opts.handler.refused(conn, new ProtocolError(name, r.description), r.referenceId);
+      } else if (tlibWireMessageById(messageId)?.kind !== 'request') {
+        const ref = r.message.attrs.ReferenceId;
+        opts.handler.refused(
+          conn,
+          new ProtocolError(
+            'ErrorUnsupportedProtocolElement',
+            `${r.message.name} is an event, not a request a client may send`,
+          ),
           typeof ref === 'number' ? ref : undefined,
         );
       } else {
