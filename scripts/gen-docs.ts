@@ -523,10 +523,9 @@ type gets 65 (a bad date 31); a repeated attribute 79. Nothing changes and every
 
 ${table(['Request', 'Id'], rows)}
 
-Routing engines use the T-Library facade, which is served over JSON (WebSocket) for now; on port 7120 the binary
-T-Library dialect serves the link only (below).
+Routing engines use the T-Library facade over JSON (WebSocket), or T-Library itself on port 7120 (below).
 
-### T-Library frames on the binary port (the link only, so far)
+### T-Library on the binary port
 
 Routing engines that speak T-Library (Genesys URS, Platform SDK T-Library clients) use the same framing, attribute
 layout and KV lists with T-Library's own message and attribute ids (\`src/protocol/tlib-wire.ts\`):
@@ -541,14 +540,40 @@ byte (\`test/unit/tcp-tlib-codec.test.ts\`); a frame it cannot take is refused w
 type, repeated attribute) and a description naming the attribute.
 
 A connection whose first frame is T-Library's RequestRegisterClient (id 0; no Interaction Server message has that id)
-speaks T-Library from then on. Its ApplicationName must name a configured \`RoutingEngine\`
-application: the reply is EventLinkConnected (ServerVersion, ServerRole and RegistrationCode Primary (0), SessionID);
-otherwise EventError TERR_NOT_CONFIGURED (${String(TLIB_ERRORS.TERR_NOT_CONFIGURED)}). RequestQueryServer is answered with
-EventServerInfo. Interactions are not handed to such a routing engine yet (issue #12), so RequestRegisterAddress is
-refused with TERR_UNSUP_OPER and a description that says so, as is every other T-Library request; a request before
-the registration gets TERR_NOT_REGISTERED (${String(TLIB_ERRORS.TERR_NOT_REGISTERED)}). Every event carries TimeinSecs and
-TimeinuSecs. Refusals carry the T-Library code of the same meaning as the Interaction Server error the server
-raised (\`tlibErrorCodeOf\` in \`src/protocol/tlib-wire.ts\`; TERR_UNKNOWN_ERROR (${String(TLIB_ERRORS.TERR_UNKNOWN_ERROR)}) for the others).`;
+speaks T-Library from then on. What is served so far (issue #12):
+
+- **Link.** ApplicationName must name a configured \`RoutingEngine\` application: EventLinkConnected (ServerVersion,
+  ServerRole and RegistrationCode Primary (0), SessionID); otherwise EventError TERR_NOT_CONFIGURED
+  (${String(TLIB_ERRORS.TERR_NOT_CONFIGURED)}). RequestQueryServer: EventServerInfo. A request before the registration:
+  TERR_NOT_REGISTERED (${String(TLIB_ERRORS.TERR_NOT_REGISTERED)}).
+- **Strategies.** RequestRegisterAddress / RequestUnregisterAddress with ThisDN = a strategy: EventRegistered /
+  EventUnregistered. A strategy is the name of a queue with \`routing: "external"\`; the engine is handed that queue's
+  interactions (round-robin with every other engine that may take them: those of the JSON facade and the binary ones
+  registered for the strategy).
+- **Hand-off.** EventRouteRequest: CallID, a fresh ConnID for this hand-off (node 0001 and a 48-bit counter), ThisDN
+  = ThisQueue = the strategy, CallType (Internal 1, Inbound 2, Outbound 3, else 0), UserData (the interaction's user
+  data plus \`InteractionId\`), Extensions (InteractionId, InteractionType, InteractionSubtype, MediaType, Queue,
+  TenantId, SubmittedBy, ParentId when set). The ConnID names the interaction while the engine holds it; after the
+  hand-off ends (routed, stopped, timed out, engine gone) a request on it gets TERR_INV_CONNID
+  (${String(TLIB_ERRORS.TERR_INV_CONNID)}), never acts on a later hand-off. No hand-off survives a restart.
+- **Requests on a held interaction.** RequestUpdateUserData (answered with EventAttachedDataChanged carrying the whole
+  user data), RequestDeleteUserData, RequestDeletePair; RequestRouteCall, whose target is read in this order:
+  Extensions (\`TargetType\`/\`type\`: agent|A, place|AP, queue|iq, workbin|wb, stop; \`TargetAgent\`/\`agent\`,
+  \`TargetPlace\`/\`place\`, \`TargetQueue\`/\`queue\`/\`id\`, \`TargetWorkbin\`, \`StopReason\`), RouteType Reject (7)
+  or CallDisconnect (14) = stop, then OtherDN as a queue, a workbin, a place or an agent; nothing matched:
+  TERR_TARG_DN_INV (${String(TLIB_ERRORS.TERR_TARG_DN_INV)}). EventRouteUsed (ReferenceID echoed, CallID, ConnID, ThisDN,
+  ThisQueue, OtherDN, CallType) when it is queued, parked or stopped, and when the agent it was routed to accepts (or
+  rejects, or lets the invitation time out).
+- **Notifications.** EventAttachedDataChanged without ReferenceID when someone else changes the user data;
+  EventAbandoned (CallID, ConnID, ThisDN, ThisQueue, UserData, CallType) when the interaction leaves the engine
+  without its request (stopped by its media server, routing timeout). An engine that disconnects loses what it held:
+  back to the queue, handed again.
+- **Not yet:** RequestPrivateService (ESP), the submission scheduler's caps, pull for routers, per-queue strategy
+  names. Every other T-Library request gets TERR_UNSUP_OPER.
+
+Every event carries TimeinSecs and TimeinuSecs. Refusals carry the T-Library code of the same meaning as the
+Interaction Server error the server raised (\`tlibErrorCodeOf\` in \`src/protocol/tlib-wire.ts\`; TERR_UNKNOWN_ERROR
+(${String(TLIB_ERRORS.TERR_UNKNOWN_ERROR)}) for the others).`;
 }
 
 /** The T-Library messages of one kind, as "Name (id)" in id order. */

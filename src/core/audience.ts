@@ -6,7 +6,8 @@
  */
 import type { Message } from '../protocol/message.ts';
 import type { Ctx } from './context.ts';
-import { routerOf, type Interaction } from './model/interaction.ts';
+import { connIdOf, routerOf, type Interaction } from './model/interaction.ts';
+import type { RouterTopic } from './render.ts';
 import type { Session } from './model/session.ts';
 
 export class Audience {
@@ -23,11 +24,11 @@ export class Audience {
     return this.told.has(sessionId);
   }
 
-  /** Tells one session, unless it has been told. */
-  tell(sessionId: number, message: Message): void {
+  /** Tells one session, unless it has been told (`about`: see PlanBuilder.send). */
+  tell(sessionId: number, message: Message, about?: RouterTopic): void {
     if (this.told.has(sessionId)) return;
     this.told.add(sessionId);
-    this.ctx.tx.send(sessionId, message);
+    this.ctx.tx.send(sessionId, message, about);
   }
 
   /** Every desktop session of every agent handling the interaction (when it is being handled). */
@@ -36,11 +37,12 @@ export class Audience {
     for (const p of ix.parties) for (const sid of this.ctx.tx.agent(p.agentId)?.sessions ?? []) this.tell(sid, message);
   }
 
-  /** Every session of the routing engine holding the interaction. */
+  /** Every session of the routing engine holding the interaction (a T-Library facade message, about its hand-off). */
   router(ix: Interaction, message: Message): void {
     const router = routerOf(ix);
     if (router === undefined) return;
-    for (const rs of this.ctx.core.state.sessionsNamed('RoutingEngine', router)) this.tell(rs.id, message);
+    const about = { ix, connId: connIdOf(ix) };
+    for (const rs of this.ctx.core.state.sessionsNamed('RoutingEngine', router)) this.tell(rs.id, message, about);
   }
 
   /** The sessions of the media server that submitted the interaction, those that `want` this event. */

@@ -22,6 +22,8 @@ export interface Services {
   newInteractionId(): string;
   /** A fresh TicketId for an invitation. */
   nextTicketId(): number;
+  /** A fresh ConnID for a hand-off to a routing engine (16 hex digits, never given twice). */
+  nextConnId(): string;
   /** A fresh snapshot id (RequestTakeSnapshot). */
   nextSnapshotId(): number;
   /** The next turn of the routing-engine round-robin. */

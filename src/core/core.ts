@@ -57,6 +57,7 @@ export class Core implements Services {
   private nextSessionId = 1001;
   private ticketCounter = 1;
   private routerTurn = 0;
+  private connCounter: number | undefined;
   private snapshotCounter = 1;
   private idCounter = 0;
 
@@ -93,6 +94,17 @@ export class Core implements Services {
 
   nextRouterTurn(): number {
     return this.routerTurn++;
+  }
+
+  /**
+   * A fresh ConnID for a hand-off to a routing engine: node 0001 and a 48-bit counter, as 16 hex digits. The counter
+   * starts at the start's second times 65,536, so a ConnID is never given twice, also across restarts, unless more than
+   * 65,536 hand-offs a second were made over the whole uptime. (No hand-off survives a restart: interactions a routing
+   * engine held are queued again when loaded, so every ConnID of the previous run is unknown after it.)
+   */
+  nextConnId(): string {
+    this.connCounter = (this.connCounter ?? Math.floor(this.clock() / 1000) * 65_536) + 1;
+    return `0001${this.connCounter.toString(16).padStart(12, '0').slice(-12)}`;
   }
 
   private generateId(): string {

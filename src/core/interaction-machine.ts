@@ -21,6 +21,7 @@ import {
   NO_INVITATIONS,
   NO_PARTIES,
   QUEUED,
+  connIdOf,
   isHandledBy,
   type Interaction,
   type Invitation,
@@ -109,7 +110,7 @@ export function invite(
   agent: AgentState,
   ticketId: number,
   actorAttrs: Attrs,
-  via: { routerName?: string; routeReferenceId?: number },
+  via: { routerName?: string; routeReferenceId?: number; routeConnId?: string },
 ): void {
   delete d.lastRejectedBy;
   addInvitation(tx, ctx, d, agent, ticketId, { operation: 'deliver', ...via }, actorAttrs);
@@ -132,7 +133,7 @@ function addInvitation(
   d: Draft,
   agent: AgentState,
   ticketId: number,
-  what: Pick<Invitation, 'operation' | 'inviter' | 'visibility' | 'routerName' | 'routeReferenceId'>,
+  what: Pick<Invitation, 'operation' | 'inviter' | 'visibility' | 'routerName' | 'routeReferenceId' | 'routeConnId'>,
   actorAttrs: Attrs,
 ): void {
   const sessionId = agent.sessions[0] as number;
@@ -190,7 +191,7 @@ export function accept(
   });
   if (inv.routerName) {
     for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', inv.routerName)) {
-      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, 'accepted'));
+      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, 'accepted'), { ix: d, connId: inv.routeConnId });
     }
   }
 }
@@ -330,7 +331,8 @@ export function endInvitation(
   const state = ctx.core.state;
   if (inv.routerName) {
     for (const rs of state.sessionsNamed('RoutingEngine', inv.routerName)) {
-      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, result === 'rejected' ? 'rejected' : 'timeout'));
+      const used = routeUsed(d, inv.routeReferenceId, inv.placeId, result === 'rejected' ? 'rejected' : 'timeout');
+      tx.send(rs.id, used, { ix: d, connId: inv.routeConnId });
     }
   }
   if (result !== 'rejected' && state.sessions.has(inv.sessionId)) {
@@ -362,7 +364,8 @@ export function endInvitation(
  * EventRouteRequest.
  */
 export function offerToEngine(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, engine: Session): void {
-  d.placement = { kind: 'routing', router: engine.clientName, deadline: tx.nowMs + ctx.core.dir.routingMs };
+  const connId = ctx.core.nextConnId();
+  d.placement = { kind: 'routing', router: engine.clientName, deadline: tx.nowMs + ctx.core.dir.routingMs, connId };
   d.submittedToRouterAt ??= tx.now;
   tx.report(d, 'EventPartyAdded', { ...strategyParty(d, engine.clientName), Operation: Operation.Route });
   const { InteractionUserData: _u, ...props } = itxAttrs(d);
@@ -376,6 +379,7 @@ export function offerToEngine(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft,
       ...props,
       SubmittedToRouterAt: d.submittedToRouterAt,
     }),
+    { ix: d, connId },
   );
 }
 
@@ -503,7 +507,8 @@ export function detach(
     const router = d.placement.router;
     tx.report(d, 'EventPartyRemoved', { ...actorAttrs, ...strategyParty(d, router), Operation: op, ...reason });
     const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue });
-    for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned);
+    const about = { ix: d, connId: connIdOf(d) };
+    for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned, about);
   }
   d.parties = NO_PARTIES;
 }
@@ -612,7 +617,8 @@ export function handlingExpired(tx: PlanBuilder, d: Draft, party: Party): void {
 export function routingExpired(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, router: string): void {
   tx.report(d, 'EventPartyRemoved', { ...strategyParty(d, router), Operation: Operation.Timeout });
   const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: 'routing timeout' });
-  for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned);
+  const about = { ix: d, connId: connIdOf(d) };
+  for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned, about);
   d.placement = QUEUED;
 }
 

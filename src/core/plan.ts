@@ -10,7 +10,7 @@ import type { Interaction } from './model/interaction.ts';
 import { packed, unpacked } from './model/packed.ts';
 import type { Attrs, Outbound } from './model/outbound.ts';
 import type { AgentState } from './model/session.ts';
-import { itxAttrs } from './render.ts';
+import { itxAttrs, tlibWireForm, type RouterTopic } from './render.ts';
 import type { Changes, CoreState } from './state.ts';
 
 export type { Attrs, Outbound } from './model/outbound.ts';
@@ -97,8 +97,14 @@ export class PlanBuilder {
 
   // ------------------------------------------------------------ messages
 
-  send(to: number | undefined, message: Message): void {
-    if (to !== undefined) this.out.push({ to, message });
+  /**
+   * Plans a message to one session. `about`: a T-Library facade message to a routing engine names the interaction and
+   * hand-off it is about, so that an engine on the binary T-Library dialect gets it in its wire form (tlibWireForm).
+   */
+  send(to: number | undefined, message: Message, about?: RouterTopic): void {
+    if (to === undefined) return;
+    const wire = about !== undefined && message.protocol === 'tlib' && this.state.sessions.get(to)?.dialect === 'tlib';
+    this.out.push({ to, message: wire ? tlibWireForm(message, about) : message });
   }
 
   /** A reporting event: durable in the event log and sent to every reporting engine. */

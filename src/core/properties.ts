@@ -15,7 +15,7 @@ import {
   owned,
   type Ctx,
 } from './context.ts';
-import { routerOf, type Interaction } from './model/interaction.ts';
+import { connIdOf, routerOf, type Interaction } from './model/interaction.ts';
 import type { Draft } from './plan.ts';
 import { attachedDataChanged, itxAttrs } from './render.ts';
 import { Audience } from './audience.ts';
@@ -131,7 +131,8 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   if (s.agentId !== undefined) touched(ctx.core.dir, d, s.agentId, tx.nowMs);
   // The requester: its ack (EventAttachedDataChanged stands in for EventAck on the T-Library facade).
   if (m.protocol === 'tlib') {
-    tx.send(s.id, attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted));
+    const ack = attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted);
+    tx.send(s.id, ack, { ix: d, connId: connIdOf(d) });
   } else {
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId, Version: d.version }));
   }

@@ -68,6 +68,7 @@ export function register(
     clientType: typeName,
     clientName: name,
     dialect,
+    ...(dialect === 'tlib' ? { strategies: new Set<string>() } : {}),
     ...(typeof msg.attrs.MediaType === 'string' ? { mediaType: msg.attrs.MediaType } : {}),
     wantsPropertiesChanged: flag('event_properties_changed'),
     wantsProcessingStopped: flag('event_processing_stopped'),

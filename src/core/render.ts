@@ -5,6 +5,7 @@
 import { ActorType, PartyType } from '../protocol/enums.ts';
 import type { KvList, KvPair } from '../protocol/kv.ts';
 import { tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
+import { tlibWireMessageByName } from '../protocol/tlib-wire.ts';
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs } from './model/outbound.ts';
 import { stateOf, type Interaction } from './model/interaction.ts';
@@ -176,4 +177,61 @@ export function routeUsed(
     OtherDN: otherDN,
     Result: result,
   });
+}
+
+/**
+ * Which interaction, and which hand-off of it, a message to a routing engine is about: what its binary T-Library form
+ * (see {@link tlibWireForm}) is built from. `connId` is the hand-off's ConnID (undefined: the engine never had one).
+ */
+export interface RouterTopic {
+  readonly ix: Interaction;
+  readonly connId: string | undefined;
+}
+
+/** T-Library CallType of an interaction type: Internal 1, Inbound 2, Outbound 3, any other 0 (Unknown). */
+function callTypeOf(type: string): number {
+  return type === 'Internal' ? 1 : type === 'Inbound' ? 2 : type === 'Outbound' ? 3 : 0;
+}
+
+/**
+ * A T-Library facade message as a routing engine on the binary T-Library dialect gets it: only the attributes the
+ * T-Library message has, the interaction named by its hand-off's ConnID (with CallID, CallType and ThisQueue), its
+ * user data with `InteractionId` added, and for EventRouteRequest the system properties in Extensions. The facade's
+ * own additions (Version, Result, the interaction's properties, the change lists) are left out.
+ */
+export function tlibWireForm(m: Message, about: RouterTopic): Message {
+  const def = tlibWireMessageByName(m.name);
+  if (!def) return m;
+  const { ix, connId } = about;
+  const has = new Set(def.attrs);
+  const out: Record<string, AttrValue> = {};
+  for (const k of def.attrs) {
+    const v = m.attrs[k];
+    if (v !== undefined) out[k] = v;
+  }
+  delete out.ConnId;
+  if (has.has('ConnId') && connId !== undefined) {
+    out.ConnId = connId;
+    if (has.has('CallID')) out.CallID = Number.parseInt(connId.slice(-8), 16) & 0x7fffffff;
+  }
+  if (has.has('CallType')) out.CallType = callTypeOf(ix.type);
+  if (has.has('ThisQueue')) out.ThisQueue ??= (m.attrs.ThisDN as string | undefined) ?? ix.queue;
+  if (has.has('UserData') && (out.UserData !== undefined || m.name !== 'EventRouteUsed')) {
+    const ud = ix.userData;
+    out.UserData = ud.some((p) => p.key === 'InteractionId') ? ud : [...ud, { key: 'InteractionId', value: ix.id }];
+  }
+  if (m.name === 'EventRouteRequest') {
+    const ext: KvPair[] = [
+      { key: 'InteractionId', value: ix.id },
+      { key: 'InteractionType', value: ix.type },
+      { key: 'InteractionSubtype', value: ix.subtype },
+      { key: 'MediaType', value: ix.mediaType },
+      { key: 'Queue', value: ix.queue },
+      { key: 'TenantId', value: ix.tenantId },
+      { key: 'SubmittedBy', value: ix.submittedBy },
+    ];
+    if (ix.parentId !== undefined) ext.push({ key: 'ParentId', value: ix.parentId });
+    out.Extensions = ext;
+  }
+  return tlibMsg(m.name, out);
 }

@@ -22,13 +22,19 @@ export function route(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>): void {
   for (;;) {
     let best: Interaction | undefined;
     let bestKey: PairKey | undefined;
-    let engines: ReturnType<typeof routableEngines> | undefined;
+    /** Per queue, the routing engines that may be handed its interactions (looked up once per offer). */
+    const engines = new Map<string, ReturnType<typeof routableEngines>>();
+    const enginesFor = (queue: string): ReturnType<typeof routableEngines> => {
+      let list = engines.get(queue);
+      if (!list) engines.set(queue, (list = routableEngines(ctx, queue)));
+      return list;
+    };
     for (const key of dirty) {
       const head = state.waitingIn(key)?.first();
       const q = head && dir.queues.get(head.queue);
       let takers = false;
       if (q?.routing === 'builtin') takers = firstOf(state.availableIn(key)) !== undefined;
-      else if (q?.routing === 'external') takers = (engines ??= routableEngines(ctx)).length > 0;
+      else if (q?.routing === 'external') takers = enginesFor(q.name).length > 0;
       if (!head || !takers) {
         dirty.delete(key);
         continue;
@@ -41,7 +47,7 @@ export function route(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>): void {
     if (!best || bestKey === undefined) return;
     const d = unpacked(best);
     if (dir.queues.get(best.queue)?.routing === 'external') {
-      const list = engines ?? routableEngines(ctx);
+      const list = enginesFor(best.queue);
       offerToEngine(tx, ctx, d, list[ctx.core.nextRouterTurn() % list.length] as (typeof list)[number]);
     } else {
       const agent = pickAgent(tx, state.availableIn(bestKey), best.lastRejectedBy);

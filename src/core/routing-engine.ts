@@ -10,18 +10,26 @@ import { invite, placeInQueue, placeInWorkbin, routerLeft } from './interaction-
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
 import { routeUsed, strategyParty } from './render.ts';
+import { connIdOf } from './model/interaction.ts';
 import { stop } from './stop.ts';
 
-/** Routing engines that can be handed interactions: registered on a door that carries the T-Library facade. */
-export function routableEngines(ctx: Pick<Ctx, 'core'>): Session[] {
+/**
+ * Routing engines that can be handed the interactions of a queue: those on the JSON door (the T-Library facade) and,
+ * on the binary T-Library dialect, those that registered the queue's name as a strategy DN.
+ */
+export function routableEngines(ctx: Pick<Ctx, 'core'>, queue: string): Session[] {
   const out: Session[] = [];
-  for (const s of ctx.core.state.sessionsOfType('RoutingEngine')) if (s.dialect === 'is+tlib') out.push(s);
+  for (const s of ctx.core.state.sessionsOfType('RoutingEngine')) {
+    if (s.dialect === 'is+tlib' || (s.dialect === 'tlib' && s.strategies?.has(queue) === true)) out.push(s);
+  }
   return out;
 }
 
 export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
   const { s, tx, core, a } = ctx;
   const d = owned(ctx, a.ConnId);
+  // The hand-off this request ends (EventRouteUsed names it on the binary T-Library dialect).
+  const about = { ix: d, connId: connIdOf(d) };
   const pending = d.invitations[0];
   if (pending) {
     throw new ProtocolError(
@@ -41,6 +49,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
       invite(tx, ctx, d, agent, core.nextTicketId(), act, {
         routerName,
         ...(a.ReferenceId !== undefined ? { routeReferenceId: a.ReferenceId } : {}),
+        ...(about.connId !== undefined ? { routeConnId: about.connId } : {}),
       });
       tx.put(d);
       return;
@@ -53,7 +62,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
       const old = d.queue;
       placeInQueue(tx, d, queue, { ctx, actorAttrs: act });
       tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
-      tx.send(s.id, routeUsed(d, a.ReferenceId, queue, 'queued', old));
+      tx.send(s.id, routeUsed(d, a.ReferenceId, queue, 'queued', old), about);
       tx.put(d);
       return;
     }
@@ -85,7 +94,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
         WorkbinTypeId: wb,
         ...(a.TargetAgent ? { WorkbinAgentId: a.TargetAgent } : { WorkbinPlaceId: owner }),
       });
-      tx.send(s.id, routeUsed(d, a.ReferenceId, wb, 'workbin', old));
+      tx.send(s.id, routeUsed(d, a.ReferenceId, wb, 'workbin', old), about);
       tx.put(d);
       return;
     }
@@ -133,9 +142,13 @@ function targetAgent(ctx: Ctx, d: Draft, agentId: string | undefined, placeId: s
  */
 export function routingEngineLeft(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, engine: Session): void {
   const state = ctx.core.state;
-  // Only sessions that can be handed interactions hold any (a binary T-Library link of the same name holds none).
-  if (engine.dialect !== 'is+tlib') return;
-  for (const other of state.sessionsNamed('RoutingEngine', engine.clientName)) if (other.dialect === 'is+tlib') return;
+  // On the JSON door an engine's sessions share what it holds (they name interactions by id); on the binary T-Library
+  // dialect only the session that got the ConnIDs can act on them, so they go back when it ends. (An application name
+  // used on both doors at once shares one set of held interactions: give each door's engines their own names.)
+  if (engine.dialect === 'is+tlib') {
+    for (const other of state.sessionsNamed('RoutingEngine', engine.clientName))
+      if (other.dialect === 'is+tlib') return;
+  }
   for (const id of state.heldBy(engine.clientName)) {
     const d = tx.draft(id);
     if (!d) continue;

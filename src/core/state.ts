@@ -15,7 +15,15 @@ import { kvGet } from '../protocol/kv.ts';
 import { externalIdOf, packed, PackedInteraction, priorityValue } from './model/packed.ts';
 import type { Directory, QueueConfig } from './directory.ts';
 import type { AgentState, Session, Snapshot } from './model/session.ts';
-import { inQueue, invitationOf, isHandledBy, isWaiting, routerOf, type Interaction } from './model/interaction.ts';
+import {
+  connIdOf,
+  inQueue,
+  invitationOf,
+  isHandledBy,
+  isWaiting,
+  routerOf,
+  type Interaction,
+} from './model/interaction.ts';
 import { SortedSet } from './sorted-set.ts';
 import { Views } from './views.ts';
 
@@ -228,6 +236,8 @@ export class CoreState {
   private readonly waitingByAge = new Map<PairKey, AgeCounts>();
   /** Routing-engine (external) pairs that have waiting interactions, offered when an engine registers. */
   readonly externalWaiting = new Set<PairKey>();
+  /** ConnID -> interaction, for the hand-offs routing engines hold now (a ConnID leaves with its hand-off). */
+  private readonly byConnId = new Map<string, string>();
   private readonly available = new Map<PairKey, SortedSet<AvailEntry>>();
   /** agent -> media -> its entry in the available sets (absent: not available). */
   private readonly availEntry = new Map<string, Map<string, AvailEntry>>();
@@ -313,6 +323,11 @@ export class CoreState {
   }
 
   /** Interactions a routing engine (by application name) holds or asked to deliver. */
+  /** The interaction a routing engine holds under this ConnID, if one does. */
+  heldUnder(connId: string): string | undefined {
+    return this.byConnId.get(connId);
+  }
+
   heldBy(router: string): ReadonlySet<string> {
     return this.byRouter.get(router) ?? NO_IDS;
   }
@@ -641,6 +656,11 @@ export class CoreState {
     next?: Interaction,
   ): void {
     const router = routerOf(ix);
+    const connId = connIdOf(ix);
+    if (connId !== undefined) {
+      if (sign === 1) this.byConnId.set(connId, ix.id);
+      else this.byConnId.delete(connId);
+    }
     if (router !== undefined) {
       setIndex(this.byRouter, router, ix.id, sign);
       const at = (ix.placement as { deadline?: number }).deadline;

@@ -220,11 +220,13 @@ describe('Core', () => {
     const rr = r.plan.out.find((o) => o.message.name === 'EventRouteRequest');
     assert.equal(rr?.to, r.session.id);
     assert.equal(rr?.message.attrs.ConnId, 'IXN-1');
-    // Held by the engine until the routing timeout (43,200 s by default) takes it back.
+    // Held by the engine until the routing timeout (43,200 s by default) takes it back, under a fresh ConnID: node
+    // 0001, then a counter that starts at the core's start second x 65,536.
     assert.deepEqual(core.interactions.get('IXN-1')?.placement, {
       kind: 'routing',
       router: 'URS',
       deadline: T0 + 43_200_000,
+      connId: `0001${((T0 / 1000) * 65_536 + 1).toString(16).padStart(12, '0')}`,
     });
     const p = core.handle(
       r.session,

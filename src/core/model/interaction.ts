@@ -27,6 +27,11 @@ export type Placement =
       readonly router: string;
       /** When the routing timeout takes it back (ms since the epoch); absent on records stored before timers. */
       readonly deadline?: number;
+      /**
+       * This hand-off's ConnID (16 hex digits): what a routing engine on the binary T-Library dialect names the
+       * interaction by while it holds it. Fresh for every hand-off; absent on records stored before ConnIDs.
+       */
+      readonly connId?: string;
     }
   | {
       readonly kind: 'workbin';
@@ -84,6 +89,8 @@ export interface Invitation {
   readonly routerName?: string;
   /** ReferenceId of that RequestRouteCall (echoed by EventRouteUsed). */
   readonly routeReferenceId?: number;
+  /** The ConnID of the hand-off that RequestRouteCall ended (EventRouteUsed names it on the binary dialect). */
+  readonly routeConnId?: string;
   /** When the delivering timeout revokes it (ms since the epoch); absent on records stored before timers. */
   readonly deadline?: number;
 }
@@ -153,10 +160,15 @@ export function sharedPlacement(p: Placement): Placement {
     case 'handled':
       return HANDLED;
     case 'routing':
-      return p.deadline === undefined ? routingBy(p.router) : p;
+      return p.deadline === undefined && p.connId === undefined ? routingBy(p.router) : p;
     default:
       return p;
   }
+}
+
+/** The ConnID of the hand-off holding an interaction, while a routing engine holds it. */
+export function connIdOf(ix: Pick<Interaction, 'placement'>): string | undefined {
+  return ix.placement.kind === 'routing' ? ix.placement.connId : undefined;
 }
 
 /** The InteractionState an interaction reports (reference §3.3), read from its placement. */

@@ -28,6 +28,11 @@ export interface Session {
   readonly supervisor?: boolean;
   /** The agent logged in on this session (changed only by the core's apply). */
   agentId?: string;
+  /**
+   * A routing engine on the binary T-Library dialect: the strategy DNs it registered (RequestRegisterAddress); it is
+   * handed the interactions of those strategies only.
+   */
+  readonly strategies?: Set<string>;
 }
 
 /** A logged-in agent: its place, sessions and per-media state. Replaced whole on every change. */
