@@ -138,9 +138,10 @@ export function resolveRouteTarget(ctx: Ctx): Record<string, AttrValue | undefin
       break;
     case 'agent':
     case 'a':
+      return { TargetType: 1, TargetAgent: agent ?? (place === undefined ? dn : undefined), TargetPlace: place };
     case 'place':
     case 'ap':
-      return { TargetType: 1, TargetAgent: agent, TargetPlace: place ?? (agent === undefined ? dn : undefined) };
+      return { TargetType: 1, TargetAgent: agent, TargetPlace: place ?? dn };
     case 'queue':
     case 'iq':
       return { TargetType: 2, TargetQueue: extension(ext, 'TargetQueue', 'queue', 'id') ?? dn };

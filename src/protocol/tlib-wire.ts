@@ -148,6 +148,10 @@ const TLIB_CODE_OF: Readonly<Partial<Record<ErrorName, TlibErrorName>>> = {
   Error_unknown_interaction: 'TERR_INV_CONNID',
   Error_not_an_owner: 'TERR_INV_CONNID',
   Error_routing_target_invalid: 'TERR_TARG_DN_INV',
+  Error_target_is_not_specified: 'TERR_TARG_DN_INV',
+  Error_queue_not_specified: 'TERR_TARG_DN_INV',
+  Error_workbin_not_specified: 'TERR_TARG_DN_INV',
+  Error_unknown_queue_in_request: 'TERR_TARG_DN_INV',
 };
 
 /** The T-Library error code for an Interaction Server error name (see TLIB_CODE_OF). */
