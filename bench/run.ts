@@ -163,7 +163,8 @@ async function bringUp(name: 'IXS' | 'floor', like: Counts | undefined): Promise
             target.configFile!,
             shape,
             factory!,
-            target.wsUrl,
+            // In --mode tcp the routing engine speaks T-Library on the binary door too.
+            args.mode === 'tcp' ? `tcp://127.0.0.1:${String(target.tcpPort)}` : target.wsUrl,
           )
         : await setupFloor(target.wsUrl, like ?? defaultCounts(), factory!);
     return { name, target, topo, results: {}, commits: {}, errors: [] };

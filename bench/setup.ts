@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Json, LoadClient } from './load-client.ts';
+import { TlibRouter } from './tlib-router.ts';
 
 /** Who is connected and which interactions each media-server connection may change. */
 export interface Topology {
@@ -15,7 +16,7 @@ export interface Topology {
   readonly agents: readonly LoadClient[];
   readonly reporting: LoadClient;
   /** Connections that take no part in the load (the routing engine). */
-  readonly others: readonly LoadClient[];
+  readonly others: readonly { close(): Promise<void>; takeEvents(): unknown[] }[];
   /** interactions[i]: ids submitted by mediaServers[i], each handled by one agent. */
   readonly interactions: readonly (readonly string[])[];
   /** Frame sizes of one change (bytes): the requester's ack, the agent's event, the reporting engine's event. */
@@ -64,7 +65,10 @@ export async function setupIxs(
   configFile: string,
   shape: Shape,
   factory: Factory,
-  /** The routing engine speaks the T-Library facade, which has only a JSON (WebSocket) form. */
+  /**
+   * Where the routing engine connects: a `tcp://` URL gets the binary door's T-Library dialect (as a Genesys URS), a
+   * `ws://` one the JSON T-Library facade.
+   */
   routerUrl: string = url,
 ): Promise<Topology> {
   const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as ConfigFile;
@@ -90,8 +94,10 @@ export async function setupIxs(
 
   const reporting = await open(factory, url);
   await reporting.register('ReportingEngine', reApp);
-  const urs = await open(factory, routerUrl);
-  await urs.register('RoutingEngine', rtApp);
+  const binaryRouter = routerUrl.startsWith('tcp:');
+  const urs = binaryRouter ? undefined : await open(factory, routerUrl);
+  await urs?.register('RoutingEngine', rtApp);
+  const tlib = binaryRouter ? await TlibRouter.open(routerUrl, rtApp, queue) : undefined;
   const agents: LoadClient[] = [];
   for (let i = 0; i < agentCount; i++) {
     const a = await open(factory, url);
@@ -133,13 +139,23 @@ export async function setupIxs(
       'submit',
     );
     const id = ack.interactionId as string;
-    expect(await urs.nextEvent(), 'EventRouteRequest', `routing of ${id}`);
-    const routed = urs.request({
-      message: 'RequestRouteCall',
-      connId: id,
-      targetType: 'agent',
-      targetAgent: agentIds[agentIndex],
-    });
+    let routed: Promise<Json>;
+    if (tlib) {
+      const rr = await tlib.nextRouteRequest();
+      if (rr.interactionId !== id) throw new Error(`routing of ${id}: EventRouteRequest for ${rr.interactionId}`);
+      routed = tlib
+        .routeToPlace(rr.connId, places[agentIndex]?.id as string, queue)
+        .then((m) => ({ message: m.name, ...m.attrs }));
+    } else {
+      const json = urs as LoadClient;
+      expect(await json.nextEvent(), 'EventRouteRequest', `routing of ${id}`);
+      routed = json.request({
+        message: 'RequestRouteCall',
+        connId: id,
+        targetType: 'agent',
+        targetAgent: agentIds[agentIndex],
+      });
+    }
     const invite = expect(await agent.nextEvent(), 'EventInvite', `invite for ${id}`);
     expect(
       await agent.request({ message: 'RequestAccept', ticketId: invite.ticketId, interactionId: id }),
@@ -149,7 +165,7 @@ export async function setupIxs(
     expect(await routed, 'EventRouteUsed', `route of ${id}`);
     interactions[m]?.push(id);
   }
-  return finish({ mediaServers, agents, reporting, others: [urs], interactions });
+  return finish({ mediaServers, agents, reporting, others: [urs ?? (tlib as TlibRouter)], interactions });
 }
 
 /** Connection and interaction counts, to give the floor the topology IXS had. */
