@@ -365,7 +365,13 @@ export function endInvitation(
  */
 export function offerToEngine(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, engine: Session): void {
   const connId = ctx.core.nextConnId();
-  d.placement = { kind: 'routing', router: engine.clientName, deadline: tx.nowMs + ctx.core.dir.routingMs, connId };
+  d.placement = {
+    kind: 'routing',
+    router: engine.clientName,
+    deadline: tx.nowMs + ctx.core.dir.routingMs,
+    connId,
+    ...(engine.dialect === 'tlib' ? { session: engine.id } : {}),
+  };
   d.submittedToRouterAt ??= tx.now;
   tx.report(d, 'EventPartyAdded', { ...strategyParty(d, engine.clientName), Operation: Operation.Route });
   const { InteractionUserData: _u, ...props } = itxAttrs(d);

@@ -442,6 +442,32 @@ describe('binary door, T-Library routing engine (issue #12)', () => {
     facade.close();
   });
 
+  it('two binary sessions of one engine: what one held goes to the other when it ends, under a new ConnID; the other keeps its own', async () => {
+    const first = await router('Inbound', 'URS');
+    const second = await router('Inbound', 'URS');
+    // Round-robin: one hand-off each.
+    const id1 = await submit(ms, 'Inbound', { userData: { Subject: 'a' } });
+    const id2 = await submit(ms, 'Inbound', { userData: { Subject: 'b' } });
+    const r1 = untimed(await first.next());
+    const r2 = untimed(await second.next());
+    assert.deepEqual(new Set([kv(r1.UserData).InteractionId, kv(r2.UserData).InteractionId]), new Set([id1, id2]));
+    first.close();
+    const again = untimed(await second.next());
+    assert.equal(kv(again.UserData).InteractionId, kv(r1.UserData).InteractionId);
+    assert.notEqual(again.ConnId, r1.ConnId);
+    const own = await second.reply('RequestUpdateUserData', {
+      ConnId: r2.ConnId as string,
+      ReferenceId: 31,
+      UserData: [{ key: 'k', value: 'v' }],
+    });
+    assert.equal(own.name, 'EventAttachedDataChanged');
+    for (const id of [id1, id2]) await ms.request({ message: 'RequestStopProcessing', interactionId: id });
+    assert.deepEqual([(await second.next()).name, (await second.next()).name], ['EventAbandoned', 'EventAbandoned']);
+    await barrier([re, ms, desk]);
+    assert.deepEqual(second.received, []);
+    second.close();
+  });
+
   it('a T-Library registration of an unknown application or of a media server is refused; the link stays unopened', async () => {
     const c = await TlibClient.open(srv.tcpPort);
     c.send('RequestRegisterClient', { ...REGISTER, ApplicationName: 'Nope' });

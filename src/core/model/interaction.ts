@@ -32,6 +32,12 @@ export type Placement =
        * interaction by while it holds it. Fresh for every hand-off; absent on records stored before ConnIDs.
        */
       readonly connId?: string;
+      /**
+       * The session holding it, when that is a routing engine on the binary T-Library dialect: only that session
+       * knows the ConnID, so the interaction goes back to its queue when that session ends (JSON-door sessions of one
+       * engine share what it holds).
+       */
+      readonly session?: number;
     }
   | {
       readonly kind: 'workbin';
@@ -160,7 +166,7 @@ export function sharedPlacement(p: Placement): Placement {
     case 'handled':
       return HANDLED;
     case 'routing':
-      return p.deadline === undefined && p.connId === undefined ? routingBy(p.router) : p;
+      return p.deadline === undefined && p.connId === undefined && p.session === undefined ? routingBy(p.router) : p;
     default:
       return p;
   }
