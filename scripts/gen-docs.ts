@@ -566,8 +566,9 @@ speaks T-Library from then on. What is served so far (issue #12):
   rejects, or lets the invitation time out).
 - **Notifications.** EventAttachedDataChanged without ReferenceID when someone else changes the user data;
   EventAbandoned (CallID, ConnID, ThisDN, ThisQueue, UserData, CallType) when the interaction leaves the engine
-  without its request (stopped by its media server, routing timeout). An engine that disconnects loses what it held:
-  back to the queue, handed again.
+  without its request (stopped by its media server, routing timeout). A connection that ends loses the hand-offs it
+  held (only it knew their ConnIDs), even while another connection of the same engine stays: back to the queue, handed
+  again.
 - **Not yet:** RequestPrivateService (ESP), the submission scheduler's caps, pull for routers, per-queue strategy
   names. Every other T-Library request gets TERR_UNSUP_OPER.
 
