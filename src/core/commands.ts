@@ -43,6 +43,7 @@ import {
 import { stopProcessing } from './stop.ts';
 import { cancelInvite, conference, intrude, transfer } from './transfer.ts';
 import { submit } from './submit.ts';
+import { distributeEvent, publish, subscribe, unsubscribe } from './pubsub.ts';
 
 /** One entry of the table; its handler reads the attributes of request `N`, typed by the catalogue. */
 export interface Command<N extends RequestName = RequestName> {
@@ -54,6 +55,15 @@ export interface Command<N extends RequestName = RequestName> {
 }
 
 const AGENT: readonly ClientTypeName[] = ['AgentApplication'];
+const NOT_PROXY: readonly ClientTypeName[] = [
+  'AgentApplication',
+  'MediaServer',
+  'ReportingEngine',
+  'RoutingEngine',
+  'ThirdPartyServer',
+  'UniversalRouter',
+  'ThirdPartyClient',
+];
 const agentCommand = <N extends RequestName>(run: (ctx: Ctx<N>) => void): Command<N> => ({
   clients: AGENT,
   login: true,
@@ -103,6 +113,11 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestRouteCall: { clients: ['RoutingEngine'], run: routeCall },
   RequestUpdateUserData: { clients: ['RoutingEngine'], run: updateUserData },
   RequestDeleteUserData: { clients: ['RoutingEngine'], run: deleteUserData },
+  // publish/subscribe and custom reporting (pubsub.ts): every client type but proxies
+  RequestSubscribe: { clients: NOT_PROXY, run: subscribe },
+  RequestUnsubscribe: { clients: NOT_PROXY, run: unsubscribe },
+  RequestPublish: { clients: NOT_PROXY, run: publish },
+  RequestDistributeEvent: { run: distributeEvent },
   // agents (agents.ts) and delivery (delivery.ts)
   RequestAgentLogin: { clients: AGENT, run: agentLogin },
   RequestAgentLogout: agentCommand(agentLogout),

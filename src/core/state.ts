@@ -224,6 +224,7 @@ export { isWaiting } from './model/interaction.ts';
 const NO_SESSIONS: ReadonlySet<Session> = new Set();
 const NO_IDS: ReadonlySet<string> = new Set();
 const NO_SNAPSHOTS: ReadonlySet<number> = new Set();
+const NO_SESSION_IDS: ReadonlySet<number> = new Set();
 
 /** The state of the core with its indexes. */
 export class CoreState {
@@ -262,6 +263,9 @@ export class CoreState {
   private readonly workbinSubscribers = new Map<string, Map<string, Map<number, boolean>>>();
   /** session -> its subscriptions (to drop them with the session). */
   private readonly subscriptionsOf = new Map<number, Set<string>>();
+  /** Publish/subscribe: topic -> subscribed sessions, and each session's topics (to end them with the session). */
+  private readonly topicSubscribers = new Map<string, Set<number>>();
+  private readonly topicsOf = new Map<number, Set<string>>();
   /** snapshot id -> the interactions it has locked (from their `lockedBy`). */
   private readonly byLock = new Map<number, Set<string>>();
   /** The open snapshots (session state: they end with their session) and, per session, the ids of its snapshots. */
@@ -396,6 +400,29 @@ export class CoreState {
     return true;
   }
 
+  /** Subscribes a session to a publish/subscribe topic (RequestSubscribe). */
+  subscribeTopic(sessionId: number, topic: string): void {
+    let sessions = this.topicSubscribers.get(topic);
+    if (!sessions) this.topicSubscribers.set(topic, (sessions = new Set()));
+    sessions.add(sessionId);
+    let mine = this.topicsOf.get(sessionId);
+    if (!mine) this.topicsOf.set(sessionId, (mine = new Set()));
+    mine.add(topic);
+  }
+
+  /** Ends a session's subscription to a topic (RequestUnsubscribe, or the session ending). */
+  unsubscribeTopic(sessionId: number, topic: string): void {
+    const sessions = this.topicSubscribers.get(topic);
+    sessions?.delete(sessionId);
+    if (sessions?.size === 0) this.topicSubscribers.delete(topic);
+    this.topicsOf.get(sessionId)?.delete(topic);
+  }
+
+  /** The sessions subscribed to a topic. */
+  topicSubscribersOf(topic: string): ReadonlySet<number> {
+    return this.topicSubscribers.get(topic) ?? NO_SESSION_IDS;
+  }
+
   /** The sessions subscribed to one owner's workbin, with whether they want property changes. */
   subscribers(workbin: string, owner: WorkbinOwner): ReadonlyMap<number, boolean> {
     return this.workbinSubscribers.get(workbin)?.get(ownerKey(owner)) ?? NO_SUBSCRIBERS;
@@ -466,6 +493,8 @@ export class CoreState {
       this.unsubscribe(s.id, workbin, ownerFromKey(key));
     }
     this.subscriptionsOf.delete(s.id);
+    for (const topic of [...(this.topicsOf.get(s.id) ?? [])]) this.unsubscribeTopic(s.id, topic);
+    this.topicsOf.delete(s.id);
     this.sessions.delete(s.id);
     this.byType.get(s.clientType)?.delete(s);
   }

@@ -317,6 +317,10 @@ function finish(
 /** Requests the server implements; every other request is answered with EventError 4. */
 export const SUPPORTED_REQUESTS = new Set([
   'RequestRegisterClient',
+  'RequestSubscribe',
+  'RequestUnsubscribe',
+  'RequestPublish',
+  'RequestDistributeEvent',
   'RequestUnregisterClient',
   'RequestSubmit',
   'RequestStopProcessing',
