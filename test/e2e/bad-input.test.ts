@@ -171,9 +171,9 @@ describe('unknown or unsupported messages -> EventError 4', () => {
     await stillServing();
   });
 
-  it('a catalogued but unsupported request (RequestPublish, RequestDistributeEvent) -> 4 naming it', async () => {
-    await refusedWith(ms, { message: 'RequestPublish', referenceId: 82 }, 4, 'RequestPublish');
-    await refusedWith(desk, { message: 'RequestDistributeEvent', referenceId: 83 }, 4, 'RequestDistributeEvent');
+  it('a catalogued but unsupported request (RequestDeliver, RequestAgentState) -> 4 naming it', async () => {
+    await refusedWith(ms, { message: 'RequestDeliver', referenceId: 82 }, 4, 'RequestDeliver');
+    await refusedWith(desk, { message: 'RequestAgentState', referenceId: 83 }, 4, 'RequestAgentState');
     await stillServing();
   });
 
