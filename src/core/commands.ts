@@ -3,7 +3,7 @@
  * first, and its handler. Dispatch applies those checks, so handlers start from a permitted request. Find the handler
  * of a message here by its name.
  */
-import type { ClientTypeName } from '../protocol/enums.ts';
+import { ClientType, type ClientTypeName } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Message, RequestName } from '../protocol/message.ts';
 import {
@@ -55,15 +55,8 @@ export interface Command<N extends RequestName = RequestName> {
 }
 
 const AGENT: readonly ClientTypeName[] = ['AgentApplication'];
-const NOT_PROXY: readonly ClientTypeName[] = [
-  'AgentApplication',
-  'MediaServer',
-  'ReportingEngine',
-  'RoutingEngine',
-  'ThirdPartyServer',
-  'UniversalRouter',
-  'ThirdPartyClient',
-];
+/** Every client type but proxies (publish/subscribe). */
+const NOT_PROXY = (Object.keys(ClientType) as ClientTypeName[]).filter((t) => t !== 'Proxy' && t !== 'Unknown');
 const agentCommand = <N extends RequestName>(run: (ctx: Ctx<N>) => void): Command<N> => ({
   clients: AGENT,
   login: true,
