@@ -144,8 +144,7 @@ export class Core implements Services {
       const session = register(this, tx, msg, this.nextSessionId, viaProxy, dialect);
       this.nextSessionId++;
       this.state.addSession(session);
-      if (session.clientType === 'RoutingEngine')
-        for (const key of this.state.externalWaiting) this.state.dirty.add(key);
+      if (session.clientType === 'RoutingEngine') this.state.offerExternalAgain();
       this.settle(tx);
       return { plan: tx.plan(), session };
     } catch (e) {

@@ -237,6 +237,11 @@ export class CoreState {
   private readonly waitingByAge = new Map<PairKey, AgeCounts>();
   /** Routing-engine (external) pairs that have waiting interactions, offered when an engine registers. */
   readonly externalWaiting = new Set<PairKey>();
+
+  /** A routing engine can take more (it registered, or registered a strategy): its pairs are looked at again. */
+  offerExternalAgain(): void {
+    for (const key of this.externalWaiting) this.dirty.add(key);
+  }
   /** ConnID -> interaction, for the hand-offs routing engines hold now (a ConnID leaves with its hand-off). */
   private readonly byConnId = new Map<string, string>();
   private readonly available = new Map<PairKey, SortedSet<AvailEntry>>();
@@ -326,12 +331,12 @@ export class CoreState {
     return this.available.get(key) ?? [];
   }
 
-  /** Interactions a routing engine (by application name) holds or asked to deliver. */
   /** The interaction a routing engine holds under this ConnID, if one does. */
   heldUnder(connId: string): string | undefined {
     return this.byConnId.get(connId);
   }
 
+  /** Interactions a routing engine (by application name) holds or asked to deliver. */
   heldBy(router: string): ReadonlySet<string> {
     return this.byRouter.get(router) ?? NO_IDS;
   }

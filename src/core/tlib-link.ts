@@ -48,7 +48,7 @@ function tlibRequest(ctx: Ctx): void {
       if (m.name === 'RequestRegisterAddress') {
         s.strategies?.add(dn);
         // Interactions already waiting for this strategy are offered now.
-        for (const key of core.state.externalWaiting) core.state.dirty.add(key);
+        core.state.offerExternalAgain();
         tx.send(
           s.id,
           tlibMsg('EventRegistered', { ReferenceId: a.ReferenceId, ThisDN: dn, AddressType: a.AddressType }),
@@ -60,22 +60,25 @@ function tlibRequest(ctx: Ctx): void {
       return;
     }
     case 'RequestUpdateUserData':
-      updateUserData(onHeld(ctx, { UserData: a.UserData }));
+      updateUserData(onHeld(ctx, heldId(ctx), { UserData: a.UserData }));
       return;
     case 'RequestDeleteUserData':
-      deleteUserData(onHeld(ctx, {}));
+      deleteUserData(onHeld(ctx, heldId(ctx), {}));
       return;
     case 'RequestDeletePair': {
       const key = a.DataKey;
       if (typeof key !== 'string' || key === '') {
         throw new ProtocolError('Error_invalid_protocol_message', 'RequestDeletePair needs DataKey');
       }
-      deleteUserData(onHeld(ctx, { Keys: [key] }));
+      deleteUserData(onHeld(ctx, heldId(ctx), { Keys: [key] }));
       return;
     }
-    case 'RequestRouteCall':
-      routeCall(onHeld(ctx, resolveRouteTarget(ctx)));
+    case 'RequestRouteCall': {
+      const id = heldId(ctx);
+      const tenant = core.state.interactions.get(id)?.tenantId;
+      routeCall(onHeld(ctx, id, resolveRouteTarget(ctx, tenant)));
       return;
+    }
     default:
       throw new ProtocolError(
         'ErrorUnsupportedProtocolElement',
@@ -85,10 +88,10 @@ function tlibRequest(ctx: Ctx): void {
 }
 
 /**
- * The request as the facade's handler reads it: the interaction the ConnID names now (a ConnID of a hand-off that has
- * ended names nothing: TERR_INV_CONNID, never the interaction's later hand-off) and the given attributes.
+ * The interaction the request's ConnID names now (a ConnID of a hand-off that has ended names nothing:
+ * TERR_INV_CONNID, never the interaction's later hand-off).
  */
-function onHeld(ctx: Ctx, attrs: Record<string, AttrValue | undefined>): Ctx {
+function heldId(ctx: Ctx): string {
   const connId = ctx.m.attrs.ConnId;
   if (typeof connId !== 'string') {
     throw new ProtocolError('Error_invalid_protocol_message', `${ctx.m.name} needs ConnID`);
@@ -100,6 +103,11 @@ function onHeld(ctx: Ctx, attrs: Record<string, AttrValue | undefined>): Ctx {
       `ConnID ${connId} names no interaction a routing engine holds (its hand-off ended, or it never existed)`,
     );
   }
+  return id;
+}
+
+/** The request as the facade's handler reads it: interaction `id` (heldId) and the given attributes. */
+function onHeld(ctx: Ctx, id: string, attrs: Record<string, AttrValue | undefined>): Ctx {
   const a: Record<string, AttrValue> = { ConnId: id };
   if (ctx.m.attrs.ReferenceId !== undefined) a.ReferenceId = ctx.m.attrs.ReferenceId;
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined) a[k] = v;
@@ -121,10 +129,11 @@ function extension(ext: KvList | undefined, ...names: string[]): string | undefi
  * The target of a T-Library RequestRouteCall, as the facade's attributes (TargetType 1 agent, 2 queue, 3 workbin,
  * 4 stop), read in this order: Extensions naming the target (`TargetType`/`type`: agent|A, place|AP, queue|iq,
  * workbin|wb, stop; `TargetAgent`/`agent`, `TargetPlace`/`place`, `TargetQueue`/`queue`, `TargetWorkbin`,
- * `StopReason`); RouteType Reject (7) or CallDisconnect (14): stop; OtherDN as a queue, a workbin (owner from the
- * Extensions), a place or an agent. Nothing matched: Error_routing_target_invalid (TERR_TARG_DN_INV).
+ * `StopReason`); RouteType Reject (7) or CallDisconnect (14): stop; OtherDN as a queue, a workbin of the
+ * interaction's tenant `tenantId` (owner from the Extensions), a place or an agent. Nothing matched:
+ * Error_routing_target_invalid (TERR_TARG_DN_INV).
  */
-export function resolveRouteTarget(ctx: Ctx): Record<string, AttrValue | undefined> {
+export function resolveRouteTarget(ctx: Ctx, tenantId: number | undefined): Record<string, AttrValue | undefined> {
   const a = ctx.m.attrs;
   const ext = a.Extensions as KvList | undefined;
   const agent = extension(ext, 'TargetAgent', 'agent');
@@ -165,9 +174,7 @@ export function resolveRouteTarget(ctx: Ctx): Record<string, AttrValue | undefin
   const dir = ctx.core.dir;
   if (dn !== undefined) {
     if (dir.queues.has(dn)) return { TargetType: 2, TargetQueue: dn };
-    const id = typeof a.ConnId === 'string' ? ctx.core.state.heldUnder(a.ConnId) : undefined;
-    const tenant = id === undefined ? undefined : ctx.core.state.interactions.get(id)?.tenantId;
-    if (tenant !== undefined && dir.workbin(dn, tenant)) {
+    if (tenantId !== undefined && dir.workbin(dn, tenantId)) {
       return { TargetType: 3, TargetWorkbin: dn, TargetAgent: agent, TargetPlace: place };
     }
     if (dir.places.has(dn)) return { TargetType: 1, TargetPlace: dn };

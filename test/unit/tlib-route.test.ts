@@ -19,10 +19,11 @@ const dir = core.dir;
 const queue = [...dir.queues.keys()][0] as string;
 const place = [...dir.places.keys()][0] as string;
 const agent = [...dir.agents.keys()][0] as string;
+const tenant = dir.queues.get(queue)?.tenant;
 
 function target(attrs: Record<string, AttrValue>): Record<string, AttrValue | undefined> {
   const m = tlibMsg('RequestRouteCall', { ConnId: '0001000000000001', ...attrs });
-  const r = resolveRouteTarget({ core, m, a: m.attrs } as unknown as Ctx);
+  const r = resolveRouteTarget({ core, m, a: m.attrs } as unknown as Ctx, tenant);
   return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
 }
 
@@ -34,6 +35,15 @@ describe('RequestRouteCall target (T-Library)', () => {
     assert.deepEqual(target({ OtherDN: queue, RouteType: 1 }), { TargetType: 2, TargetQueue: queue });
     assert.deepEqual(target({ OtherDN: place }), { TargetType: 1, TargetPlace: place });
     assert.deepEqual(target({ OtherDN: agent }), { TargetType: 1, TargetAgent: agent });
+  });
+
+  it("OtherDN: a workbin of the interaction's tenant, its owner from the Extensions", () => {
+    assert.equal(tenant, 1);
+    assert.deepEqual(target({ OtherDN: 'Drafts', Extensions: ext({ agent: agent }) }), {
+      TargetType: 3,
+      TargetWorkbin: 'Drafts',
+      TargetAgent: agent,
+    });
   });
 
   it('Extensions come first, case-insensitive, in our names or the resource model: agent, place, queue, workbin, stop', () => {
