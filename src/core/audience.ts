@@ -6,8 +6,8 @@
  */
 import type { Message } from '../protocol/message.ts';
 import type { Ctx } from './context.ts';
-import { connIdOf, routerOf, type Interaction } from './model/interaction.ts';
-import type { RouterTopic } from './render.ts';
+import { routerOf, type Interaction } from './model/interaction.ts';
+import { handOff, type RouterTopic } from './render.ts';
 import type { Session } from './model/session.ts';
 
 export class Audience {
@@ -41,7 +41,7 @@ export class Audience {
   router(ix: Interaction, message: Message): void {
     const router = routerOf(ix);
     if (router === undefined) return;
-    const about = { ix, connId: connIdOf(ix) };
+    const about = handOff(ix);
     for (const rs of this.ctx.core.state.sessionsNamed('RoutingEngine', router)) this.tell(rs.id, message, about);
   }
 

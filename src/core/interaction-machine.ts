@@ -21,7 +21,6 @@ import {
   NO_INVITATIONS,
   NO_PARTIES,
   QUEUED,
-  connIdOf,
   isHandledBy,
   type Interaction,
   type Invitation,
@@ -34,7 +33,7 @@ import { unpacked } from './model/packed.ts';
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
 import { workbinOwnerOf, type TimerEntry, type WorkbinOwner } from './state.ts';
-import { agentParty, itxAttrs, routeUsed, strategyParty } from './render.ts';
+import { agentParty, handOff, itxAttrs, routeUsed, strategyParty } from './render.ts';
 
 // ------------------------------------------------------------------------------------------------ deadlines
 
@@ -513,7 +512,7 @@ export function detach(
     const router = d.placement.router;
     tx.report(d, 'EventPartyRemoved', { ...actorAttrs, ...strategyParty(d, router), Operation: op, ...reason });
     const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue });
-    const about = { ix: d, connId: connIdOf(d) };
+    const about = handOff(d);
     for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned, about);
   }
   d.parties = NO_PARTIES;
@@ -623,7 +622,7 @@ export function handlingExpired(tx: PlanBuilder, d: Draft, party: Party): void {
 export function routingExpired(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, router: string): void {
   tx.report(d, 'EventPartyRemoved', { ...strategyParty(d, router), Operation: Operation.Timeout });
   const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: 'routing timeout' });
-  const about = { ix: d, connId: connIdOf(d) };
+  const about = handOff(d);
   for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned, about);
   d.placement = QUEUED;
 }

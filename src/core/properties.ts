@@ -15,9 +15,9 @@ import {
   owned,
   type Ctx,
 } from './context.ts';
-import { connIdOf, routerOf, type Interaction } from './model/interaction.ts';
+import { routerOf, type Interaction } from './model/interaction.ts';
 import type { Draft } from './plan.ts';
-import { attachedDataChanged, itxAttrs } from './render.ts';
+import { attachedDataChanged, handOff, itxAttrs } from './render.ts';
 import { Audience } from './audience.ts';
 import { touched, workbinChanged } from './interaction-machine.ts';
 import { SYSTEM_PROPERTIES } from './system-properties.ts';
@@ -132,7 +132,7 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   // The requester: its ack (EventAttachedDataChanged stands in for EventAck on the T-Library facade).
   if (m.protocol === 'tlib') {
     const ack = attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted);
-    tx.send(s.id, ack, { ix: d, connId: connIdOf(d) });
+    tx.send(s.id, ack, handOff(d));
   } else {
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId, Version: d.version }));
   }

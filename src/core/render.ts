@@ -8,7 +8,7 @@ import { tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
 import { tlibWireMessageByName } from '../protocol/tlib-wire.ts';
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs } from './model/outbound.ts';
-import { stateOf, type Interaction } from './model/interaction.ts';
+import { connIdOf, stateOf, type Interaction } from './model/interaction.ts';
 
 /** The flattened InteractionProperties of an interaction (reference §3.2); absent values are left out. */
 export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
@@ -186,6 +186,11 @@ export function routeUsed(
 export interface RouterTopic {
   readonly ix: Interaction;
   readonly connId: string | undefined;
+}
+
+/** The topic of a message about an interaction's current hand-off (its ConnID while a routing engine holds it). */
+export function handOff(ix: Interaction): RouterTopic {
+  return { ix, connId: connIdOf(ix) };
 }
 
 /** T-Library CallType of an interaction type: Internal 1, Inbound 2, Outbound 3, any other 0 (Unknown). */

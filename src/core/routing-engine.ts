@@ -9,8 +9,7 @@ import { actor, checkQueueOfTenant, owned, type Ctx } from './context.ts';
 import { invite, placeInQueue, placeInWorkbin, routerLeft } from './interaction-machine.ts';
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
-import { routeUsed, strategyParty } from './render.ts';
-import { connIdOf } from './model/interaction.ts';
+import { handOff, routeUsed, strategyParty } from './render.ts';
 import { stop } from './stop.ts';
 
 /**
@@ -29,7 +28,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
   const { s, tx, core, a } = ctx;
   const d = owned(ctx, a.ConnId);
   // The hand-off this request ends (EventRouteUsed names it on the binary T-Library dialect).
-  const about = { ix: d, connId: connIdOf(d) };
+  const about = handOff(d);
   const pending = d.invitations[0];
   if (pending) {
     throw new ProtocolError(

@@ -4,9 +4,9 @@ import { isMsg, tlibMsg, type AttrValue } from '../protocol/message.ts';
 import { Audience } from './audience.ts';
 import { actor, owned, type Ctx } from './context.ts';
 import { answerInviter, workbinChanged } from './interaction-machine.ts';
-import { connIdOf, routerOf } from './model/interaction.ts';
+import { routerOf } from './model/interaction.ts';
 import type { Attrs, Draft } from './plan.ts';
-import { agentParty, itxAttrs, reasonOf, reasonText, strategyParty } from './render.ts';
+import { agentParty, handOff, itxAttrs, reasonOf, reasonText, strategyParty } from './render.ts';
 
 export function stopProcessing(ctx: Ctx<'RequestStopProcessing'>): void {
   const d = owned(ctx, ctx.a.InteractionId);
@@ -71,7 +71,7 @@ export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | un
     tx.send(
       s.id,
       tlibMsg('EventRouteUsed', { ReferenceId: routeRef, ConnId: d.id, ThisDN: d.queue, Result: 'stopped' }),
-      { ix: d, connId: connIdOf(d) },
+      handOff(d),
     );
   }
   audience.router(d, tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: reasonText(reason) }));

@@ -81,13 +81,11 @@ class TcpConnection implements Connection {
  * the T-Library code of the same meaning (tlibErrorCodeOf) and the same description.
  */
 function asTlibEvent(m: Message): Message {
-  let name = m.name;
   let attrs: Record<string, AttrValue> = { ...m.attrs };
   if (m.protocol === 'is') {
     if (m.name !== 'EventError') throw new Error(`Interaction Server message ${m.name} planned for a T-Library client`);
     const code = m.attrs.ErrorCode;
     const known = typeof code === 'number' ? errorNameOf(code) : undefined;
-    name = 'EventError';
     attrs = {
       ...(m.attrs.ReferenceId === undefined ? {} : { ReferenceId: m.attrs.ReferenceId }),
       ErrorCode: known === undefined ? TLIB_ERRORS.TERR_UNKNOWN_ERROR : tlibErrorCodeOf(known),
@@ -97,7 +95,25 @@ function asTlibEvent(m: Message): Message {
   const now = Date.now();
   attrs.TimeinSecs = Math.floor(now / 1000);
   attrs.TimeinuSecs = (now % 1000) * 1000;
-  return { protocol: 'tlib', name, attrs };
+  return { protocol: 'tlib', name: m.name, attrs };
+}
+
+/**
+ * A frame of a T-Library connection decoded like an Interaction Server one: a refusal as the IS error whose T-Library
+ * code is the one the codec chose (TERR_INVALID_ATTR or TERR_UNSUP_OPER; asTlibEvent maps it back on the way out).
+ */
+function decodeTlibRequest(
+  messageId: number,
+  attrs: Parameters<typeof decodeTlibFrame>[1],
+): { ok: true; message: Message } | { ok: false; error: ProtocolError; referenceId?: number } {
+  const r = decodeTlibFrame(messageId, attrs);
+  if (r.ok) return r;
+  const name =
+    r.errorCode === TLIB_ERRORS.TERR_INVALID_ATTR
+      ? 'Error_invalid_protocol_message'
+      : 'ErrorUnsupportedProtocolElement';
+  const error = new ProtocolError(name, r.description);
+  return r.referenceId === undefined ? { ok: false, error } : { ok: false, error, referenceId: r.referenceId };
 }
 
 /** A listening TCP front door. */
@@ -137,42 +153,16 @@ export async function startTcpListener(opts: {
     let failed = false;
     const handleFrame = (messageId: number, attrs: Parameters<typeof decodeIsFrame>[1]): void => {
       conn.dialect ??= messageId === TLIB_REGISTER_CLIENT && !isMessageById(messageId) ? 'tlib' : 'is';
-      if (conn.dialect === 'tlib') {
-        handleTlibFrame(messageId, attrs);
-        return;
-      }
-      const r = decodeIsFrame(messageId, attrs);
+      const tlib = conn.dialect === 'tlib';
+      const r = tlib ? decodeTlibRequest(messageId, attrs) : decodeIsFrame(messageId, attrs);
       if (!r.ok) {
         opts.handler.refused(conn, r.error, r.referenceId);
-      } else if (isMessageById(messageId)?.kind !== 'request') {
+      } else if ((tlib ? tlibWireMessageById(messageId) : isMessageById(messageId))?.kind !== 'request') {
         const ref = r.message.attrs.ReferenceId;
         const why = `${r.message.name} is an event, not a request a client may send`;
         opts.handler.refused(
           conn,
           new ProtocolError('ErrorUnsupportedProtocolElement', why),
-          typeof ref === 'number' ? ref : undefined,
-        );
-      } else {
-        opts.handler.request(conn, r.message);
-      }
-    };
-    /** A frame of a T-Library connection: refusals carry the T-Library code of what is wrong (see asTlibEvent). */
-    const handleTlibFrame = (messageId: number, attrs: Parameters<typeof decodeTlibFrame>[1]): void => {
-      const r = decodeTlibFrame(messageId, attrs);
-      if (!r.ok) {
-        const name =
-          r.errorCode === TLIB_ERRORS.TERR_INVALID_ATTR
-            ? 'Error_invalid_protocol_message'
-            : 'ErrorUnsupportedProtocolElement';
-        opts.handler.refused(conn, new ProtocolError(name, r.description), r.referenceId);
-      } else if (tlibWireMessageById(messageId)?.kind !== 'request') {
-        const ref = r.message.attrs.ReferenceId;
-        opts.handler.refused(
-          conn,
-          new ProtocolError(
-            'ErrorUnsupportedProtocolElement',
-            `${r.message.name} is an event, not a request a client may send`,
-          ),
           typeof ref === 'number' ? ref : undefined,
         );
       } else {
