@@ -313,23 +313,29 @@ function memoryMb(pid: number): { rss: number; hwm: number } | undefined {
   }
 }
 
+/** The server's /metrics text, or undefined when it has no HTTP port or does not answer within 10 s. */
+async function metricsText(httpPort: number): Promise<string | undefined> {
+  if (!httpPort) return undefined;
+  try {
+    const r = await fetch(`http://127.0.0.1:${String(httpPort)}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    return await r.text();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The main thread's V8 heap (used / total MiB) and memory outside it (external, array buffers), from the server's own
  * /metrics: what the RSS is made of.
  */
 async function heapText(s: Server): Promise<string> {
-  if (!s.httpPort) return '';
-  try {
-    const r = await fetch(`http://127.0.0.1:${String(s.httpPort)}/metrics`, { signal: AbortSignal.timeout(10_000) });
-    const text = await r.text();
-    const mb = (name: string): string => {
-      const v = Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-      return Number.isFinite(v) ? int(v / 2 ** 20) : '?';
-    };
-    return ` (V8 heap ${mb('nodejs_heap_size_used_bytes')} used / ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB)`;
-  } catch {
-    return '';
-  }
+  const text = await metricsText(s.httpPort);
+  if (text === undefined) return '';
+  const mb = (name: string): string => {
+    const v = Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return Number.isFinite(v) ? int(v / 2 ** 20) : '?';
+  };
+  return ` (V8 heap ${mb('nodejs_heap_size_used_bytes')} used / ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB)`;
 }
 
 /** Milliseconds the main thread spent in garbage collection, per kind (major, minor, incremental, weakcb). */
@@ -337,17 +343,13 @@ type GcPauses = Readonly<Record<string, number>>;
 
 /** The server's GC pauses so far (prom-client's nodejs_gc_duration_seconds on its /metrics), undefined without it. */
 async function gcPauses(httpPort: number): Promise<GcPauses | undefined> {
-  if (!httpPort) return undefined;
-  try {
-    const r = await fetch(`http://127.0.0.1:${String(httpPort)}/metrics`, { signal: AbortSignal.timeout(10_000) });
-    const out: Record<string, number> = {};
-    for (const m of (await r.text()).matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/gm)) {
-      out[m[1] as string] = Number(m[2]) * 1000;
-    }
-    return out;
-  } catch {
-    return undefined;
+  const text = await metricsText(httpPort);
+  if (text === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/gm)) {
+    out[m[1] as string] = Number(m[2]) * 1000;
   }
+  return out;
 }
 
 /** The GC pauses between two readings (kinds with none left out). */
@@ -381,14 +383,8 @@ const SETTLED_BELOW = 4096;
  */
 async function settled(s: Server, timeoutMs = 180_000): Promise<SettleWait> {
   const t0 = performance.now();
-  const lag = async (): Promise<number> => {
-    try {
-      const r = await fetch(`http://127.0.0.1:${String(s.httpPort)}/metrics`, { signal: AbortSignal.timeout(10_000) });
-      return Number(/^ixs_store_settle_lag_events (\S+)$/m.exec(await r.text())?.[1] ?? 0);
-    } catch {
-      return 0;
-    }
-  };
+  const lag = async (): Promise<number> =>
+    Number(/^ixs_store_settle_lag_events (\S+)$/m.exec((await metricsText(s.httpPort)) ?? '')?.[1] ?? 0);
   const from = await lag();
   let to = from;
   while (to > SETTLED_BELOW && performance.now() - t0 < timeoutMs) {
