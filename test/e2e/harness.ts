@@ -46,8 +46,15 @@ process.once('exit', () => {
  * returns its path.
  */
 export function configWith(settings: Json, base: string = FIXTURE_CONFIG): string {
-  const config = JSON.parse(readFileSync(base, 'utf8')) as Json & { settings?: Json };
-  config.settings = { ...(config.settings ?? {}), ...settings };
+  return configEdited((config) => {
+    config.settings = { ...(config.settings ?? {}), ...settings };
+  }, base);
+}
+
+/** A copy of a configuration file as `edit` changes it, written to a fresh temp folder; returns its path. */
+export function configEdited(edit: (config: Json) => void, base: string = FIXTURE_CONFIG): string {
+  const config = JSON.parse(readFileSync(base, 'utf8')) as Json;
+  edit(config);
   const path = join(mkdtempSync(join(tmpdir(), 'ixs-config-')), 'config.json');
   writeFileSync(path, JSON.stringify(config));
   return path;
