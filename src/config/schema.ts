@@ -31,6 +31,16 @@ export const ConfigSchema = z
            * client certificate verified by mutual TLS names it); absent: no secret is asked for.
            */
           secret: z.string().min(8).optional(),
+          /**
+           * A routing engine: the most interactions it may hold at once (handed over and not yet routed); absent:
+           * `settings.defaultMaxSubmittedPerRouter`.
+           */
+          maxSubmittedInteractions: z.number().int().min(1).optional(),
+          /**
+           * A routing engine: the most interactions handed to it per second (a token bucket holding one second's worth,
+           * at least one); absent: `settings.defaultMaxSubmissionRate`.
+           */
+          maxSubmissionRate: z.number().positive().optional(),
         })
         .strict(),
     ),
@@ -90,6 +100,11 @@ export const ConfigSchema = z
               .object({ delivering: z.number().positive().optional(), handling: z.number().positive().optional() })
               .strict()
               .optional(),
+            /**
+             * A routing-engine queue: the most of its interactions routing engines may hold at once (all engines
+             * together; the strategy's cap); absent: `settings.defaultMaxSubmittedPerStrategy`.
+             */
+            maxSubmitted: z.number().int().min(1).optional(),
           })
           .strict(),
       )
@@ -122,6 +137,12 @@ export const ConfigSchema = z
          * is kept after its stop; then the store removes it. 0 keeps every history forever. Default 30 days.
          */
         historyRetention: z.number().min(0).default(2_592_000),
+        /** Submission scheduler defaults (each absent: no cap): interactions one routing engine may hold at once, */
+        defaultMaxSubmittedPerRouter: z.number().int().min(1).optional(),
+        /** interactions handed to one routing engine per second, */
+        defaultMaxSubmissionRate: z.number().positive().optional(),
+        /** and interactions of one routing-engine queue (strategy) held by routing engines at once. */
+        defaultMaxSubmittedPerStrategy: z.number().int().min(1).optional(),
       })
       .strict()
       .default({
@@ -331,6 +352,12 @@ export const ConfigSchema = z
           parses(v.condition, (t) => timeOffsets(parseCondition(t)), ['queues', i, 'views', j, 'condition']);
         if (v.order !== undefined) parses(v.order, parseOrder, ['queues', i, 'views', j, 'order']);
       });
+      if (q.maxSubmitted !== undefined && q.routing !== 'external')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['queues', i, 'maxSubmitted'],
+          message: `queue '${q.name}' is not routed by routing engines (routing: external)`,
+        });
     });
     c.workbins.forEach((w, i) => {
       check(w.tenant, ['workbins', i, 'tenant']);
@@ -344,6 +371,14 @@ export const ConfigSchema = z
           message: `duplicate application '${a.name}'`,
         });
       names.add(a.name);
+      for (const key of ['maxSubmittedInteractions', 'maxSubmissionRate'] as const) {
+        if (a[key] !== undefined && a.type !== 'RoutingEngine')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['applications', i, key],
+            message: `application '${a.name}' is not a RoutingEngine`,
+          });
+      }
     });
   });
 

@@ -7,7 +7,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import { isMsg, type IsMessageName } from '../protocol/message.ts';
 import { agentOf, checkTenantConfigured, requiredString, requiredTenant, type Ctx } from './context.ts';
 import { withdrawInvites } from './delivery.ts';
-import type { AgentState } from './model/session.ts';
+import type { AgentState, MediaTimes } from './model/session.ts';
 import type { Attrs } from './plan.ts';
 import type { PlanBuilder } from './plan.ts';
 import { agentActor, agentDescription, reasonOf } from './render.ts';
@@ -145,6 +145,14 @@ function changeAgent(ctx: Ctx, next: AgentState, event: IsMessageName, attrs: At
   });
 }
 
+/** An agent's media times with one media's entry set (`times`) or removed (undefined). */
+function withMediaTimes(agent: AgentState, media: string, times: MediaTimes | undefined): Map<string, MediaTimes> {
+  const next = new Map(agent.mediaTimes);
+  if (times) next.set(media, times);
+  else next.delete(media);
+  return next;
+}
+
 /** RequestNotReadyForMedia / RequestCancelNotReadyForMedia. */
 export function setReady(ready: boolean): (ctx: Ctx) => void {
   return (ctx) => {
@@ -161,7 +169,12 @@ export function setReady(ready: boolean): (ctx: Ctx) => void {
             `agent '${agent.id}' is already not ready for '${media}'`,
           );
     }
-    const next = { ...agent, media: new Map(agent.media).set(media, ready) };
+    const addedAt = agent.mediaTimes?.get(media)?.addedAt ?? agent.loggedInAt;
+    const next = {
+      ...agent,
+      media: new Map(agent.media).set(media, ready),
+      mediaTimes: withMediaTimes(agent, media, { addedAt, stateChangedAt: ctx.tx.now }),
+    };
     changeAgent(ctx, next, ready ? 'EventReadyForMedia' : 'EventNotReadyForMedia', { MediaTypeName: media });
   };
 }
@@ -175,7 +188,8 @@ export function setDnd(dnd: boolean): (ctx: Ctx) => void {
         ? new ProtocolError('Error_dnd_already_on', `do-not-disturb is already on for agent '${agent.id}'`)
         : new ProtocolError('Error_dnd_already_off', `do-not-disturb is already off for agent '${agent.id}'`);
     }
-    changeAgent(ctx, { ...agent, dnd }, dnd ? 'EventDoNotDisturbOn' : 'EventDoNotDisturbOff');
+    const next = { ...agent, dnd, dndChangedAt: ctx.tx.now };
+    changeAgent(ctx, next, dnd ? 'EventDoNotDisturbOn' : 'EventDoNotDisturbOff');
   };
 }
 
@@ -185,7 +199,11 @@ export function addMedia(ctx: Ctx): void {
   const media = mediaOf(ctx);
   if (agent.media.has(media))
     throw new ProtocolError('Error_already_have_media', `agent '${agent.id}' already has media '${media}'`);
-  const next = { ...agent, media: new Map(agent.media).set(media, false) };
+  const next = {
+    ...agent,
+    media: new Map(agent.media).set(media, false),
+    mediaTimes: withMediaTimes(agent, media, { addedAt: ctx.tx.now, stateChangedAt: ctx.tx.now }),
+  };
   changeAgent(ctx, next, 'EventMediaAdded', { MediaTypeName: media, MediaTypeState: OFF });
 }
 
@@ -197,7 +215,8 @@ export function removeMedia(ctx: Ctx): void {
     throw new ProtocolError('Error_do_not_have_media', `agent '${agent.id}' does not have media '${media}'`);
   const next = new Map(agent.media);
   next.delete(media);
-  changeAgent(ctx, { ...agent, media: next }, 'EventMediaRemoved', { MediaTypeName: media });
+  const mediaTimes = withMediaTimes(agent, media, undefined);
+  changeAgent(ctx, { ...agent, media: next, mediaTimes }, 'EventMediaRemoved', { MediaTypeName: media });
 }
 
 /** RequestChangeMediaStateReason: the reason of a media's state changes; the state itself does not. */

@@ -44,6 +44,8 @@ import { stopProcessing } from './stop.ts';
 import { cancelInvite, conference, intrude, transfer } from './transfer.ts';
 import { submit } from './submit.ts';
 import { distributeEvent, publish, subscribe, unsubscribe } from './pubsub.ts';
+import { answer3rdServer, request3rdServer } from './esp.ts';
+import { startAllReporting, startPlaceReporting, stopAllReporting, stopPlaceReporting } from './place-reporting.ts';
 
 /** One entry of the table; its handler reads the attributes of request `N`, typed by the catalogue. */
 export interface Command<N extends RequestName = RequestName> {
@@ -111,6 +113,15 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestUnsubscribe: { clients: NOT_PROXY, run: unsubscribe },
   RequestPublish: { clients: NOT_PROXY, run: publish },
   RequestDistributeEvent: { run: distributeEvent },
+  // external services (esp.ts): a request relayed to a third-party server, its answer relayed back
+  Request3rdServer: { clients: NOT_PROXY, run: request3rdServer },
+  Event3rdServerResponse: { clients: ['ThirdPartyServer'], run: answer3rdServer },
+  Event3rdServerFault: { clients: ['ThirdPartyServer'], run: answer3rdServer },
+  // place/agent state reporting registrations (place-reporting.ts): reporting engines only
+  RequestStartPlaceAgentStateReporting: { clients: ['ReportingEngine'], run: startPlaceReporting },
+  RequestStartPlaceAgentStateReportingAll: { clients: ['ReportingEngine'], run: startAllReporting },
+  RequestStopPlaceAgentStateReporting: { clients: ['ReportingEngine'], run: stopPlaceReporting },
+  RequestStopPlaceAgentStateReportingAll: { clients: ['ReportingEngine'], run: stopAllReporting },
   // agents (agents.ts) and delivery (delivery.ts)
   RequestAgentLogin: { clients: AGENT, run: agentLogin },
   RequestAgentLogout: agentCommand(agentLogout),

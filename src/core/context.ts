@@ -10,6 +10,8 @@ import type { AgentState, Session } from './model/session.ts';
 import { isHandledBy, routerOf, type Interaction } from './model/interaction.ts';
 import type { Draft, PlanBuilder } from './plan.ts';
 import { actorOf } from './render.ts';
+import type { EspRelay } from './esp-relay.ts';
+import type { SubmissionScheduler } from './scheduler.ts';
 import type { CoreState } from './state.ts';
 import { SYSTEM_PROPERTIES } from './system-properties.ts';
 
@@ -17,6 +19,10 @@ import { SYSTEM_PROPERTIES } from './system-properties.ts';
 export interface Services {
   readonly dir: Directory;
   readonly state: CoreState;
+  /** The routing engines' submission caps. */
+  readonly scheduler: SubmissionScheduler;
+  /** Requests relayed to third-party (ESP) servers. */
+  readonly esp: EspRelay;
   readonly serverVersion: string;
   /** A fresh interaction id (RequestSubmit without InteractionId). */
   newInteractionId(): string;
@@ -41,12 +47,12 @@ export interface Ctx<N extends RequestName = RequestName> {
 }
 
 /** The agent logged in on the requester's session, as this command sees it. */
-export function agentOf(ctx: Ctx): AgentState | undefined {
+export function agentOf(ctx: Pick<Ctx, 's' | 'tx'>): AgentState | undefined {
   return ctx.s.agentId === undefined ? undefined : ctx.tx.agent(ctx.s.agentId);
 }
 
 /** The requester's ActorInfo for an interaction. */
-export function actor(ctx: Ctx, ix: Interaction): Record<string, AttrValue | undefined> {
+export function actor(ctx: Pick<Ctx, 's' | 'tx'>, ix: Interaction): Record<string, AttrValue | undefined> {
   return actorOf(ctx.s, ix.tenantId, ix.queue, agentOf(ctx));
 }
 

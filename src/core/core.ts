@@ -20,9 +20,13 @@ import { PlanBuilder } from './plan.ts';
 import { register } from './registration.ts';
 import { expire, restored } from './interaction-machine.ts';
 import { routingEngineLeft } from './routing-engine.ts';
+import { mediaServerLeft } from './online.ts';
 import { itxAttrs } from './render.ts';
 import { snapshotsSessionEnded } from './snapshots.ts';
 import { route } from './router.ts';
+import { SubmissionScheduler } from './scheduler.ts';
+import { EspRelay } from './esp-relay.ts';
+import { espSessionEnded } from './esp.ts';
 import { CoreState, type TimerEntry } from './state.ts';
 
 /** Options of the core. */
@@ -49,6 +53,10 @@ const SERVER_VERSION = 'IXS 0.1.0';
 export class Core implements Services {
   readonly dir: Directory;
   readonly state: CoreState;
+  /** The routing engines' submission caps (rate, held interactions per engine and per queue). */
+  readonly scheduler: SubmissionScheduler;
+  /** Requests relayed to third-party (ESP) servers, until their answers. */
+  readonly esp = new EspRelay();
   readonly serverVersion: string;
   private readonly clock: () => number;
   private readonly newId: () => string;
@@ -64,6 +72,7 @@ export class Core implements Services {
   constructor(opts: CoreOptions) {
     this.dir = new Directory(opts.config);
     this.state = new CoreState(this.dir, opts.clock);
+    this.scheduler = new SubmissionScheduler(this.dir, this.state);
     this.clock = opts.clock;
     this.newId = opts.newInteractionId ?? (() => this.generateId());
     this.serverVersion = opts.serverVersion ?? SERVER_VERSION;
@@ -171,8 +180,12 @@ export class Core implements Services {
     return session;
   }
 
-  /** A session ended (connection lost, RequestUnregisterClient, proxy client gone). */
-  sessionClosed(sessionId: number): Plan {
+  /**
+   * A session ended (connection lost, RequestUnregisterClient, proxy client gone). `serverStopping`: it ended because
+   * the server is stopping (it closes every connection when it drains): a media server's online interactions stay
+   * then, as they do across a crash (a media server that went away stops them; a restart of the server does not).
+   */
+  sessionClosed(sessionId: number, opts: { readonly serverStopping?: boolean } = {}): Plan {
     const s = this.state.sessions.get(sessionId);
     const tx = this.newPlan();
     if (!s) return tx.plan();
@@ -182,6 +195,8 @@ export class Core implements Services {
     this.state.removeSession(s);
     if (agent) agentSessionEnded(tx, ctx, agent, sessionId);
     if (s.clientType === 'RoutingEngine') routingEngineLeft(tx, ctx, s);
+    espSessionEnded(tx, this.esp, s);
+    if (s.clientType === 'MediaServer' && opts.serverStopping !== true) mediaServerLeft(tx, ctx, s);
     this.settle(tx);
     return tx.plan();
   }
@@ -214,9 +229,14 @@ export class Core implements Services {
     }
   }
 
-  /** The soonest armed deadline (ms since the epoch), if any timer is armed: when to call {@link tick}. */
+  /**
+   * The soonest armed deadline (ms since the epoch), if any timer is armed or a routing engine's submission rate holds
+   * work back: when to call {@link tick}.
+   */
   nextDeadline(): number | undefined {
-    return this.state.timers.first()?.at;
+    const timer = this.state.timers.first()?.at;
+    const wake = this.scheduler.nextWake();
+    return timer === undefined ? wake : wake === undefined ? timer : Math.min(timer, wake);
   }
 
   /**
@@ -240,6 +260,8 @@ export class Core implements Services {
       expire(tx, ctx, d, t);
       tx.put(d);
     }
+    // A routing engine's submission rate has earned it the work it held back.
+    if (this.scheduler.wakeDue(tx.nowMs)) this.state.offerExternalAgain();
     this.settle(tx);
     // A timer its transition did not disarm (a bug) is dropped, so that one stale entry cannot fire forever.
     for (const t of due) {

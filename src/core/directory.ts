@@ -27,6 +27,16 @@ export interface QueueConfig {
   readonly deliveringMs: number;
   /** How long a handling agent may leave one of its interactions alone (ms). */
   readonly handlingMs: number;
+  /** A routing-engine queue: the most of its interactions routing engines may hold at once (undefined: no cap). */
+  readonly maxSubmitted: number | undefined;
+}
+
+/** The submission caps of one routing engine (undefined: no cap). */
+export interface RouterLimits {
+  /** Interactions it may hold at once. */
+  readonly maxSubmitted: number | undefined;
+  /** Interactions handed to it per second. */
+  readonly ratePerSecond: number | undefined;
 }
 
 /** The compiled configuration. */
@@ -44,6 +54,9 @@ export class Directory {
   readonly deliveringMs: number;
   readonly handlingMs: number;
   readonly routingMs: number;
+  private readonly routerLimitsByName: ReadonlyMap<string, RouterLimits>;
+  /** The caps of routing engines without an application entry of their own (the settings' defaults). */
+  private readonly defaultRouterLimits: RouterLimits;
 
   constructor(readonly config: Config) {
     const s = config.settings;
@@ -54,6 +67,21 @@ export class Directory {
     this.mediaTypes = new Set(config.mediaTypes);
     this.places = new Map(config.places.map((p) => [p.id, p.tenant]));
     this.applications = new Map(config.applications.map((a) => [a.name, a]));
+    this.defaultRouterLimits = {
+      maxSubmitted: s.defaultMaxSubmittedPerRouter,
+      ratePerSecond: s.defaultMaxSubmissionRate,
+    };
+    this.routerLimitsByName = new Map(
+      config.applications
+        .filter((a) => a.type === 'RoutingEngine')
+        .map((a) => [
+          a.name,
+          {
+            maxSubmitted: a.maxSubmittedInteractions ?? s.defaultMaxSubmittedPerRouter,
+            ratePerSecond: a.maxSubmissionRate ?? s.defaultMaxSubmissionRate,
+          },
+        ]),
+    );
     this.agents = new Map(
       config.agents.map((a) => [
         a.id,
@@ -85,6 +113,7 @@ export class Directory {
         candidates,
         deliveringMs: (q.timeouts?.delivering ?? s.deliveringTimeout) * 1000,
         handlingMs: (q.timeouts?.handling ?? s.handlingTimeout) * 1000,
+        maxSubmitted: routing === 'external' ? (q.maxSubmitted ?? s.defaultMaxSubmittedPerStrategy) : undefined,
       };
       queues.set(q.name, qc);
       for (const id of candidates) {
@@ -95,6 +124,11 @@ export class Directory {
     }
     this.queues = queues;
     this.queuesOfAgent = queuesOfAgent;
+  }
+
+  /** The submission caps of a routing engine (by application name). */
+  routerLimits(name: string): RouterLimits {
+    return this.routerLimitsByName.get(name) ?? this.defaultRouterLimits;
   }
 
   /** A workbin of a tenant, if configured. */

@@ -48,7 +48,7 @@ function changeOnTheWay(ctx: Ctx<MoveRequest>, d: Draft, act: Attrs): void {
   const changed: KvList = ctx.a.ChangedProperties ?? [];
   const deleted: KvList = ctx.a.DeletedProperties ?? [];
   if (added.length + changed.length + deleted.length === 0) return;
-  checkDelta(d, added, changed, deleted);
+  checkDelta(d, added, changed, deleted, ctx.s);
   const delta = mergeDelta(
     ctx,
     d,

@@ -16,6 +16,7 @@ import {
   type Ctx,
 } from './context.ts';
 import { routerOf, type Interaction } from './model/interaction.ts';
+import type { Session } from './model/session.ts';
 import type { Draft } from './plan.ts';
 import { attachedDataChanged, handOff, itxAttrs } from './render.ts';
 import { Audience } from './audience.ts';
@@ -29,7 +30,7 @@ export function changeProperties(ctx: Ctx<'RequestChangeProperties'>): void {
   const added = a.AddedProperties ?? [];
   const changed = a.ChangedProperties ?? [];
   const deleted = a.DeletedProperties ?? [];
-  checkDelta(d, added, changed, deleted);
+  checkDelta(d, added, changed, deleted, ctx.s);
   applyChange(
     ctx,
     d,
@@ -40,10 +41,11 @@ export function changeProperties(ctx: Ctx<'RequestChangeProperties'>): void {
 }
 
 /**
- * The rules of a change of properties (lifecycle and seed contract): no key twice, no read-only system property, an
- * added key must be new and a deleted one must exist.
+ * The rules of a change of properties (lifecycle and seed contract): no key twice, no read-only system property (but
+ * IsOnline changed by a media server, see {@link checkOnline}), an added key must be new and a deleted one must exist.
+ * `requester`: who asks (absent: IsOnline is read-only too).
  */
-export function checkDelta(d: Interaction, added: KvList, changed: KvList, deleted: KvList): void {
+export function checkDelta(d: Interaction, added: KvList, changed: KvList, deleted: KvList, requester?: Session): void {
   const seen = new Map<string, string>();
   for (const [list, label] of [
     [added, 'AddedProperties'],
@@ -63,7 +65,12 @@ export function checkDelta(d: Interaction, added: KvList, changed: KvList, delet
       seen.set(p.key, label);
     }
   }
-  for (const p of [...added, ...changed, ...deleted]) checkWritable(p.key);
+  for (const p of added) checkKey(p.key, 'AddedProperties', requester);
+  for (const p of changed) {
+    if (p.key === IS_ONLINE) checkOnline(p.value, requester);
+    else checkWritable(p.key);
+  }
+  for (const p of deleted) checkKey(p.key, 'DeletedProperties', requester);
   for (const p of added) {
     if (kvGet(d.userData, p.key) !== undefined) {
       throw new ProtocolError(
@@ -80,6 +87,47 @@ export function checkDelta(d: Interaction, added: KvList, changed: KvList, delet
       );
     }
   }
+}
+
+/** The system property a media server may change (reference §3.4: "the media server may change it later"). */
+export const IS_ONLINE = 'IsOnline';
+
+/** A key added or deleted: never a system property; IsOnline is always there, so it can only be changed. */
+function checkKey(key: string, list: 'AddedProperties' | 'DeletedProperties', requester: Session | undefined): void {
+  if (key === IS_ONLINE && requester?.clientType === 'MediaServer') {
+    throw new ProtocolError(
+      'Error_read_only_property',
+      `property 'IsOnline' cannot be in ${list}: a media server changes it with ChangedProperties (0 or 1)`,
+    );
+  }
+  checkWritable(key);
+}
+
+/**
+ * IsOnline in ChangedProperties: only a media server may change it (the submitter, or a write token of the HTTP door
+ * acting as one; every other client gets 66 as for any system property), and only to the integer 0 or 1 (65).
+ */
+function checkOnline(value: KvValue, requester: Session | undefined): void {
+  if (requester?.clientType !== 'MediaServer') checkWritable(IS_ONLINE);
+  if (onlineValue(value) === undefined) {
+    const got =
+      typeof value === 'string'
+        ? `the string '${value}'`
+        : typeof value === 'number' || typeof value === 'bigint'
+          ? String(value)
+          : 'a value of another type';
+    throw new ProtocolError(
+      'Error_invalid_property_type',
+      `property 'IsOnline' must be the integer 0 or 1, got ${got}`,
+    );
+  }
+}
+
+/** An IsOnline value as a flag (0 or 1, as a 32- or 64-bit integer); undefined for anything else. */
+function onlineValue(v: KvValue): boolean | undefined {
+  if (v === 0 || v === 0n) return false;
+  if (v === 1 || v === 1n) return true;
+  return undefined;
 }
 
 /** T-Library RequestUpdateUserData: merges user data (existing keys replaced, new keys added). */
@@ -125,6 +173,7 @@ export function deleteUserData(ctx: Ctx<'RequestDeleteUserData'>): void {
  */
 function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted: readonly string[]): void {
   const { tx, s, m } = ctx;
+  const wasOnline = d.isOnline;
   const { evAdded, evChanged, evDeleted, noChange } = mergeDelta(ctx, d, added, changed, deleted);
   // A handling agent acting on its interaction starts its handling timer again (with the new user data's
   // `handling-timeout`, if it changed).
@@ -148,7 +197,8 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   if (routerOf(d) !== undefined) audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted));
   audience.submitter(d, (ms) => ms.wantsPropertiesChanged, pc);
   if (d.placement.kind === 'workbin') workbinChanged(tx, { ctx, actorAttrs: actor(ctx, d) }, d, 'PropertiesChanged');
-  tx.put(d, true);
+  // IsOnline is a field of the record (and an index: online interactions by submitter), not only its properties.
+  tx.put(d, d.isOnline === wasOnline);
 }
 
 /** A change as reported: what was added (including changed keys that were new), changed and deleted. */
@@ -169,9 +219,13 @@ export function deltaAttrs(evAdded: KvList, evChanged: KvList, evDeleted: KvList
   };
 }
 
-/** Applies a checked change to the draft's user data (a new version when anything changed). */
+/**
+ * Applies a checked change to the draft's user data (a new version when anything changed). IsOnline (checked: only a
+ * media server's change gets here) is not user data: it sets the interaction's flag, and AbandonedAt when it turns
+ * from 1 to 0 (removed when it turns 1 again: unset while online).
+ */
 export function mergeDelta(
-  ctx: Pick<Ctx, 'core'>,
+  ctx: Pick<Ctx, 'core' | 'tx'>,
   d: Draft,
   added: KvList,
   changed: KvList,
@@ -180,12 +234,16 @@ export function mergeDelta(
   const next = new Map<string, KvValue>(d.userData.map((p) => [p.key, p.value]));
   const evAdded: KvPair[] = [...added];
   const evChanged: KvPair[] = [];
+  let online: boolean | undefined;
   for (const p of changed) {
-    if (next.has(p.key)) evChanged.push(p);
+    if (p.key === IS_ONLINE) {
+      online = onlineValue(p.value) === true;
+      evChanged.push({ key: IS_ONLINE, value: online ? 1 : 0 });
+    } else if (next.has(p.key)) evChanged.push(p);
     else evAdded.push(p);
   }
   for (const p of added) next.set(p.key, p.value);
-  for (const p of changed) next.set(p.key, p.value);
+  for (const p of changed) if (p.key !== IS_ONLINE) next.set(p.key, p.value);
   for (const k of deleted) next.delete(k);
   const userData: KvList = [...next].map(([key, value]) => ({ key, value }));
   const evDeleted: KvPair[] = deleted.map((key) => ({ key, value: '' }));
@@ -196,6 +254,9 @@ export function mergeDelta(
     d.version += 1;
     const pk = userData.find((p) => p.key === 'ParentId');
     if (pk && typeof pk.value === 'string') d.parentId = pk.value;
+    if (online === true) delete d.abandonedAt;
+    else if (online === false && d.isOnline) d.abandonedAt = ctx.tx.now;
+    if (online !== undefined) d.isOnline = online;
   }
   return { evAdded, evChanged, evDeleted, noChange };
 }

@@ -31,6 +31,7 @@ export function itxAttrs(ix: Interaction): Record<string, AttrValue> {
   if (ix.deliveredAt !== undefined) a.InteractionDeliveredAt = ix.deliveredAt;
   if (ix.placedInQueueAt !== undefined) a.InteractionPlacedInQueueAt = ix.placedInQueueAt;
   if (ix.movedToQueueAt !== undefined) a.InteractionMovedToQueueAt = ix.movedToQueueAt;
+  if (ix.abandonedAt !== undefined) a.InteractionAbandonedAt = ix.abandonedAt;
   // Carried only while held (absent reads as not held), so that messages about interactions never held are unchanged.
   if (ix.held === true) a.InteractionIsHeld = true;
   if (ix.heldAt !== undefined) a.InteractionHeldAt = ix.heldAt;
@@ -69,6 +70,7 @@ export function propertiesList(ix: Interaction): KvList {
   if (ix.placedInQueueAt !== undefined) out.push({ key: 'PlacedInQueueAt', value: ix.placedInQueueAt });
   if (ix.deliveredAt !== undefined) out.push({ key: 'DeliveredAt', value: ix.deliveredAt });
   if (ix.parentId !== undefined) out.push({ key: 'ParentId', value: ix.parentId });
+  if (ix.abandonedAt !== undefined) out.push({ key: 'AbandonedAt', value: ix.abandonedAt });
   return [...out, ...ix.userData.filter((p) => !SYSTEM_KEYS.has(p.key))];
 }
 
@@ -89,6 +91,7 @@ const SYSTEM_KEYS = new Set([
   'PlacedInQueueAt',
   'DeliveredAt',
   'ParentId',
+  'AbandonedAt',
 ]);
 
 /** ActorInfo of a requester acting on an interaction of `tenantId`. */

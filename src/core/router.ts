@@ -22,11 +22,14 @@ export function route(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>): void {
   for (;;) {
     let best: Interaction | undefined;
     let bestKey: PairKey | undefined;
-    /** Per queue, the routing engines that may be handed its interactions (looked up once per offer). */
+    /**
+     * Per queue, the routing engines that may be handed its interactions now, within the submission caps (looked up
+     * once per offer).
+     */
     const engines = new Map<string, ReturnType<typeof routableEngines>>();
     const enginesFor = (queue: string): ReturnType<typeof routableEngines> => {
       let list = engines.get(queue);
-      if (!list) engines.set(queue, (list = routableEngines(ctx, queue)));
+      if (!list) engines.set(queue, (list = ctx.core.scheduler.eligible(routableEngines(ctx, queue), queue, tx.nowMs)));
       return list;
     };
     for (const key of dirty) {
@@ -48,7 +51,9 @@ export function route(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>): void {
     const d = unpacked(best);
     if (dir.queues.get(best.queue)?.routing === 'external') {
       const list = enginesFor(best.queue);
-      offerToEngine(tx, ctx, d, list[ctx.core.nextRouterTurn() % list.length] as (typeof list)[number]);
+      const engine = list[ctx.core.nextRouterTurn() % list.length] as (typeof list)[number];
+      offerToEngine(tx, ctx, d, engine);
+      ctx.core.scheduler.handedTo(engine, tx.nowMs);
     } else {
       const agent = pickAgent(tx, state.availableIn(bestKey), best.lastRejectedBy);
       invite(tx, ctx, d, agent, ctx.core.nextTicketId(), {}, {});

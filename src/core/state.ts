@@ -7,7 +7,8 @@
  * - per agent and media, its load (handled + invited) and since when it has been idle;
  * - per built-in-routed queue and media, the available candidate agents, longest idle first;
  * - per configured view, its queue's waiting interactions that match its condition, in its order (views.ts);
- * - by routing engine, by invited agent, by handling agent, by ExternalId, by place, by locking snapshot.
+ * - by routing engine, by invited agent, by handling agent, by ExternalId, by place, by locking snapshot;
+ * - by submitting media server, its online interactions (stopped when it goes away).
  * `apply` also collects the (queue, media) pairs where work and an agent may now meet: the router looks only there.
  */
 import type { ClientTypeName } from '../protocol/enums.ts';
@@ -253,9 +254,22 @@ export class CoreState {
   private readonly idleSince = new Map<string, Map<string, number>>();
   private idleClock = 0;
   private readonly byRouter = new Map<string, Set<string>>();
+  /** Hand-offs (routing placements) per routing engine and per queue: what the submission scheduler caps. */
+  private readonly handedTo = new Map<string, number>();
+  private readonly handedFrom = new Map<string, number>();
+  /**
+   * The router left waiting work because of a submission cap: the next hand-off that ends looks at the routing-engine
+   * pairs again (see {@link offerExternalAgain}).
+   */
+  capBlocked = false;
   private readonly byInvitee = new Map<string, Set<string>>();
   private readonly byHandler = new Map<string, Set<string>>();
   private readonly byExternalId = new Map<string, Set<string>>();
+  /**
+   * Submitting application (SubmittedBy) -> its online interactions (IsOnline 1): what is stopped when that media
+   * server goes away, without walking every interaction. A stopped interaction is deleted, so it leaves with it.
+   */
+  private readonly onlineBy = new Map<string, Set<string>>();
   /**
    * queue -> the interactions whose Queue it is and that are not in that queue's waiting sets (offered, handled, held,
    * with a routing engine, parked, or in an unconfigured queue). With the waiting sets it gives every interaction of a
@@ -339,6 +353,16 @@ export class CoreState {
   /** Interactions a routing engine (by application name) holds or asked to deliver. */
   heldBy(router: string): ReadonlySet<string> {
     return this.byRouter.get(router) ?? NO_IDS;
+  }
+
+  /** How many interactions a routing engine (by application name) holds now. */
+  handedToCount(router: string): number {
+    return this.handedTo.get(router) ?? 0;
+  }
+
+  /** How many interactions of a queue routing engines hold now. */
+  handedFromCount(queue: string): number {
+    return this.handedFrom.get(queue) ?? 0;
   }
 
   /** Interactions an agent is invited to. */
@@ -466,6 +490,11 @@ export class CoreState {
     if (mine?.size === 0) this.snapshotsOfSession.delete(sn.sessionId);
   }
 
+  /** The online interactions (IsOnline 1) an application submitted. */
+  onlineOf(submittedBy: string): ReadonlySet<string> {
+    return this.onlineBy.get(submittedBy) ?? NO_IDS;
+  }
+
   withExternalId(externalId: string): ReadonlySet<string> {
     return this.byExternalId.get(externalId) ?? NO_IDS;
   }
@@ -548,6 +577,13 @@ export class CoreState {
         this.index(stored, touch, prev, sameSlot);
       } else {
         this.interactions.delete(id);
+      }
+      // A hand-off ended (or moved): a cap that held work back may have room now.
+      if (this.capBlocked && prev && routerOf(prev) !== undefined) {
+        if (!stored || routerOf(stored) !== routerOf(prev) || stored.queue !== prev.queue) {
+          this.capBlocked = false;
+          this.offerExternalAgain();
+        }
       }
     }
     for (const [id, next] of changes.agents) {
@@ -682,7 +718,7 @@ export class CoreState {
     this.indexOwners(ix, -1, touch, next ?? undefined);
   }
 
-  /** Load, router, invitee, handler and ExternalId indexes: +1 adds the interaction's entries, -1 removes them. */
+  /** Load, router, invitee, handler, ExternalId and online indexes: +1 adds the interaction's entries, -1 removes them. */
   private indexOwners(
     ix: Interaction,
     sign: 1 | -1,
@@ -697,6 +733,8 @@ export class CoreState {
     }
     if (router !== undefined) {
       setIndex(this.byRouter, router, ix.id, sign);
+      addCount(this.handedTo, router, sign);
+      addCount(this.handedFrom, ix.queue, sign);
       const at = (ix.placement as { deadline?: number }).deadline;
       if (at !== undefined) this.timer(sign, { at, id: ix.id, kind: 'routing', who: router });
     }
@@ -734,6 +772,7 @@ export class CoreState {
     }
     const ext = externalIdOf(ix);
     if (ext !== undefined) setIndex(this.byExternalId, ext, ix.id, sign);
+    if (ix.isOnline) setIndex(this.onlineBy, ix.submittedBy, ix.id, sign);
     if (ix.lockedBy !== undefined) setIndex(this.byLock, ix.lockedBy, ix.id, sign);
   }
 
@@ -809,4 +848,11 @@ function setIndex<K>(index: Map<K, Set<string>>, key: K, id: string, sign: 1 | -
     set.delete(id);
     if (set.size === 0) index.delete(key);
   }
+}
+
+/** Adds `sign` to a count (a count that reaches 0 leaves the map). */
+function addCount(counts: Map<string, number>, key: string, sign: 1 | -1): void {
+  const n = (counts.get(key) ?? 0) + sign;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
 }

@@ -17,8 +17,15 @@ export function stopProcessing(ctx: Ctx<'RequestStopProcessing'>): void {
 /**
  * Stops an interaction: parties removed, revoked or told, reporting, row deleted (reference §2.13). `routeRef` is the
  * ReferenceId of the RequestRouteCall that asked for it (EventRouteUsed stands in for the ack), null otherwise.
+ * `ctx.s` is who stops it (the actor, never told twice): the requester, or a media server whose session ended (its
+ * online interactions, online.ts).
  */
-export function stop(ctx: Ctx, d: Draft, reason: Attrs, routeRef: AttrValue | undefined | null): void {
+export function stop(
+  ctx: Pick<Ctx, 'core' | 'tx' | 's'>,
+  d: Draft,
+  reason: Attrs,
+  routeRef: AttrValue | undefined | null,
+): void {
   const { tx, s, core } = ctx;
   const state = core.state;
   const act = actor(ctx, d);

@@ -67,6 +67,7 @@ const KVLIST_NAMES = [
   'QueuesConfiguration',
   'ViewsConfiguration',
   'EspRequestEnvelope',
+  'Request',
   'PsTopicList',
   'PsEventContent',
   'MovedInteractions',
@@ -128,6 +129,8 @@ const INT_NAMES = [
   'DoNotDisturb',
   'InitialInFocusState',
   'EspResponseType',
+  'EspClientRefid',
+  'EspServerRefid',
   'SnapshotId',
 ] as const;
 const INTS: ReadonlySet<string> = new Set(INT_NAMES);
@@ -314,6 +317,17 @@ function finish(
   };
 }
 
+/**
+ * The ESP messages (ids 500-502): attribute ids of their own (ReferenceId 0, Request 1, UserData 2; PSDK names
+ * EspReferenceId, EspRequest, EspUserData) and no envelope. A third-party server sends the two Event3rdServer answers,
+ * so all three are requests a client may send.
+ */
+export const ESP_MESSAGE_NAMES: ReadonlySet<string> = new Set([
+  'Request3rdServer',
+  'Event3rdServerResponse',
+  'Event3rdServerFault',
+]);
+
 /** Requests the server implements; every other request is answered with EventError 4. */
 export const SUPPORTED_REQUESTS = new Set([
   'RequestRegisterClient',
@@ -321,7 +335,14 @@ export const SUPPORTED_REQUESTS = new Set([
   'RequestUnsubscribe',
   'RequestPublish',
   'RequestDistributeEvent',
+  'RequestStartPlaceAgentStateReporting',
+  'RequestStartPlaceAgentStateReportingAll',
+  'RequestStopPlaceAgentStateReporting',
+  'RequestStopPlaceAgentStateReportingAll',
   'RequestUnregisterClient',
+  'Request3rdServer',
+  'Event3rdServerResponse',
+  'Event3rdServerFault',
   'RequestSubmit',
   'RequestStopProcessing',
   'RequestChangeProperties',
@@ -369,7 +390,8 @@ export const SUPPORTED_REQUESTS = new Set([
 function buildIs(): MessageDef[] {
   return IS_MESSAGE_ROWS.map((row) => {
     const attrs: AttrDef[] = [];
-    for (const [n, id, wn] of ENVELOPE) attrs.push(attr(n, id, wn));
+    // ESP messages carry attribute ids of their own (ReferenceId is 0 there), not the envelope's.
+    if (row.group !== 'esp') for (const [n, id, wn] of ENVELOPE) attrs.push(attr(n, id, wn));
     for (const [n, id, wn] of row.attrs) attrs.push(attr(n, id, wn));
     for (const [group, struct] of row.groups) {
       for (const [n, id, wn] of (STRUCTURES as Record<string, readonly Raw[] | undefined>)[struct] ?? [])

@@ -365,7 +365,8 @@ export class IxsServer implements ConnectionHandler {
   private endSession(st: ConnState, s: Session): void {
     if (st.session?.id === s.id) delete st.session;
     st.proxied.delete(s.id);
-    const plan = this.core.sessionClosed(s.id);
+    // While draining, the server closes every connection: that is no media server going away (online interactions stay).
+    const plan = this.core.sessionClosed(s.id, { serverStopping: this.lifecycle === 'draining' });
     this.enqueue(plan);
     // Drop the route after the plan is flushed, so messages already planned for it still go out.
     const dropRoute = (): void => {
@@ -398,8 +399,9 @@ export class IxsServer implements ConnectionHandler {
    * without are sent at once when nothing is waiting (otherwise they queue too, so each connection keeps its order).
    */
   private enqueue(plan: Outgoing): void {
-    // Any plan may have armed or moved a deadline (an invitation, an accept, a change by the handling agent).
-    if (plan.store.length) this.armTimer();
+    // Any plan may have armed or moved a deadline (an invitation, an accept, a change by the handling agent, a
+    // routing engine's submission rate holding work back: that one may come with nothing to store).
+    this.armTimer();
     if (plan.store.length === 0 && this.pending.length === 0 && this.inFlight === 0) {
       this.deliverBatch([plan]);
       return;

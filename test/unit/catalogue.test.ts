@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
+  ESP_MESSAGE_NAMES,
   IS_CATALOGUE,
   STRUCTURES,
   SUPPORTED_REQUESTS,
@@ -110,7 +111,11 @@ describe('catalogue: message ids (reference Appendix A)', () => {
     for (const n of ['EventAck', 'EventError', 'EventPropertiesChanged', 'EventInteractionProperties']) {
       assert.equal(isMsgDef(n).kind, 'event', n);
     }
-    for (const m of ALL) assert.equal(m.kind, m.name.startsWith('Request') ? 'request' : 'event', m.name);
+    // A third-party server sends Event3rdServerResponse / Event3rdServerFault (ESP): requests it may send.
+    for (const m of ALL) {
+      const request = m.name.startsWith('Request') || ESP_MESSAGE_NAMES.has(m.name);
+      assert.equal(m.kind, request ? 'request' : 'event', m.name);
+    }
   });
 
   test('message ids and names are unique within each protocol', () => {
@@ -173,13 +178,29 @@ describe('catalogue: attribute wire ids (reference §1.4, §3.2)', () => {
     for (const m of IS_CATALOGUE) {
       for (const a of m.attrs) {
         assert.ok(a.wireId !== undefined || a.extensionKey !== undefined, `${m.name}.${a.name} has no wire form`);
-        if (a.wireId !== undefined) assert.ok(a.wireName?.startsWith('attr_'), `${m.name}.${a.name} wire name`);
+        if (a.wireId !== undefined && !ESP_MESSAGE_NAMES.has(m.name))
+          assert.ok(a.wireName?.startsWith('attr_'), `${m.name}.${a.name} wire name`);
       }
     }
   });
 
-  test('every IS message carries the envelope ReferenceId(2) / ProxyClientId(51) / Extension(89)', () => {
-    for (const m of IS_CATALOGUE) {
+  test('every IS message carries the envelope ReferenceId(2) / ProxyClientId(51) / Extension(89); ESP ones their own', () => {
+    for (const m of IS_CATALOGUE.filter((d) => ESP_MESSAGE_NAMES.has(d.name))) {
+      assert.deepEqual(
+        m.attrs.map((a) => [a.name, a.wireId, a.wireName, a.type]),
+        [
+          ['ReferenceId', 0, 'EspReferenceId', 'int'],
+          ['Request', 1, 'EspRequest', 'kvlist'],
+          ...(m.name === 'Event3rdServerFault' ? [] : [['UserData', 2, 'EspUserData', 'kvlist']]),
+        ],
+        m.name,
+      );
+    }
+    assert.deepEqual(
+      [...ESP_MESSAGE_NAMES].map((n) => isMsgDef(n).id),
+      [500, 501, 502],
+    );
+    for (const m of IS_CATALOGUE.filter((d) => !ESP_MESSAGE_NAMES.has(d.name))) {
       assert.equal(m.byName.get('ReferenceId')?.wireId, 2, m.name);
       assert.equal(m.byName.get('ProxyClientId')?.wireId, 51, m.name);
       assert.equal(m.byName.get('Extension')?.wireId, 89, m.name);

@@ -77,6 +77,21 @@ describe('configuration', () => {
       },
       /http\.tokens\.1\.token: the same token is listed twice[\s\S]*http\.tokens\.1\.tenants\.0: unknown tenant 7/,
     ],
+    [
+      'a submission cap on an application that is not a routing engine',
+      { ...DEMO_CONFIG, applications: [{ name: 'M', type: 'MediaServer', maxSubmissionRate: 5 }] },
+      /applications\.0\.maxSubmissionRate: application 'M' is not a RoutingEngine/,
+    ],
+    [
+      'a submission cap of 0',
+      { ...DEMO_CONFIG, applications: [{ name: 'U', type: 'RoutingEngine', maxSubmittedInteractions: 0 }] },
+      /applications\.0\.maxSubmittedInteractions/,
+    ],
+    [
+      'maxSubmitted on a queue routing engines do not route',
+      { ...DEMO_CONFIG, queues: [{ name: 'Q', tenant: 1, maxSubmitted: 3 }] },
+      /queues\.0\.maxSubmitted: queue 'Q' is not routed by routing engines/,
+    ],
     ['unknown top-level section', { ...DEMO_CONFIG, colours: [] }, /colours/],
     ['missing tenants', { ...DEMO_CONFIG, tenants: undefined }, /tenants/],
   ];

@@ -116,6 +116,14 @@ export abstract class MatchingClient {
     );
   }
 
+  /**
+   * Sends a message that gets no reply, as given (referenceId included): a third-party server's answer to a relayed
+   * Request3rdServer (Event3rdServerResponse / Event3rdServerFault, with the referenceId the request came with).
+   */
+  send(msg: Json): void {
+    this.write(msg);
+  }
+
   /** Registers; throws on EventError. */
   async register(clientType: string, clientName: string, extra: Json = {}): Promise<Json> {
     const r = await this.request({ message: 'RequestRegisterClient', clientType, clientName, ...extra });

@@ -118,7 +118,13 @@ export interface Interaction {
   readonly submittedBy: string;
   readonly submittedAt: string;
   readonly receivedAt: string;
+  /**
+   * An online interaction (a chat, a call: its media server keeps a live session with the customer) is stopped when
+   * the media server that submitted it goes away. Set at the submit; only a media server changes it later.
+   */
   readonly isOnline: boolean;
+  /** When its media server turned IsOnline from 1 to 0 (AbandonedAt); absent while online or never online. */
+  readonly abandonedAt?: string;
   readonly parentId?: string;
   readonly userData: KvList;
   /** Grows by one with every accepted change (spec §2, beyond Genesys). */

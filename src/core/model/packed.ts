@@ -69,6 +69,7 @@ const OPTIONAL_FIELDS = [
   'deliveredAt',
   'placedInQueueAt',
   'movedToQueueAt',
+  'abandonedAt',
 ] as const satisfies readonly (keyof Fields)[];
 /** True, and compiles only while the two lists name every field of an interaction but its user data. */
 export const EVERY_FIELD_LISTED: [

@@ -46,6 +46,16 @@ export interface AgentState {
   readonly media: ReadonlyMap<string, boolean>;
   readonly dnd: boolean;
   readonly loggedInAt: string;
+  /** When do-not-disturb last changed (RequestDoNotDisturbOn/Off); absent: not since the login. */
+  readonly dndChangedAt?: string;
+  /** Per media, when it was added and its readiness last changed; a media without an entry: both at the login. */
+  readonly mediaTimes?: ReadonlyMap<string, MediaTimes>;
+}
+
+/** When a media of a logged-in agent was added (login or RequestAddMedia) and its readiness last changed. */
+export interface MediaTimes {
+  readonly addedAt: string;
+  readonly stateChangedAt: string;
 }
 
 /**

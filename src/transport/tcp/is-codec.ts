@@ -30,8 +30,9 @@ export type IsDecodeResult =
  * Events decode too (the codec serves both directions); whether a message may be sent is the caller's check.
  */
 export function decodeIsFrame(messageId: number, attrs: readonly WireAttr[]): IsDecodeResult {
-  const referenceId = referenceIdOf(attrs);
   const def = isMessageById(messageId);
+  // ESP messages carry their ReferenceId as attribute 0.
+  const referenceId = referenceIdOf(attrs, def?.byName.get('ReferenceId')?.wireId);
   if (!def) {
     return fail(new ProtocolError('ErrorUnsupportedProtocolElement', `unknown message id ${messageId}`), referenceId);
   }

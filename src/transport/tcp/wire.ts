@@ -80,8 +80,8 @@ export const INT32_MAX = 0x7fffffff;
 export const REFERENCE_ID = 2;
 
 /** A frame's ReferenceId, when it carries a readable one (echoed in an EventError even for a refused frame). */
-export function referenceIdOf(attrs: readonly WireAttr[]): number | undefined {
-  const ref = attrs.find((a) => a.id === REFERENCE_ID && a.tag === 'i')?.value;
+export function referenceIdOf(attrs: readonly WireAttr[], id: number = REFERENCE_ID): number | undefined {
+  const ref = attrs.find((a) => a.id === id && a.tag === 'i')?.value;
   return typeof ref === 'number' ? ref : undefined;
 }
 
