@@ -569,8 +569,14 @@ speaks T-Library from then on. What is served so far (issue #12):
   without its request (stopped by its media server, routing timeout). A connection that ends loses the hand-offs it
   held (only it knew their ConnIDs), even while another connection of the same engine stays: back to the queue, handed
   again.
-- **Not yet:** RequestPrivateService (ESP), the submission scheduler's caps, pull for routers, per-queue strategy
-  names. Every other T-Library request gets TERR_UNSUP_OPER.
+- **External services.** RequestPrivateService with the ESP request in Extensions \`Envelope3rdServer\` (AppName or
+  AppType, Service, Method, Parameters) is relayed to a third-party server like the IS door's Request3rdServer; the
+  answer comes back as EventPrivateInfo (ReferenceID, ThisDN, ConnID and PrivateMsgID echoed, UserData, the answer's
+  envelope in Extensions \`Envelope3rdServer\`; a fault's envelope holds FaultCode and FaultString).
+- **Submission caps** (the application's \`maxSubmittedInteractions\` / \`maxSubmissionRate\`, the queue's
+  \`maxSubmitted\`) apply to engines on either door (see behaviour.md, Submission caps).
+- **Not yet:** pull for routers, per-queue strategy names, agent reservation. Every other T-Library request gets
+  TERR_UNSUP_OPER.
 
 Every event carries TimeinSecs and TimeinuSecs. Refusals carry the T-Library code of the same meaning as the
 Interaction Server error the server raised (\`tlibErrorCodeOf\` in \`src/protocol/tlib-wire.ts\`; TERR_UNKNOWN_ERROR

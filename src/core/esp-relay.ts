@@ -15,6 +15,11 @@ export interface InFlight {
   readonly userData: KvList | undefined;
   readonly requestId: string;
   readonly actor: Attrs;
+  /**
+   * A routing engine on the binary T-Library dialect asked with RequestPrivateService: its answer is EventPrivateInfo
+   * echoing these (the envelope in Extensions `Envelope3rdServer`).
+   */
+  readonly tlib?: { readonly connId?: string; readonly thisDN?: string; readonly privateMsgId?: number };
   /** The requester's session ended: the answer is still reported, but goes to nobody. */
   requesterGone?: boolean;
 }

@@ -9,7 +9,7 @@
 import { ActorType } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvGet, isKvList, type KvList } from '../protocol/kv.ts';
-import { isMsg } from '../protocol/message.ts';
+import { isMsg, tlibMsg } from '../protocol/message.ts';
 import type { Ctx } from './context.ts';
 import type { EspRelay, InFlight } from './esp-relay.ts';
 import type { Session } from './model/session.ts';
@@ -37,16 +37,50 @@ export function envelopeOf(request: KvList): KvList {
 
 /** Request3rdServer {Request, UserData?}: relayed to a third-party server; its answer comes back later. */
 export function request3rdServer(ctx: Ctx<'Request3rdServer'>): void {
-  const { a, s, tx, core } = ctx;
-  const request = a.Request;
+  const request = ctx.a.Request;
   if (!request) throw new ProtocolError('Error_invalid_protocol_message', 'Request3rdServer needs Request');
+  relay(ctx, request, ctx.a.UserData, ctx.a.ReferenceId);
+}
+
+/**
+ * T-Library RequestPrivateService {Extensions: Envelope3rdServer, UserData?, ConnID?, ThisDN?, PrivateMsgID?} from a
+ * routing engine on the binary door: relayed like Request3rdServer (the envelope as `Request.Envelope3rdServer`); the
+ * answer comes back as EventPrivateInfo.
+ */
+export function privateService(ctx: Ctx): void {
+  const a = ctx.m.attrs;
+  const env = isKvList(a.Extensions) ? kvGet(a.Extensions, 'Envelope3rdServer') : undefined;
+  if (!isKvList(env)) {
+    throw new ProtocolError(
+      'Error_invalid_protocol_message',
+      'RequestPrivateService needs the ESP request in Extensions, key Envelope3rdServer (a list)',
+    );
+  }
+  const tlib = {
+    ...(typeof a.ConnId === 'string' ? { connId: a.ConnId } : {}),
+    ...(typeof a.ThisDN === 'string' ? { thisDN: a.ThisDN } : {}),
+    ...(typeof a.PrivateMsgID === 'number' ? { privateMsgId: a.PrivateMsgID } : {}),
+  };
+  const ref = typeof a.ReferenceId === 'number' ? a.ReferenceId : undefined;
+  relay(ctx, [{ key: 'Envelope3rdServer', value: env }], isKvList(a.UserData) ? a.UserData : undefined, ref, tlib);
+}
+
+/** Relays an ESP request to a third-party server (see the module comment). */
+function relay(
+  ctx: Ctx,
+  request: KvList,
+  userData: KvList | undefined,
+  clientRef: number | undefined,
+  tlib?: InFlight['tlib'],
+): void {
+  const { s, tx, core } = ctx;
   const envelope = envelopeOf(request);
   const appName = kvGet(envelope, 'AppName');
   const appType = kvGet(envelope, 'AppType');
   if ((typeof appName !== 'string' || appName === '') && appType === undefined) {
     throw new ProtocolError(
       'Error_invalid_protocol_message',
-      'Request3rdServer needs AppName or AppType in its Request (or in Request.Envelope3rdServer)',
+      `${ctx.m.name} needs AppName or AppType in its ESP envelope (Request, or its Envelope3rdServer)`,
     );
   }
   let servers: Session[];
@@ -76,22 +110,23 @@ export function request3rdServer(ctx: Ctx<'Request3rdServer'>): void {
   const actor = requesterActor(ctx);
   tx.report(null, 'EventExternalServiceRequested', {
     ...actor,
-    EspClientRefid: a.ReferenceId,
+    EspClientRefid: clientRef,
     EspServerRefid: serverRef,
     EspRequestEnvelope: envelope,
-    UserData: a.UserData,
+    UserData: userData,
     EspRequestId: requestId,
   });
-  tx.send(server.id, isMsg('Request3rdServer', { ReferenceId: serverRef, Request: request, UserData: a.UserData }));
+  tx.send(server.id, isMsg('Request3rdServer', { ReferenceId: serverRef, Request: request, UserData: userData }));
   relay.add({
     serverRef,
     server: server.id,
     requester: s.id,
-    clientRef: a.ReferenceId,
+    clientRef,
     envelope,
-    userData: a.UserData,
+    userData,
     requestId,
     actor,
+    ...(tlib ? { tlib } : {}),
   });
 }
 
@@ -136,6 +171,21 @@ function finish(
     EspRequestId: f.requestId,
   });
   if (f.requesterGone === true) return;
+  if (f.tlib) {
+    // The T-Library form: the answer's envelope in Extensions; a fault is an envelope with FaultCode / FaultString.
+    tx.send(
+      f.requester,
+      tlibMsg('EventPrivateInfo', {
+        ReferenceId: f.clientRef,
+        ConnId: f.tlib.connId,
+        ThisDN: f.tlib.thisDN,
+        PrivateMsgID: f.tlib.privateMsgId,
+        UserData: userData ?? f.userData,
+        Extensions: [{ key: 'Envelope3rdServer', value: request ?? [] }],
+      }),
+    );
+    return;
+  }
   tx.send(
     f.requester,
     fault

@@ -13,6 +13,7 @@ import { kvGet, type KvList } from '../protocol/kv.ts';
 import { tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
 import type { Command } from './commands.ts';
 import type { Ctx } from './context.ts';
+import { privateService } from './esp.ts';
 import { deleteUserData, updateUserData } from './properties.ts';
 import { routeCall } from './routing-engine.ts';
 
@@ -79,6 +80,9 @@ function tlibRequest(ctx: Ctx): void {
       routeCall(onHeld(ctx, id, resolveRouteTarget(ctx, tenant)));
       return;
     }
+    case 'RequestPrivateService':
+      privateService(ctx);
+      return;
     default:
       throw new ProtocolError(
         'ErrorUnsupportedProtocolElement',

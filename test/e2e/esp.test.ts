@@ -17,6 +17,7 @@ import {
   type Json,
   type RunningServer,
 } from './harness.ts';
+import { REGISTER, TlibClient, untimed } from './tlib-client.ts';
 
 let srv: RunningServer;
 
@@ -156,3 +157,74 @@ for (const [urDoor, espDoor, urType, urName] of [
     });
   });
 }
+
+describe('ESP over the binary T-Library dialect: RequestPrivateService / EventPrivateInfo', () => {
+  it('a T-Library routing engine calls the third-party server; the answer and a fault come back as EventPrivateInfo', async () => {
+    const urs = await TlibClient.open(srv.tcpPort);
+    urs.send('RequestRegisterClient', { ...REGISTER, ApplicationName: 'URS' });
+    assert.equal((await urs.next()).name, 'EventLinkConnected');
+    const esj = await clientOver(srv, 'ws', 'ThirdPartyServer', 'EmailServerJava');
+    const re = await clientOver(srv, 'ws', 'ReportingEngine', 'StatServer');
+    const envelope = [
+      { key: 'AppName', value: 'EmailServerJava' },
+      { key: 'Service', value: 'Autoresponse' },
+      { key: 'Method', value: 'Send' },
+    ];
+    const userData = [{ key: 'InteractionId', value: 'ABC' }];
+    for (const [ref, fault] of [
+      [61, false],
+      [62, true],
+    ] as [number, boolean][]) {
+      urs.send('RequestPrivateService', {
+        ReferenceId: ref,
+        ThisDN: 'Inbound',
+        PrivateMsgID: 3001,
+        UserData: userData,
+        Extensions: [{ key: 'Envelope3rdServer', value: envelope }],
+      });
+      const relayed = await esj.nextEvent();
+      assert.equal(relayed.message, 'Request3rdServer');
+      assert.deepEqual(relayed.request, {
+        Envelope3rdServer: { AppName: 'EmailServerJava', Service: 'Autoresponse', Method: 'Send' },
+      });
+      assert.deepEqual(relayed.userData, { InteractionId: 'ABC' });
+      const requested = await re.nextEvent();
+      assert.equal(requested.message, 'EventExternalServiceRequested');
+      assert.equal(requested.espClientRefid, ref);
+      assert.deepEqual(requested.espRequestEnvelope, {
+        AppName: 'EmailServerJava',
+        Service: 'Autoresponse',
+        Method: 'Send',
+      });
+      const answer = fault ? { FaultCode: '9', FaultString: 'no template' } : { Result: 'sent' };
+      esj.send({
+        message: fault ? 'Event3rdServerFault' : 'Event3rdServerResponse',
+        referenceId: relayed.referenceId,
+        request: answer,
+      });
+      const info = untimed(await urs.next());
+      assert.deepEqual(info, {
+        ReferenceId: ref,
+        ThisDN: 'Inbound',
+        PrivateMsgID: 3001,
+        UserData: userData,
+        Extensions: [
+          { key: 'Envelope3rdServer', value: Object.entries(answer).map(([key, value]) => ({ key, value })) },
+        ],
+      });
+      const responded = await re.nextEvent();
+      assert.equal(responded.espResponseType, fault ? 502 : 501);
+    }
+    // Without the envelope: TERR_INVALID_ATTR naming it.
+    urs.send('RequestPrivateService', { ReferenceId: 63, PrivateMsgID: 3001 });
+    const err = untimed(await urs.next());
+    assert.equal(err.ErrorCode, 53);
+    assert.match(String(err.ErrorMessage), /Envelope3rdServer/);
+    const [toEsj, toRe] = await barrier([esj, re]);
+    assert.deepEqual([toEsj, toRe], [[], []]);
+    assert.deepEqual(urs.received, []);
+    urs.close();
+    esj.close();
+    re.close();
+  });
+});
