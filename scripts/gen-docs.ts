@@ -575,8 +575,9 @@ speaks T-Library from then on. What is served so far (issue #12):
   envelope in Extensions \`Envelope3rdServer\`; a fault's envelope holds FaultCode and FaultString).
 - **Submission caps** (the application's \`maxSubmittedInteractions\` / \`maxSubmissionRate\`, the queue's
   \`maxSubmitted\`) apply to engines on either door (see behaviour.md, Submission caps).
-- **Not yet:** pull for routers, per-queue strategy names, agent reservation. Every other T-Library request gets
-  TERR_UNSUP_OPER.
+- **Not yet:** per-queue strategy names, agent reservation. Every other T-Library request gets TERR_UNSUP_OPER. (Pull
+  for routing engines, \`pull-for-strategy\`, is an Interaction Server request: on the binary port with the IS
+  protocol, or on the JSON door.)
 
 Every event carries TimeinSecs and TimeinuSecs. Refusals carry the T-Library code of the same meaning as the
 Interaction Server error the server raised (\`tlibErrorCodeOf\` in \`src/protocol/tlib-wire.ts\`; TERR_UNKNOWN_ERROR

@@ -137,6 +137,11 @@ export const ConfigSchema = z
          * is kept after its stop; then the store removes it. 0 keeps every history forever. Default 30 days.
          */
         historyRetention: z.number().min(0).default(2_592_000),
+        /**
+         * Seconds a routing engine's RequestPull marked `pull-for-strategy` waits, parked, for work when its view is
+         * empty before it is answered with nothing (1-600).
+         */
+        pullHoldTimeout: z.number().min(1).max(600).default(10),
         /** Submission scheduler defaults (each absent: no cap): interactions one routing engine may hold at once, */
         defaultMaxSubmittedPerRouter: z.number().int().min(1).optional(),
         /** interactions handed to one routing engine per second, */
@@ -152,6 +157,7 @@ export const ConfigSchema = z
         routingTimeout: 43_200,
         maxInteractionsPerSnapshot: 500,
         historyRetention: 2_592_000,
+        pullHoldTimeout: 10,
       }),
     listen: z
       .object({

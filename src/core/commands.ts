@@ -57,6 +57,8 @@ export interface Command<N extends RequestName = RequestName> {
 }
 
 const AGENT: readonly ClientTypeName[] = ['AgentApplication'];
+/** Who may move an interaction it owns (a routing engine: one it holds, e.g. pulled). */
+const MOVERS: readonly ClientTypeName[] = ['MediaServer', 'AgentApplication', 'RoutingEngine'];
 /** Every client type but proxies (publish/subscribe). */
 const NOT_PROXY = (Object.keys(ClientType) as ClientTypeName[]).filter((t) => t !== 'Proxy' && t !== 'Unknown');
 const agentCommand = <N extends RequestName>(run: (ctx: Ctx<N>) => void): Command<N> => ({
@@ -76,8 +78,8 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestGetInteractionProperties: { run: getProperties },
   RequestStopProcessing: { run: stopProcessing },
   // moving work (moving.ts)
-  RequestPlaceInQueue: { clients: ['MediaServer', 'AgentApplication'], login: true, run: placeInQueueRequest },
-  RequestPlaceInWorkbin: { clients: ['MediaServer', 'AgentApplication'], login: true, run: placeInWorkbinRequest },
+  RequestPlaceInQueue: { clients: MOVERS, login: true, run: placeInQueueRequest },
+  RequestPlaceInWorkbin: { clients: MOVERS, login: true, run: placeInWorkbinRequest },
   RequestLeaveInteraction: agentCommand(leaveInteraction),
   RequestHold: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(true) },
   RequestResume: { clients: ['MediaServer', 'AgentApplication'], login: true, run: hold(false) },
@@ -98,7 +100,7 @@ export const COMMANDS: { readonly [N in RequestName]?: Command<N> } = {
   RequestReleaseSnapshot: { clients: AGENT, run: releaseSnapshot },
   RequestMoveInteractions: { clients: AGENT, run: moveInteractions },
   // pull (pull.ts)
-  RequestPull: agentCommand(pull),
+  RequestPull: { clients: ['AgentApplication', 'RoutingEngine'], login: true, run: pull },
   // transfer and conference (transfer.ts)
   RequestTransfer: agentCommand(transfer),
   RequestConference: agentCommand(conference),

@@ -11,6 +11,7 @@ import { isHandledBy, routerOf, type Interaction } from './model/interaction.ts'
 import type { Draft, PlanBuilder } from './plan.ts';
 import { actorOf } from './render.ts';
 import type { EspRelay } from './esp-relay.ts';
+import type { ParkedPulls } from './parked-pulls.ts';
 import type { SubmissionScheduler } from './scheduler.ts';
 import type { CoreState } from './state.ts';
 import { SYSTEM_PROPERTIES } from './system-properties.ts';
@@ -23,6 +24,8 @@ export interface Services {
   readonly scheduler: SubmissionScheduler;
   /** Requests relayed to third-party (ESP) servers. */
   readonly esp: EspRelay;
+  /** Routing engines' pulls waiting for work. */
+  readonly parked: ParkedPulls;
   readonly serverVersion: string;
   /** A fresh interaction id (RequestSubmit without InteractionId). */
   newInteractionId(): string;

@@ -26,6 +26,8 @@ import { snapshotsSessionEnded } from './snapshots.ts';
 import { route } from './router.ts';
 import { SubmissionScheduler } from './scheduler.ts';
 import { EspRelay } from './esp-relay.ts';
+import { ParkedPulls } from './parked-pulls.ts';
+import { tryPull } from './pull.ts';
 import { espSessionEnded } from './esp.ts';
 import { CoreState, type TimerEntry } from './state.ts';
 
@@ -57,6 +59,8 @@ export class Core implements Services {
   readonly scheduler: SubmissionScheduler;
   /** Requests relayed to third-party (ESP) servers, until their answers. */
   readonly esp = new EspRelay();
+  /** Routing engines' pulls (pull-for-strategy) waiting for work. */
+  readonly parked = new ParkedPulls();
   readonly serverVersion: string;
   private readonly clock: () => number;
   private readonly newId: () => string;
@@ -73,6 +77,7 @@ export class Core implements Services {
     this.dir = new Directory(opts.config);
     this.state = new CoreState(this.dir, opts.clock);
     this.scheduler = new SubmissionScheduler(this.dir, this.state);
+    this.state.pullWatched = this.parked.watched;
     this.clock = opts.clock;
     this.newId = opts.newInteractionId ?? (() => this.generateId());
     this.serverVersion = opts.serverVersion ?? SERVER_VERSION;
@@ -196,6 +201,7 @@ export class Core implements Services {
     if (agent) agentSessionEnded(tx, ctx, agent, sessionId);
     if (s.clientType === 'RoutingEngine') routingEngineLeft(tx, ctx, s);
     espSessionEnded(tx, this.esp, s);
+    for (const p of this.parked.ofSession(s.id)) this.parked.remove(p);
     if (s.clientType === 'MediaServer' && opts.serverStopping !== true) mediaServerLeft(tx, ctx, s);
     this.settle(tx);
     return tx.plan();
@@ -217,11 +223,12 @@ export class Core implements Services {
     return tx.plan();
   }
 
-  /** Applies a command's changes, then offers what they made possible. */
+  /** Applies a command's changes, then offers what they made possible and answers the parked pulls it may serve. */
   private settle(tx: PlanBuilder): void {
     this.state.apply(tx.takeChanges());
     try {
       this.route(tx, { core: this });
+      this.servePulls(tx);
     } catch (e) {
       // Offers already applied are in the plan; the failed one was not applied (its overlay is dropped).
       tx.takeChanges();
@@ -230,13 +237,48 @@ export class Core implements Services {
   }
 
   /**
+   * Parked pulls of the queues an interaction entered the views of: each, oldest first, takes what it can now and is
+   * answered (EventPulledInteractions) or stays parked. Costs the parked pulls of those queues only.
+   */
+  private servePulls(tx: PlanBuilder): void {
+    const touched = this.state.pullTouched;
+    while (touched.size > 0) {
+      const queue = touched.values().next().value as string;
+      touched.delete(queue);
+      for (const p of this.parked.inQueue(queue)) {
+        const s = this.state.sessions.get(p.session);
+        if (!s) {
+          this.parked.remove(p);
+          continue;
+        }
+        const ctx: Ctx<'RequestPull'> = { core: this, tx, s, m: p.message, a: p.message.attrs };
+        let answered: boolean;
+        try {
+          answered = tryPull(ctx);
+        } catch (e) {
+          if (!(e instanceof ProtocolError)) throw e;
+          tx.takeChanges();
+          tx.send(s.id, errorMessage(e, p.message.attrs.ReferenceId));
+          answered = true;
+        }
+        if (answered) {
+          this.parked.remove(p);
+          this.state.apply(tx.takeChanges());
+        }
+      }
+    }
+  }
+
+  /**
    * The soonest armed deadline (ms since the epoch), if any timer is armed or a routing engine's submission rate holds
    * work back: when to call {@link tick}.
    */
   nextDeadline(): number | undefined {
-    const timer = this.state.timers.first()?.at;
-    const wake = this.scheduler.nextWake();
-    return timer === undefined ? wake : wake === undefined ? timer : Math.min(timer, wake);
+    let at = this.state.timers.first()?.at;
+    for (const t of [this.scheduler.nextWake(), this.parked.nextDeadline()]) {
+      if (t !== undefined && (at === undefined || t < at)) at = t;
+    }
+    return at;
   }
 
   /**
@@ -262,6 +304,14 @@ export class Core implements Services {
     }
     // A routing engine's submission rate has earned it the work it held back.
     if (this.scheduler.wakeDue(tx.nowMs)) this.state.offerExternalAgain();
+    // Parked pulls whose hold timeout passed: answered with nothing.
+    for (const p of this.parked.due(tx.nowMs)) {
+      this.parked.remove(p);
+      tx.send(
+        p.session,
+        isMsg('EventPulledInteractions', { ReferenceId: p.message.attrs.ReferenceId, Interactions: [] }),
+      );
+    }
     this.settle(tx);
     // A timer its transition did not disarm (a bug) is dropped, so that one stale entry cannot fire forever.
     for (const t of due) {

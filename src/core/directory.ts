@@ -54,6 +54,8 @@ export class Directory {
   readonly deliveringMs: number;
   readonly handlingMs: number;
   readonly routingMs: number;
+  /** How long a routing engine's parked pull waits for work (ms). */
+  readonly pullHoldMs: number;
   private readonly routerLimitsByName: ReadonlyMap<string, RouterLimits>;
   /** The caps of routing engines without an application entry of their own (the settings' defaults). */
   private readonly defaultRouterLimits: RouterLimits;
@@ -63,6 +65,7 @@ export class Directory {
     this.deliveringMs = s.deliveringTimeout * 1000;
     this.handlingMs = s.handlingTimeout * 1000;
     this.routingMs = s.routingTimeout * 1000;
+    this.pullHoldMs = s.pullHoldTimeout * 1000;
     this.tenants = new Set(config.tenants.map((t) => t.id));
     this.mediaTypes = new Set(config.mediaTypes);
     this.places = new Map(config.places.map((p) => [p.id, p.tenant]));

@@ -475,6 +475,34 @@ export function pulled(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, agent:
 }
 
 /**
+ * A routing engine pulled a waiting interaction (urs-routing §9.8 H): it holds it as after a hand-off (state Routing,
+ * its routing timer starts, SubmittedToRouterAt set if empty) but gets no EventRouteRequest; reporting
+ * EventTakenFromQueue (and EventTakenFromWorkbin) and EventPartyAdded with the strategy party (Operation Pull).
+ */
+export function pulledByRouter(
+  tx: PlanBuilder,
+  ctx: Pick<Ctx, 'core'>,
+  d: Draft,
+  engine: Session,
+  actorAttrs: Attrs,
+): void {
+  const party = { ...actorAttrs, ...strategyParty(d, engine.clientName), Operation: Operation.Pull };
+  tx.report(d, 'EventTakenFromQueue', party);
+  if (d.placement.kind === 'workbin') {
+    tx.report(d, 'EventTakenFromWorkbin', party);
+    workbinChanged(tx, { ctx, actorAttrs }, d, 'TakenOut');
+  }
+  d.placement = {
+    kind: 'routing',
+    router: engine.clientName,
+    deadline: tx.nowMs + ctx.core.dir.routingMs,
+    connId: ctx.core.nextConnId(),
+  };
+  d.submittedToRouterAt ??= tx.now;
+  tx.report(d, 'EventPartyAdded', party);
+}
+
+/**
  * Takes an interaction away from whoever has it before it moves (RequestPlaceInQueue, RequestPlaceInWorkbin): every
  * handling party is reported removed (EventPartyRemoved, Operation `op`) and its desktops, other than the requester's
  * session, get EventRevoked; a routing engine holding it is reported removed and gets EventAbandoned.
@@ -513,7 +541,9 @@ export function detach(
     tx.report(d, 'EventPartyRemoved', { ...actorAttrs, ...strategyParty(d, router), Operation: op, ...reason });
     const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue });
     const about = handOff(d);
-    for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned, about);
+    for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) {
+      if (rs.id !== requester) tx.send(rs.id, abandoned, about);
+    }
   }
   d.parties = NO_PARTIES;
 }

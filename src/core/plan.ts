@@ -103,7 +103,10 @@ export class PlanBuilder {
    */
   send(to: number | undefined, message: Message, about?: RouterTopic): void {
     if (to === undefined) return;
-    const wire = about !== undefined && message.protocol === 'tlib' && this.state.sessions.get(to)?.dialect === 'tlib';
+    const dialect = this.state.sessions.get(to)?.dialect;
+    // A session of the IS protocol on the binary door (a routing engine that pulls) cannot read T-Library messages.
+    if (message.protocol === 'tlib' && dialect === 'is') return;
+    const wire = about !== undefined && message.protocol === 'tlib' && dialect === 'tlib';
     this.out.push({ to, message: wire ? tlibWireForm(message, about) : message });
   }
 

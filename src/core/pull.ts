@@ -3,12 +3,17 @@
  * one owner's workbin (oldest placement first), or one interaction by id from `_system_`. Pulled interactions are
  * handled by the puller, which needs capacity for them; held ones are skipped unless IgnoreHold. The reads go through
  * the views' and workbins' ordered indexes and look at a bounded number of entries, never at every interaction.
+ *
+ * A routing engine pulls too (urs-routing §9.8 H, ORS-style): what it pulls it holds, as after a hand-off (state
+ * Routing, strategy party, routing timeout), without capacity limits; a workbin pull names the tenant (TenantId). Its
+ * pull of a view marked with Extension `pull-for-strategy` = 1 that finds nothing is parked (parked-pulls.ts) and
+ * answered when work enters the view's queue, or with nothing after `settings.pullHoldTimeout`.
  */
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvGet, type KvPair } from '../protocol/kv.ts';
 import { isMsg } from '../protocol/message.ts';
 import { actor, agentOf, checkTenant, checkUnlocked, show, type Ctx } from './context.ts';
-import { pulled } from './interaction-machine.ts';
+import { pulled, pulledByRouter } from './interaction-machine.ts';
 import type { Interaction } from './model/interaction.ts';
 import type { AgentState } from './model/session.ts';
 import { propertiesList } from './render.ts';
@@ -29,9 +34,26 @@ function notPullable(ix: Interaction, ignoreHold: boolean): string | undefined {
   return undefined;
 }
 
+/** Extension `pull-for-strategy` = 1: a routing client's pull, parked while its view is empty. */
+function forStrategy(ctx: Ctx<'RequestPull'>): boolean {
+  const v = kvGet(ctx.a.Extension, 'pull-for-strategy');
+  return v === 1 || v === '1' || v === 1n;
+}
+
 export function pull(ctx: Ctx<'RequestPull'>): void {
+  if (tryPull(ctx)) return;
+  const queue = ctx.core.state.views.queueOf(ctx.a.ViewId as string) as string;
+  ctx.core.parked.park(ctx.s.id, ctx.m, queue, ctx.tx.nowMs + ctx.core.dir.pullHoldMs);
+}
+
+/**
+ * Takes what the pull can and answers it (true); a routing engine's `pull-for-strategy` pull of a view that takes
+ * nothing is left unanswered (false: the caller parks it, or keeps it parked).
+ */
+export function tryPull(ctx: Ctx<'RequestPull'>): boolean {
   const { s, tx, core, a } = ctx;
-  const agent = agentOf(ctx) as AgentState;
+  // The puller: a logged-in agent, or a routing engine (no capacity limits; its tenant is the request's or the view's).
+  const agent = s.clientType === 'AgentApplication' ? (agentOf(ctx) as AgentState) : undefined;
   const viewId = a.ViewId;
   if (!viewId) throw new ProtocolError('Error_pull_parameter_absent', 'RequestPull needs ViewId');
   const count = a.Count ?? 1;
@@ -45,6 +67,7 @@ export function pull(ctx: Ctx<'RequestPull'>): void {
   // Capacity left per media, spent as interactions are taken.
   const left = new Map<string, number>();
   const room = (media: string): number => {
+    if (!agent) return Infinity;
     let n = left.get(media);
     if (n === undefined) {
       n = (core.dir.agents.get(agent.id)?.capacity.get(media) ?? 0) - core.state.loadOf(agent.id, media);
@@ -52,6 +75,7 @@ export function pull(ctx: Ctx<'RequestPull'>): void {
     }
     return n;
   };
+  const who = agent ? `agent '${agent.id}'` : `routing engine '${s.clientName}'`;
   const taken: Interaction[] = [];
 
   if (viewId === '_system_') {
@@ -65,25 +89,28 @@ export function pull(ctx: Ctx<'RequestPull'>): void {
     const why = notPullable(ix, ignoreHold);
     if (why) throw new ProtocolError('Error_pull_failed', `interaction '${id}' cannot be pulled: ${why}`);
     if (room(ix.mediaType) <= 0)
-      throw new ProtocolError(
-        'Error_pull_failed',
-        `agent '${agent.id}' has no capacity left for media '${ix.mediaType}'`,
-      );
+      throw new ProtocolError('Error_pull_failed', `${who} has no capacity left for media '${ix.mediaType}'`);
     taken.push(ix);
   } else {
     const queue = core.state.views.queueOf(viewId);
+    const tenant =
+      agent?.tenantId ?? a.TenantId ?? (queue === undefined ? undefined : core.dir.queues.get(queue)?.tenant);
     let candidates: Iterable<Interaction>;
-    if (queue !== undefined && core.dir.queues.get(queue)?.tenant === agent.tenantId) {
+    let view = false;
+    if (queue !== undefined && core.dir.queues.get(queue)?.tenant === tenant) {
+      view = true;
       candidates = core.state.views.content(viewId, tx.nowMs, SCAN_LIMIT)?.interactions ?? [];
     } else {
       const owners = OWNER_KEYS.filter((k) => kvGet(params, k) !== undefined);
-      const wb = core.dir.workbin(viewId, agent.tenantId);
+      if (tenant === undefined)
+        throw new ProtocolError(
+          'Error_pull_parameter_absent',
+          `a routing engine's pull from workbin '${viewId}' needs TenantId`,
+        );
+      const wb = core.dir.workbin(viewId, tenant);
       if (!wb) {
         throw owners.length
-          ? new ProtocolError(
-              'Error_workbin_inaccessible',
-              `'${viewId}' is not a workbin of tenant ${String(agent.tenantId)}`,
-            )
+          ? new ProtocolError('Error_workbin_inaccessible', `'${viewId}' is not a workbin of tenant ${String(tenant)}`)
           : new ProtocolError(
               'Error_pull_parameter_invalid',
               `ViewId '${viewId}' is neither a view, a workbin nor _system_`,
@@ -113,19 +140,19 @@ export function pull(ctx: Ctx<'RequestPull'>): void {
       taken.push(ix);
     }
     if (taken.length === 0 && full)
-      throw new ProtocolError(
-        'Error_pull_failed',
-        `agent '${agent.id}' has no capacity left for what waits in '${viewId}'`,
-      );
+      throw new ProtocolError('Error_pull_failed', `${who} has no capacity left for what waits in '${viewId}'`);
+    if (taken.length === 0 && view && !agent && forStrategy(ctx)) return false;
   }
 
   const list: KvPair[] = [];
   for (const ix of taken) {
     const d = tx.draft(ix.id);
     if (!d) continue;
-    pulled(tx, ctx, d, agent, actor(ctx, d));
+    if (agent) pulled(tx, ctx, d, agent, actor(ctx, d));
+    else pulledByRouter(tx, ctx, d, s, actor(ctx, d));
     tx.put(d);
     list.push({ key: d.id, value: a.GetIdsOnly === true ? [] : propertiesList(d) });
   }
   tx.send(s.id, isMsg('EventPulledInteractions', { ReferenceId: a.ReferenceId, Interactions: list }));
+  return true;
 }

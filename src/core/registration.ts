@@ -50,14 +50,8 @@ export function register(
       );
     }
   }
-  if (typeName === 'RoutingEngine' && dialect === 'is') {
-    // A routing engine registered with the IS protocol on the binary door would be handed interactions it cannot read.
-    throw new ProtocolError(
-      'ErrorUnsupportedProtocolElement',
-      `routing engine '${name}' cannot be served with the Interaction Server protocol on the binary port: routing ` +
-        'engines use the T-Library facade (JSON over WebSocket)',
-    );
-  }
+  // A routing engine registered with the IS protocol on the binary door (ORS-style) is never handed interactions (it
+  // could not read EventRouteRequest): it pulls them (RequestPull, pull-for-strategy) and uses the IS requests.
   const ext = msg.attrs.Extension as KvList | undefined;
   const flag = (k: string): boolean => {
     const v = kvGet(ext, k);

@@ -141,13 +141,12 @@ function targetAgent(ctx: Ctx, d: Draft, agentId: string | undefined, placeId: s
  */
 export function routingEngineLeft(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, engine: Session): void {
   const state = ctx.core.state;
-  // On the JSON door an engine's sessions share what it holds (they name interactions by id): it goes back when the
-  // last of them ends. On the binary T-Library dialect only the session that got the ConnIDs can act on them: what that
-  // session holds goes back when it ends.
+  // On the JSON door and the IS protocol an engine's sessions share what it holds (they name interactions by id): it
+  // goes back when the last of them ends. On the binary T-Library dialect only the session that got the ConnIDs can
+  // act on them: what that session holds goes back when it ends.
   const binary = engine.dialect === 'tlib';
   if (!binary) {
-    for (const other of state.sessionsNamed('RoutingEngine', engine.clientName))
-      if (other.dialect === 'is+tlib') return;
+    for (const other of state.sessionsNamed('RoutingEngine', engine.clientName)) if (other.dialect !== 'tlib') return;
   }
   for (const id of state.heldBy(engine.clientName)) {
     const d = tx.draft(id);

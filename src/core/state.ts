@@ -262,6 +262,10 @@ export class CoreState {
    * pairs again (see {@link offerExternalAgain}).
    */
   capBlocked = false;
+  /** Queues whose views have parked pulls waiting (the parked pulls' own set, see ParkedPulls.watched). */
+  pullWatched: ReadonlySet<string> = new Set();
+  /** Watched queues an interaction entered the views of since the parked pulls last looked. */
+  readonly pullTouched = new Set<string>();
   private readonly byInvitee = new Map<string, Set<string>>();
   private readonly byHandler = new Map<string, Set<string>>();
   private readonly byExternalId = new Map<string, Set<string>>();
@@ -554,7 +558,7 @@ export class CoreState {
         const viewed = inQueue(prev) && this.views.has(prev.queue) && this.dir.queues.has(prev.queue);
         if (viewed) this.views.leave(prev);
         prev.takeProperties(stored);
-        if (viewed) this.views.enter(prev, this.now());
+        if (viewed) this.enterViews(prev);
         continue;
       }
       // Still waiting at the same place of the same queue (a property change that leaves the order alone): the new
@@ -674,6 +678,12 @@ export class CoreState {
     return set;
   }
 
+  /** An interaction enters its queue's views; a queue with parked pulls is marked for them to look again. */
+  private enterViews(ix: Interaction): void {
+    this.views.enter(ix, this.now());
+    if (this.pullWatched.has(ix.queue)) this.pullTouched.add(ix.queue);
+  }
+
   private markWaiting(key: PairKey, ix: Interaction): void {
     const q = this.dir.queues.get(ix.queue) as QueueConfig;
     if (q.routing === 'external') this.externalWaiting.add(key);
@@ -686,7 +696,7 @@ export class CoreState {
     prev: Interaction | undefined,
     sameSlot: boolean,
   ): void {
-    if (inQueue(ix) && this.views.has(ix.queue) && this.dir.queues.has(ix.queue)) this.views.enter(ix, this.now());
+    if (inQueue(ix) && this.views.has(ix.queue) && this.dir.queues.has(ix.queue)) this.enterViews(ix);
     if (isWaiting(ix) && this.dir.queues.has(ix.queue)) {
       const key = pairKey(ix.queue, ix.mediaType);
       if (!sameSlot) {

@@ -111,7 +111,8 @@ describe('binary door, T-Library routing engine (issue #12)', () => {
       undefined,
       'already registered',
     );
-    assertTlibError(await urs.reply('RequestPrivateService', { ReferenceId: 3 }), 51, 3, 'RequestPrivateService');
+    // RequestPrivateService (ESP, see esp.test.ts) without its envelope: TERR_INVALID_ATTR naming it.
+    assertTlibError(await urs.reply('RequestPrivateService', { ReferenceId: 3 }), 53, 3, 'Envelope3rdServer');
     // Registered for no strategy: nothing is handed to it (the interaction waits in its queue).
     const id = await submit(ms, 'Inbound');
     const p = await ms.request({ message: 'RequestGetInteractionProperties', interactionId: id });

@@ -9,6 +9,7 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 import { Core } from '../../src/core/core.ts';
 import type { Plan } from '../../src/core/plan.ts';
 import type { Session } from '../../src/core/model/session.ts';
+import { routableEngines } from '../../src/core/routing-engine.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
 import { isMsg, type IsMessageName, type Message } from '../../src/protocol/message.ts';
 import { tlibMsg } from '../../src/protocol/message.ts';
@@ -266,17 +267,19 @@ describe('built-in router', () => {
 });
 
 describe('sessions and dialects', () => {
-  it('a routing engine on the binary door is refused with a clear error, never starved', () => {
+  it('a routing engine on the binary door with the IS protocol registers but is never handed interactions (it pulls)', () => {
     const { core } = setup();
     const r = core.register(
       isMsg('RequestRegisterClient', { ReferenceId: 2, ClientType: ClientType.RoutingEngine, ClientName: 'URS' }),
       undefined,
       'is',
     );
-    assert.equal(r.session, undefined);
-    assert.equal(r.error?.attrs.ErrorCode, 4);
-    assert.match(String(r.error?.attrs.ErrorDescription), /binary.*T-Library/);
-    assert.equal(core.state.sessionsOfType('RoutingEngine').size, 0);
+    assert.ok(r.session);
+    assert.deepEqual(
+      r.plan.out.map((o) => o.message.name),
+      ['EventAck'],
+    );
+    assert.deepEqual(routableEngines({ core }, 'Inbound'), [], 'not among the engines interactions are handed to');
   });
 
   it('allowMultipleAgentConnections: "true" joins, "false" refuses (14), "force-logout" closes the older one', () => {
