@@ -547,7 +547,8 @@ speaks T-Library from then on. What is served so far (issue #12):
   (${String(TLIB_ERRORS.TERR_NOT_CONFIGURED)}). RequestQueryServer: EventServerInfo. A request before the registration:
   TERR_NOT_REGISTERED (${String(TLIB_ERRORS.TERR_NOT_REGISTERED)}).
 - **Strategies.** RequestRegisterAddress / RequestUnregisterAddress with ThisDN = a strategy: EventRegistered /
-  EventUnregistered. A strategy is the name of a queue with \`routing: "external"\`; the engine is handed that queue's
+  EventUnregistered. A strategy is what a queue with \`routing: "external"\` is known by (its \`strategy\`, default
+  its name; several queues may share one); the engine is handed those queues'
   interactions (round-robin with every other engine that may take them: those of the JSON facade and the binary ones
   registered for the strategy).
 - **Hand-off.** EventRouteRequest: CallID, a fresh ConnID for this hand-off (node 0001 and a 48-bit counter), ThisDN
@@ -575,7 +576,7 @@ speaks T-Library from then on. What is served so far (issue #12):
   envelope in Extensions \`Envelope3rdServer\`; a fault's envelope holds FaultCode and FaultString).
 - **Submission caps** (the application's \`maxSubmittedInteractions\` / \`maxSubmissionRate\`, the queue's
   \`maxSubmitted\`) apply to engines on either door (see behaviour.md, Submission caps).
-- **Not yet:** per-queue strategy names, agent reservation. Every other T-Library request gets TERR_UNSUP_OPER. (Pull
+- **Not yet:** agent reservation (RequestReserveAgent). Every other T-Library request gets TERR_UNSUP_OPER. (Pull
   for routing engines, \`pull-for-strategy\`, is an Interaction Server request: on the binary port with the IS
   protocol, or on the JSON door.)
 

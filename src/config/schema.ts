@@ -101,6 +101,11 @@ export const ConfigSchema = z
               .strict()
               .optional(),
             /**
+             * A routing-engine queue: the strategy routing engines know it by (T-Library ThisDN, the DN a binary engine
+             * registers; StrategyId in reporting); default the queue's name. Several queues may share one.
+             */
+            strategy: z.string().min(1).optional(),
+            /**
              * A routing-engine queue: the most of its interactions routing engines may hold at once (all engines
              * together; the strategy's cap); absent: `settings.defaultMaxSubmittedPerStrategy`.
              */
@@ -358,12 +363,14 @@ export const ConfigSchema = z
           parses(v.condition, (t) => timeOffsets(parseCondition(t)), ['queues', i, 'views', j, 'condition']);
         if (v.order !== undefined) parses(v.order, parseOrder, ['queues', i, 'views', j, 'order']);
       });
-      if (q.maxSubmitted !== undefined && q.routing !== 'external')
-        ctx.addIssue({
-          code: 'custom',
-          path: ['queues', i, 'maxSubmitted'],
-          message: `queue '${q.name}' is not routed by routing engines (routing: external)`,
-        });
+      for (const key of ['maxSubmitted', 'strategy'] as const) {
+        if (q[key] !== undefined && q.routing !== 'external')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['queues', i, key],
+            message: `queue '${q.name}' is not routed by routing engines (routing: external)`,
+          });
+      }
     });
     c.workbins.forEach((w, i) => {
       check(w.tenant, ['workbins', i, 'tenant']);

@@ -56,7 +56,7 @@ export function agentOf(ctx: Pick<Ctx, 's' | 'tx'>): AgentState | undefined {
 
 /** The requester's ActorInfo for an interaction. */
 export function actor(ctx: Pick<Ctx, 's' | 'tx'>, ix: Interaction): Record<string, AttrValue | undefined> {
-  return actorOf(ctx.s, ix.tenantId, ix.queue, agentOf(ctx));
+  return actorOf(ctx.s, ix.tenantId, ctx.tx.strategyOf(ix.queue), agentOf(ctx));
 }
 
 /** An attribute value in an error description. */

@@ -29,6 +29,8 @@ export interface QueueConfig {
   readonly handlingMs: number;
   /** A routing-engine queue: the most of its interactions routing engines may hold at once (undefined: no cap). */
   readonly maxSubmitted: number | undefined;
+  /** The strategy routing engines know it by (its name unless configured). */
+  readonly strategy: string;
 }
 
 /** The submission caps of one routing engine (undefined: no cap). */
@@ -117,6 +119,7 @@ export class Directory {
         deliveringMs: (q.timeouts?.delivering ?? s.deliveringTimeout) * 1000,
         handlingMs: (q.timeouts?.handling ?? s.handlingTimeout) * 1000,
         maxSubmitted: routing === 'external' ? (q.maxSubmitted ?? s.defaultMaxSubmittedPerStrategy) : undefined,
+        strategy: q.strategy ?? q.name,
       };
       queues.set(q.name, qc);
       for (const id of candidates) {
@@ -127,6 +130,11 @@ export class Directory {
     }
     this.queues = queues;
     this.queuesOfAgent = queuesOfAgent;
+  }
+
+  /** The strategy of a queue (T-Library ThisDN, StrategyId): the configured one, else the queue's name. */
+  strategyOf(queue: string): string {
+    return this.queues.get(queue)?.strategy ?? queue;
   }
 
   /** The submission caps of a routing engine (by application name). */

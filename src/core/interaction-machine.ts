@@ -190,7 +190,10 @@ export function accept(
   });
   if (inv.routerName) {
     for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', inv.routerName)) {
-      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, 'accepted'), { ix: d, connId: inv.routeConnId });
+      tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, 'accepted', tx.strategyOf(d.queue)), {
+        ix: d,
+        connId: inv.routeConnId,
+      });
     }
   }
 }
@@ -330,7 +333,13 @@ export function endInvitation(
   const state = ctx.core.state;
   if (inv.routerName) {
     for (const rs of state.sessionsNamed('RoutingEngine', inv.routerName)) {
-      const used = routeUsed(d, inv.routeReferenceId, inv.placeId, result === 'rejected' ? 'rejected' : 'timeout');
+      const used = routeUsed(
+        d,
+        inv.routeReferenceId,
+        inv.placeId,
+        result === 'rejected' ? 'rejected' : 'timeout',
+        tx.strategyOf(d.queue),
+      );
       tx.send(rs.id, used, { ix: d, connId: inv.routeConnId });
     }
   }
@@ -372,14 +381,17 @@ export function offerToEngine(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft,
     ...(engine.dialect === 'tlib' ? { session: engine.id } : {}),
   };
   d.submittedToRouterAt ??= tx.now;
-  tx.report(d, 'EventPartyAdded', { ...strategyParty(d, engine.clientName), Operation: Operation.Route });
+  tx.report(d, 'EventPartyAdded', {
+    ...strategyParty(d, engine.clientName, tx.strategyOf(d.queue)),
+    Operation: Operation.Route,
+  });
   const { InteractionUserData: _u, ...props } = itxAttrs(d);
   tx.send(
     engine.id,
     tlibMsg('EventRouteRequest', {
       ConnId: d.id,
-      ThisDN: d.queue,
-      ThisQueue: d.queue,
+      ThisDN: tx.strategyOf(d.queue),
+      ThisQueue: tx.strategyOf(d.queue),
       UserData: d.userData,
       ...props,
       SubmittedToRouterAt: d.submittedToRouterAt,
@@ -486,7 +498,11 @@ export function pulledByRouter(
   engine: Session,
   actorAttrs: Attrs,
 ): void {
-  const party = { ...actorAttrs, ...strategyParty(d, engine.clientName), Operation: Operation.Pull };
+  const party = {
+    ...actorAttrs,
+    ...strategyParty(d, engine.clientName, tx.strategyOf(d.queue)),
+    Operation: Operation.Pull,
+  };
   tx.report(d, 'EventTakenFromQueue', party);
   if (d.placement.kind === 'workbin') {
     tx.report(d, 'EventTakenFromWorkbin', party);
@@ -538,8 +554,13 @@ export function detach(
     }
   } else if (d.placement.kind === 'routing') {
     const router = d.placement.router;
-    tx.report(d, 'EventPartyRemoved', { ...actorAttrs, ...strategyParty(d, router), Operation: op, ...reason });
-    const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue });
+    tx.report(d, 'EventPartyRemoved', {
+      ...actorAttrs,
+      ...strategyParty(d, router, tx.strategyOf(d.queue)),
+      Operation: op,
+      ...reason,
+    });
+    const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: tx.strategyOf(d.queue) });
     const about = handOff(d);
     for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) {
       if (rs.id !== requester) tx.send(rs.id, abandoned, about);
@@ -614,7 +635,10 @@ export function routerLeft(tx: PlanBuilder, d: Draft, router: string): void {
     });
     if (d.placement.kind === 'routing') d.placement = QUEUED;
   } else if (d.placement.kind === 'routing') {
-    tx.report(d, 'EventPartyRemoved', { ...strategyParty(d, router), Operation: Operation.PartyDisconnect });
+    tx.report(d, 'EventPartyRemoved', {
+      ...strategyParty(d, router, tx.strategyOf(d.queue)),
+      Operation: Operation.PartyDisconnect,
+    });
     d.placement = QUEUED;
   }
 }
@@ -650,8 +674,15 @@ export function handlingExpired(tx: PlanBuilder, d: Draft, party: Party): void {
  * the strategy party) and it is queued again in the same queue, to be offered again.
  */
 export function routingExpired(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, router: string): void {
-  tx.report(d, 'EventPartyRemoved', { ...strategyParty(d, router), Operation: Operation.Timeout });
-  const abandoned = tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: 'routing timeout' });
+  tx.report(d, 'EventPartyRemoved', {
+    ...strategyParty(d, router, tx.strategyOf(d.queue)),
+    Operation: Operation.Timeout,
+  });
+  const abandoned = tlibMsg('EventAbandoned', {
+    ConnId: d.id,
+    ThisDN: tx.strategyOf(d.queue),
+    Reason: 'routing timeout',
+  });
   const about = handOff(d);
   for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', router)) tx.send(rs.id, abandoned, about);
   d.placement = QUEUED;

@@ -180,7 +180,7 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   if (s.agentId !== undefined) touched(ctx.core.dir, d, s.agentId, tx.nowMs);
   // The requester: its ack (EventAttachedDataChanged stands in for EventAck on the T-Library facade).
   if (m.protocol === 'tlib') {
-    const ack = attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted);
+    const ack = attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted, tx.strategyOf(d.queue));
     tx.send(s.id, ack, handOff(d));
   } else {
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId, Version: d.version }));
@@ -194,7 +194,8 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   });
   const audience = new Audience(ctx);
   audience.handlers(d, pc);
-  if (routerOf(d) !== undefined) audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted));
+  if (routerOf(d) !== undefined)
+    audience.router(d, attachedDataChanged(d, undefined, evAdded, evChanged, evDeleted, tx.strategyOf(d.queue)));
   audience.submitter(d, (ms) => ms.wantsPropertiesChanged, pc);
   if (d.placement.kind === 'workbin') workbinChanged(tx, { ctx, actorAttrs: actor(ctx, d) }, d, 'PropertiesChanged');
   // IsOnline is a field of the record (and an index: online interactions by submitter), not only its properties.

@@ -95,7 +95,7 @@ const SYSTEM_KEYS = new Set([
 ]);
 
 /** ActorInfo of a requester acting on an interaction of `tenantId`. */
-export function actorOf(s: Session, tenantId: number, queue: string, agent?: AgentState): Attrs {
+export function actorOf(s: Session, tenantId: number, strategy: string, agent?: AgentState): Attrs {
   switch (s.clientType) {
     case 'MediaServer':
       return { ActorType: ActorType.MediaServer, ActorMediaServerId: s.clientName, ActorTenantId: tenantId };
@@ -103,7 +103,7 @@ export function actorOf(s: Session, tenantId: number, queue: string, agent?: Age
       return {
         ActorType: ActorType.Strategy,
         ActorRouterId: s.clientName,
-        ActorStrategyId: queue,
+        ActorStrategyId: strategy,
         ActorTenantId: tenantId,
       };
     default:
@@ -123,9 +123,9 @@ export function agentDescription(a: AgentState): Attrs {
   return { TenantId: a.tenantId, PlaceId: a.placeId, AgentId: a.id };
 }
 
-/** A strategy party: the routing engine holding the interaction. */
-export function strategyParty(ix: Interaction, routerName: string): Attrs {
-  return { PartyType: PartyType.StrategyParty, TenantId: ix.tenantId, RouterId: routerName, StrategyId: ix.queue };
+/** A strategy party: the routing engine holding the interaction, and the strategy of its queue. */
+export function strategyParty(ix: Interaction, routerName: string, strategy: string): Attrs {
+  return { PartyType: PartyType.StrategyParty, TenantId: ix.tenantId, RouterId: routerName, StrategyId: strategy };
 }
 
 /** A resource party: an agent at its place. */
@@ -152,11 +152,12 @@ export function attachedDataChanged(
   added: KvList,
   changed: KvList,
   deleted: KvList,
+  thisDN: string,
 ): Message {
   return tlibMsg('EventAttachedDataChanged', {
     ReferenceId: ref,
     ConnId: ix.id,
-    ThisDN: ix.queue,
+    ThisDN: thisDN,
     UserData: ix.userData,
     ...(added.length ? { AddedProperties: added } : {}),
     ...(changed.length ? { ChangedProperties: changed } : {}),
@@ -165,13 +166,13 @@ export function attachedDataChanged(
   });
 }
 
-/** EventRouteUsed: how a routing engine's RequestRouteCall ended (`thisDN`: the queue it was routed from). */
+/** EventRouteUsed: how a routing engine's RequestRouteCall ended (`thisDN`: the strategy it was routed from). */
 export function routeUsed(
   ix: Interaction,
   ref: AttrValue | undefined,
   otherDN: string,
   result: string,
-  thisDN: string = ix.queue,
+  thisDN: string,
 ): Message {
   return tlibMsg('EventRouteUsed', {
     ReferenceId: ref,

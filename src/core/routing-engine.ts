@@ -18,8 +18,9 @@ import { stop } from './stop.ts';
  */
 export function routableEngines(ctx: Pick<Ctx, 'core'>, queue: string): Session[] {
   const out: Session[] = [];
+  const strategy = ctx.core.dir.strategyOf(queue);
   for (const s of ctx.core.state.sessionsOfType('RoutingEngine')) {
-    if (s.dialect === 'is+tlib' || (s.dialect === 'tlib' && s.strategies?.has(queue) === true)) out.push(s);
+    if (s.dialect === 'is+tlib' || (s.dialect === 'tlib' && s.strategies?.has(strategy) === true)) out.push(s);
   }
   return out;
 }
@@ -39,7 +40,11 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
   const act = actor(ctx, d);
   const routerName = s.clientName;
   const partyRemoved = (op: number): void => {
-    tx.report(d, 'EventPartyRemoved', { ...act, ...strategyParty(d, routerName), Operation: op });
+    tx.report(d, 'EventPartyRemoved', {
+      ...act,
+      ...strategyParty(d, routerName, tx.strategyOf(d.queue)),
+      Operation: op,
+    });
   };
   switch (a.TargetType) {
     case 1: {
@@ -61,7 +66,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
       const old = d.queue;
       placeInQueue(tx, d, queue, { ctx, actorAttrs: act });
       tx.report(d, 'EventPlacedInQueue', { ...act, OldQueue: old });
-      tx.send(s.id, routeUsed(d, a.ReferenceId, queue, 'queued', old), about);
+      tx.send(s.id, routeUsed(d, a.ReferenceId, queue, 'queued', tx.strategyOf(old)), about);
       tx.put(d);
       return;
     }
@@ -93,7 +98,7 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
         WorkbinTypeId: wb,
         ...(a.TargetAgent ? { WorkbinAgentId: a.TargetAgent } : { WorkbinPlaceId: owner }),
       });
-      tx.send(s.id, routeUsed(d, a.ReferenceId, wb, 'workbin', old), about);
+      tx.send(s.id, routeUsed(d, a.ReferenceId, wb, 'workbin', tx.strategyOf(old)), about);
       tx.put(d);
       return;
     }

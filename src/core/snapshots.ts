@@ -301,7 +301,7 @@ export function snapshotsSessionEnded(tx: PlanBuilder, state: CoreState, s: Sess
     const sn = state.snapshot(id);
     if (!sn) continue;
     const agent = s.agentId === undefined ? undefined : tx.agent(s.agentId);
-    releaseLocks(tx, state, sn, (ix) => actorOf(s, ix.tenantId, ix.queue, agent));
+    releaseLocks(tx, state, sn, (ix) => actorOf(s, ix.tenantId, tx.strategyOf(ix.queue), agent));
     state.removeSnapshot(id);
   }
 }

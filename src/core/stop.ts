@@ -60,7 +60,7 @@ export function stop(
     // (With an invitation pending, the strategy party was already removed when it routed to the agent.)
     tx.report(d, 'EventPartyRemoved', {
       ...act,
-      ...strategyParty(d, router),
+      ...strategyParty(d, router, tx.strategyOf(d.queue)),
       Operation: Operation.Stop,
       ...reason,
     });
@@ -77,11 +77,19 @@ export function stop(
   if (router !== undefined && routeRef !== null && s.clientType === 'RoutingEngine' && s.clientName === router) {
     tx.send(
       s.id,
-      tlibMsg('EventRouteUsed', { ReferenceId: routeRef, ConnId: d.id, ThisDN: d.queue, Result: 'stopped' }),
+      tlibMsg('EventRouteUsed', {
+        ReferenceId: routeRef,
+        ConnId: d.id,
+        ThisDN: tx.strategyOf(d.queue),
+        Result: 'stopped',
+      }),
       handOff(d),
     );
   }
-  audience.router(d, tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: d.queue, Reason: reasonText(reason) }));
+  audience.router(
+    d,
+    tlibMsg('EventAbandoned', { ConnId: d.id, ThisDN: tx.strategyOf(d.queue), Reason: reasonText(reason) }),
+  );
   audience.submitter(
     d,
     (ms) => ms.wantsProcessingStopped,

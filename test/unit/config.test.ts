@@ -92,6 +92,11 @@ describe('configuration', () => {
       { ...DEMO_CONFIG, queues: [{ name: 'Q', tenant: 1, maxSubmitted: 3 }] },
       /queues\.0\.maxSubmitted: queue 'Q' is not routed by routing engines/,
     ],
+    [
+      'a strategy on a queue routing engines do not route',
+      { ...DEMO_CONFIG, queues: [{ name: 'Q', tenant: 1, strategy: 'S' }] },
+      /queues\.0\.strategy: queue 'Q' is not routed by routing engines/,
+    ],
     ['unknown top-level section', { ...DEMO_CONFIG, colours: [] }, /colours/],
     ['missing tenants', { ...DEMO_CONFIG, tenants: undefined }, /tenants/],
   ];
