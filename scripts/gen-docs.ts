@@ -557,14 +557,16 @@ speaks T-Library from then on. What is served so far (issue #12):
   TenantId, SubmittedBy, ParentId when set). The ConnID names the interaction while the engine holds it; after the
   hand-off ends (routed, stopped, timed out, engine gone) a request on it gets TERR_INV_CONNID
   (${String(TLIB_ERRORS.TERR_INV_CONNID)}), never acts on a later hand-off. No hand-off survives a restart.
-- **Requests on a held interaction.** RequestUpdateUserData (answered with EventAttachedDataChanged carrying the whole
-  user data), RequestDeleteUserData, RequestDeletePair; RequestRouteCall, whose target is read in this order:
+- **Requests on a held interaction.** RequestUpdateUserData and RequestAttachUserData (both merge, one value per key;
+  answered with EventAttachedDataChanged carrying the whole user data), RequestDeleteUserData, RequestDeletePair; RequestRouteCall, whose target is read in this order:
   Extensions (\`TargetType\`/\`type\`: agent|A, place|AP, queue|iq, workbin|wb, stop; \`TargetAgent\`/\`agent\`,
   \`TargetPlace\`/\`place\`, \`TargetQueue\`/\`queue\`/\`id\`, \`TargetWorkbin\`, \`StopReason\`), RouteType Reject (7)
   or CallDisconnect (14) = stop, then OtherDN as a queue, a workbin, a place or an agent; nothing matched:
   TERR_TARG_DN_INV (${String(TLIB_ERRORS.TERR_TARG_DN_INV)}). EventRouteUsed (ReferenceID echoed, CallID, ConnID, ThisDN,
   ThisQueue, OtherDN, CallType) when it is queued, parked or stopped, and when the agent it was routed to accepts (or
-  rejects, or lets the invitation time out).
+  rejects, or lets the invitation time out: then with Reasons {Result: rejected | timeout}), or at the invitation with
+  \`settings.routeUsedOn\` = invite. An agent configured but not logged in or not ready for the media:
+  TERR_TARG_NOT_AGENT (${String(TLIB_ERRORS.TERR_TARG_NOT_AGENT)}).
 - **Notifications.** EventAttachedDataChanged without ReferenceID when someone else changes the user data;
   EventAbandoned (CallID, ConnID, ThisDN, ThisQueue, UserData, CallType) when the interaction leaves the engine
   without its request (stopped by its media server, routing timeout). A connection that ends loses the hand-offs it

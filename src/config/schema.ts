@@ -147,6 +147,11 @@ export const ConfigSchema = z
          * empty before it is answered with nothing (1-600).
          */
         pullHoldTimeout: z.number().min(1).max(600).default(10),
+        /**
+         * When a routing engine that routed an interaction to an agent gets EventRouteUsed: when the agent answers
+         * (accepts, rejects or lets the invitation time out; the default) or at once, when the agent is invited.
+         */
+        routeUsedOn: z.enum(['invite', 'answer']).default('answer'),
         /** Submission scheduler defaults (each absent: no cap): interactions one routing engine may hold at once, */
         defaultMaxSubmittedPerRouter: z.number().int().min(1).optional(),
         /** interactions handed to one routing engine per second, */
@@ -163,6 +168,7 @@ export const ConfigSchema = z
         maxInteractionsPerSnapshot: 500,
         historyRetention: 2_592_000,
         pullHoldTimeout: 10,
+        routeUsedOn: 'answer',
       }),
     listen: z
       .object({

@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { formatDate, isMsg, type AttrValue, type Message } from '../protocol/message.ts';
+import { formatDate, isMsg, tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
 import { agentSessionEnded } from './agents.ts';
 import { checkCommand } from './commands.ts';
 import { TLIB_LINK } from './tlib-link.ts';
@@ -217,7 +217,15 @@ export class Core implements Services {
       command.run(ctx);
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      return { store: [], out: [{ to: session.id, message: errorMessage(e, msg.attrs.ReferenceId) }] };
+      const refusal =
+        session.dialect === 'tlib' && e.tlibCode !== undefined
+          ? tlibMsg('EventError', {
+              ReferenceId: msg.attrs.ReferenceId,
+              ErrorCode: e.tlibCode,
+              ErrorMessage: e.message,
+            })
+          : errorMessage(e, msg.attrs.ReferenceId);
+      return { store: [], out: [{ to: session.id, message: refusal }] };
     }
     this.settle(tx);
     return tx.plan();

@@ -58,6 +58,8 @@ export class Directory {
   readonly routingMs: number;
   /** How long a routing engine's parked pull waits for work (ms). */
   readonly pullHoldMs: number;
+  /** When a routing engine hears that its route to an agent is used: at the invitation or at the agent's answer. */
+  readonly routeUsedOn: 'invite' | 'answer';
   private readonly routerLimitsByName: ReadonlyMap<string, RouterLimits>;
   /** The caps of routing engines without an application entry of their own (the settings' defaults). */
   private readonly defaultRouterLimits: RouterLimits;
@@ -68,6 +70,7 @@ export class Directory {
     this.handlingMs = s.handlingTimeout * 1000;
     this.routingMs = s.routingTimeout * 1000;
     this.pullHoldMs = s.pullHoldTimeout * 1000;
+    this.routeUsedOn = s.routeUsedOn;
     this.tenants = new Set(config.tenants.map((t) => t.id));
     this.mediaTypes = new Set(config.mediaTypes);
     this.places = new Map(config.places.map((p) => [p.id, p.tenant]));

@@ -188,7 +188,7 @@ export function accept(
     ...agentParty(d.tenantId, agent.id, agent.placeId),
     Operation: Operation.Route,
   });
-  if (inv.routerName) {
+  if (inv.routerName && ctx.core.dir.routeUsedOn === 'answer') {
     for (const rs of ctx.core.state.sessionsNamed('RoutingEngine', inv.routerName)) {
       tx.send(rs.id, routeUsed(d, inv.routeReferenceId, inv.placeId, 'accepted', tx.strategyOf(d.queue)), {
         ix: d,
@@ -331,7 +331,7 @@ export function endInvitation(
     });
   }
   const state = ctx.core.state;
-  if (inv.routerName) {
+  if (inv.routerName && ctx.core.dir.routeUsedOn === 'answer') {
     for (const rs of state.sessionsNamed('RoutingEngine', inv.routerName)) {
       const used = routeUsed(
         d,

@@ -229,6 +229,11 @@ export function tlibWireForm(m: Message, about: RouterTopic): Message {
     const ud = ix.userData;
     out.UserData = ud.some((p) => p.key === 'InteractionId') ? ud : [...ud, { key: 'InteractionId', value: ix.id }];
   }
+  // A route to an agent that did not end with the agent taking it says why (§9.8 F: Reasons {Result}).
+  const result = m.attrs.Result;
+  if (m.name === 'EventRouteUsed' && (result === 'rejected' || result === 'timeout')) {
+    out.Reasons = [{ key: 'Result', value: result }];
+  }
   if (m.name === 'EventRouteRequest') {
     const ext: KvPair[] = [
       { key: 'InteractionId', value: ix.id },

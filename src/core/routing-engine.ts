@@ -5,6 +5,7 @@
  */
 import { Operation } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
+import { TLIB_ERRORS } from '../protocol/tlib-wire.ts';
 import { actor, checkQueueOfTenant, owned, type Ctx } from './context.ts';
 import { invite, placeInQueue, placeInWorkbin, routerLeft } from './interaction-machine.ts';
 import type { AgentState, Session } from './model/session.ts';
@@ -55,6 +56,10 @@ export function routeCall(ctx: Ctx<'RequestRouteCall'>): void {
         ...(a.ReferenceId !== undefined ? { routeReferenceId: a.ReferenceId } : {}),
         ...(about.connId !== undefined ? { routeConnId: about.connId } : {}),
       });
+      // settings.routeUsedOn 'invite': the route is used once the agent is invited (else when the agent answers).
+      if (core.dir.routeUsedOn === 'invite') {
+        tx.send(s.id, routeUsed(d, a.ReferenceId, agent.placeId, 'invited', tx.strategyOf(d.queue)), about);
+      }
       tx.put(d);
       return;
     }
@@ -125,16 +130,19 @@ function targetAgent(ctx: Ctx, d: Draft, agentId: string | undefined, placeId: s
     );
   const id = agentId ?? (placeId === undefined ? undefined : core.state.placeOccupant.get(placeId));
   const agent = id === undefined ? undefined : tx.agent(id);
+  // On the binary T-Library dialect an agent who cannot take it is TERR_TARG_NOT_AGENT (§9.8 E), not a bad target.
   if (!agent || agent.tenantId !== d.tenantId || (placeId !== undefined && agent.placeId !== placeId)) {
     throw new ProtocolError(
       'Error_routing_target_invalid',
       `no agent ${agentId ? `'${agentId}' ` : ''}${placeId ? `at place '${placeId}' ` : ''}is logged in for tenant ${String(d.tenantId)}`,
+      TLIB_ERRORS.TERR_TARG_NOT_AGENT,
     );
   }
   if (agent.media.get(d.mediaType) !== true) {
     throw new ProtocolError(
       'Error_routing_target_invalid',
       `agent '${agent.id}' is not ready for media '${d.mediaType}'`,
+      TLIB_ERRORS.TERR_TARG_NOT_AGENT,
     );
   }
   return agent;

@@ -60,6 +60,8 @@ function tlibRequest(ctx: Ctx): void {
       }
       return;
     }
+    // RequestAttachUserData: interaction properties are one list per key, so attaching merges like an update.
+    case 'RequestAttachUserData':
     case 'RequestUpdateUserData':
       updateUserData(onHeld(ctx, heldId(ctx), { UserData: a.UserData }));
       return;

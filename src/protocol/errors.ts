@@ -164,9 +164,14 @@ export type ErrorName = (typeof TABLE)[number][1];
 /** A protocol error raised by validation or by a core command: becomes one EventError. */
 export class ProtocolError extends Error {
   readonly code: number;
+  /**
+   * `tlibCode`: the T-Library error code a T-Library client gets for this refusal when it is more precise than the one
+   * of the same meaning as `errorName` (e.g. TERR_TARG_NOT_AGENT for an agent who cannot take the interaction).
+   */
   constructor(
     readonly errorName: ErrorName,
     description: string,
+    readonly tlibCode?: number,
   ) {
     super(description);
     this.code = errorCode(errorName);

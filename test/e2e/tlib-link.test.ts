@@ -193,6 +193,27 @@ describe('binary door, T-Library routing engine (issue #12)', () => {
     assert.deepEqual(toMs, []);
     assert.deepEqual(toDesk, []);
 
+    // RequestAttachUserData merges like an update (one value per key): EventAttachedDataChanged with the ReferenceID.
+    const attached = untimed(
+      await urs.reply('RequestAttachUserData', {
+        ConnId: connId,
+        ReferenceId: 4,
+        UserData: [{ key: 'Lang', value: 'en' }],
+      }),
+    );
+    assert.equal(attached.ReferenceId, 4);
+    assert.deepEqual(kv(attached.UserData), {
+      Subject: 'Re: where is my order?',
+      Segment: 'Gold',
+      Lang: 'en',
+      InteractionId: id,
+    });
+    [toRe, toMs, toDesk] = await barrier([re, ms, desk]);
+    assert.deepEqual(names(toRe ?? []), ['EventPropertiesChanged']);
+    assert.deepEqual(toRe?.[0]?.addedProperties, { Lang: 'en' });
+    assert.deepEqual(names(toMs ?? []), ['EventPropertiesChanged'], 'the opted-in media server');
+    assert.deepEqual(toDesk, []);
+
     // Route to the agent at Place_1001 by OtherDN; EventRouteUsed once the agent accepts.
     urs.send('RequestRouteCall', {
       ConnId: connId,
@@ -235,7 +256,7 @@ describe('binary door, T-Library routing engine (issue #12)', () => {
     );
     const props = await ms.request({ message: 'RequestGetInteractionProperties', interactionId: id });
     assert.equal(props.interactionState, 'Handling');
-    assert.equal(props.version, 3);
+    assert.equal(props.version, 4, 'submit, two changes by the engine, one by the media server');
     assert.deepEqual(await barrier([re, ms, desk]), [[], [], []]);
     await desk.request({ message: 'RequestStopProcessing', interactionId: id });
     await barrier([re, ms, desk]);
@@ -291,6 +312,13 @@ describe('binary door, T-Library routing engine (issue #12)', () => {
       177,
       12,
       "OtherDN 'Nowhere'",
+    );
+    // An agent who is configured but not logged in: TERR_TARG_NOT_AGENT (182), and it stays with the routing engine.
+    assertTlibError(
+      await urs.reply('RequestRouteCall', { ConnId: h.rr.ConnId as string, ReferenceId: 13, OtherDN: 'agent2' }),
+      182,
+      13,
+      "'agent2'",
     );
     props = await ms.request({ message: 'RequestGetInteractionProperties', interactionId: h.id });
     assert.equal(props.interactionState, 'Routing');

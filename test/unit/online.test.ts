@@ -445,6 +445,8 @@ describe('the index of online interactions by submitter', () => {
             case 'submit': {
               const s = sessions.get(nameOf(op.ms));
               if (s) submitter(w)(s, QUEUES[op.queue] ?? 'Backlog', op.online);
+              // After a restart ids start again: a new interaction may take the id of one stopped before.
+              for (const id of live()) if (!ids.includes(id)) stopped.delete(id);
               break;
             }
             case 'online':
