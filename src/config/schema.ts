@@ -152,6 +152,11 @@ export const ConfigSchema = z
          * (accepts, rejects or lets the invitation time out; the default) or at once, when the agent is invited.
          */
         routeUsedOn: z.enum(['invite', 'answer']).default('answer'),
+        /**
+         * Genesys `no-userdata-changed-response-to-urs`: a routing engine's RequestUpdateUserData / RequestAttachUserData
+         * / RequestDeleteUserData / RequestDeletePair gets no EventAttachedDataChanged in reply (nor any other answer).
+         */
+        noUserdataChangedResponseToUrs: z.boolean().default(false),
         /** Submission scheduler defaults (each absent: no cap): interactions one routing engine may hold at once, */
         defaultMaxSubmittedPerRouter: z.number().int().min(1).optional(),
         /** interactions handed to one routing engine per second, */
@@ -169,6 +174,7 @@ export const ConfigSchema = z
         historyRetention: 2_592_000,
         pullHoldTimeout: 10,
         routeUsedOn: 'answer',
+        noUserdataChangedResponseToUrs: false,
       }),
     listen: z
       .object({

@@ -179,9 +179,12 @@ function applyChange(ctx: Ctx, d: Draft, added: KvList, changed: KvList, deleted
   // `handling-timeout`, if it changed).
   if (s.agentId !== undefined) touched(ctx.core.dir, d, s.agentId, tx.nowMs);
   // The requester: its ack (EventAttachedDataChanged stands in for EventAck on the T-Library facade).
+  // With settings.noUserdataChangedResponseToUrs the routing engine gets no reply at all (Genesys' option).
   if (m.protocol === 'tlib') {
-    const ack = attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted, tx.strategyOf(d.queue));
-    tx.send(s.id, ack, handOff(d));
+    if (!ctx.core.dir.config.settings.noUserdataChangedResponseToUrs) {
+      const ack = attachedDataChanged(d, m.attrs.ReferenceId, evAdded, evChanged, evDeleted, tx.strategyOf(d.queue));
+      tx.send(s.id, ack, handOff(d));
+    }
   } else {
     tx.send(s.id, isMsg('EventAck', { ReferenceId: m.attrs.ReferenceId, Version: d.version }));
   }

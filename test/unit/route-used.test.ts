@@ -13,7 +13,7 @@ import { isMsg, tlibMsg } from '../../src/protocol/message.ts';
 import { coreWorld, msg, who } from './core-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9);
-const config = (routeUsedOn: 'invite' | 'answer'): ConfigInput => ({
+const config = (routeUsedOn: 'invite' | 'answer', noUserdataChangedResponseToUrs = false): ConfigInput => ({
   tenants: [{ id: 1, name: 'T' }],
   mediaTypes: ['email'],
   interactionTypes: { Inbound: ['InboundNew'] },
@@ -21,11 +21,12 @@ const config = (routeUsedOn: 'invite' | 'answer'): ConfigInput => ({
     { name: 'Mail', type: 'MediaServer' },
     { name: 'URS', type: 'RoutingEngine' },
     { name: 'Desktop', type: 'AgentApplication' },
+    { name: 'Stat', type: 'ReportingEngine' },
   ],
   places: [{ id: 'P1', tenant: 1 }],
   agents: [{ id: 'a1', tenant: 1, media: { email: 1 } }],
   queues: [{ name: 'Inbound', tenant: 1, routing: 'external' }],
-  settings: { routeUsedOn },
+  settings: { routeUsedOn, noUserdataChangedResponseToUrs },
 });
 
 function routed(routeUsedOn: 'invite' | 'answer') {
@@ -103,4 +104,30 @@ describe('routeUsedOn', () => {
     }
     assert.equal(tlibWireForm(routeUsed(ix, 5, 'P1', 'accepted', 'Inbound'), about).attrs.Reasons, undefined);
   });
+});
+
+describe('noUserdataChangedResponseToUrs', () => {
+  for (const option of [false, true]) {
+    it(`${String(option)}: RequestUpdateUserData ${option ? 'gets no reply' : 'is answered by EventAttachedDataChanged'}; reporting hears of the change either way`, () => {
+      const w = coreWorld(config('answer', option), T0, 1);
+      const mail = w.reg(ClientType.MediaServer, 'Mail');
+      const stat = w.reg(ClientType.ReportingEngine, 'Stat');
+      const urs = w.reg(ClientType.RoutingEngine, 'URS');
+      w.send(mail, 'RequestSubmit', {
+        TenantId: 1,
+        MediaType: 'email',
+        InteractionType: 'Inbound',
+        InteractionSubtype: 'InboundNew',
+        Queue: 'Inbound',
+      });
+      const p = w.core.handle(
+        urs,
+        tlibMsg('RequestUpdateUserData', { ReferenceId: 4, ConnId: 'X1', UserData: [{ key: 'k', value: 'v' }] }),
+      );
+      assert.deepEqual(who(p), [
+        ...(option ? [] : [[urs.id, 'EventAttachedDataChanged'] as [number, string]]),
+        [stat.id, 'EventPropertiesChanged'],
+      ]);
+    });
+  }
 });
