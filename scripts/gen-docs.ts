@@ -578,7 +578,10 @@ speaks T-Library from then on. What is served so far (issue #12):
   envelope in Extensions \`Envelope3rdServer\`; a fault's envelope holds FaultCode and FaultString).
 - **Submission caps** (the application's \`maxSubmittedInteractions\` / \`maxSubmissionRate\`, the queue's
   \`maxSubmitted\`) apply to engines on either door (see behaviour.md, Submission caps).
-- **Not yet:** agent reservation (RequestReserveAgent). Every other T-Library request gets TERR_UNSUP_OPER. (Pull
+- **Agent reservation.** RequestReserveAgent (127: ReferenceID, ThisDN, Priority, AgentID, Place, Timeout) answered,
+  after the collection window, with EventAgentReserved (128: ReferenceID, ThisDN, AgentID, Place) or EventError
+  TERR_AGENT_ALREADY_RESERVED (1700) (behaviour.md, Agent reservation).
+- Every other T-Library request gets TERR_UNSUP_OPER. (Pull
   for routing engines, \`pull-for-strategy\`, is an Interaction Server request: on the binary port with the IS
   protocol, or on the JSON door.)
 

@@ -157,6 +157,21 @@ export const ConfigSchema = z
          * / RequestDeleteUserData / RequestDeletePair gets no EventAttachedDataChanged in reply (nor any other answer).
          */
         noUserdataChangedResponseToUrs: z.boolean().default(false),
+        /**
+         * Agent reservation for routing engines (T-Library RequestReserveAgent; Genesys' `agent-reservation` section):
+         * requests for one agent are collected for `requestCollectionTime` ms and the highest Priority wins; the
+         * reservation holds `reservationTime` ms (or the request's Timeout, in seconds, when shorter); with
+         * `rejectSubsequentRequest` an engine's second request for an agent it has reserved is refused, else it
+         * prolongs the reservation.
+         */
+        agentReservation: z
+          .object({
+            requestCollectionTime: z.number().int().min(0).max(10_000).default(100),
+            reservationTime: z.number().int().min(1).default(10_000),
+            rejectSubsequentRequest: z.boolean().default(true),
+          })
+          .strict()
+          .default({ requestCollectionTime: 100, reservationTime: 10_000, rejectSubsequentRequest: true }),
         /** Submission scheduler defaults (each absent: no cap): interactions one routing engine may hold at once, */
         defaultMaxSubmittedPerRouter: z.number().int().min(1).optional(),
         /** interactions handed to one routing engine per second, */
@@ -175,6 +190,7 @@ export const ConfigSchema = z
         pullHoldTimeout: 10,
         routeUsedOn: 'answer',
         noUserdataChangedResponseToUrs: false,
+        agentReservation: { requestCollectionTime: 100, reservationTime: 10_000, rejectSubsequentRequest: true },
       }),
     listen: z
       .object({

@@ -12,6 +12,7 @@ import type { Draft, PlanBuilder } from './plan.ts';
 import { actorOf } from './render.ts';
 import type { EspRelay } from './esp-relay.ts';
 import type { ParkedPulls } from './parked-pulls.ts';
+import type { AgentReservations } from './reservations.ts';
 import type { SubmissionScheduler } from './scheduler.ts';
 import type { CoreState } from './state.ts';
 import { SYSTEM_PROPERTIES } from './system-properties.ts';
@@ -26,6 +27,8 @@ export interface Services {
   readonly esp: EspRelay;
   /** Routing engines' pulls waiting for work. */
   readonly parked: ParkedPulls;
+  /** Agents reserved for routing engines. */
+  readonly reservations: AgentReservations;
   readonly serverVersion: string;
   /** A fresh interaction id (RequestSubmit without InteractionId). */
   newInteractionId(): string;

@@ -27,6 +27,7 @@ import { route } from './router.ts';
 import { SubmissionScheduler } from './scheduler.ts';
 import { EspRelay } from './esp-relay.ts';
 import { ParkedPulls } from './parked-pulls.ts';
+import { AgentReservations } from './reservations.ts';
 import { tryPull } from './pull.ts';
 import { espSessionEnded } from './esp.ts';
 import { CoreState, type TimerEntry } from './state.ts';
@@ -61,6 +62,8 @@ export class Core implements Services {
   readonly esp = new EspRelay();
   /** Routing engines' pulls (pull-for-strategy) waiting for work. */
   readonly parked = new ParkedPulls();
+  /** Agents reserved for routing engines (T-Library RequestReserveAgent). */
+  readonly reservations = new AgentReservations();
   readonly serverVersion: string;
   private readonly clock: () => number;
   private readonly newId: () => string;
@@ -202,6 +205,7 @@ export class Core implements Services {
     if (s.clientType === 'RoutingEngine') routingEngineLeft(tx, ctx, s);
     espSessionEnded(tx, this.esp, s);
     for (const p of this.parked.ofSession(s.id)) this.parked.remove(p);
+    this.reservations.sessionEnded(s);
     if (s.clientType === 'MediaServer' && opts.serverStopping !== true) mediaServerLeft(tx, ctx, s);
     this.settle(tx);
     return tx.plan();
@@ -283,7 +287,7 @@ export class Core implements Services {
    */
   nextDeadline(): number | undefined {
     let at = this.state.timers.first()?.at;
-    for (const t of [this.scheduler.nextWake(), this.parked.nextDeadline()]) {
+    for (const t of [this.scheduler.nextWake(), this.parked.nextDeadline(), this.reservations.nextDeadline()]) {
       if (t !== undefined && (at === undefined || t < at)) at = t;
     }
     return at;
@@ -312,6 +316,8 @@ export class Core implements Services {
     }
     // A routing engine's submission rate has earned it the work it held back.
     if (this.scheduler.wakeDue(tx.nowMs)) this.state.offerExternalAgain();
+    // Agent reservations: collection windows that close, reservations that end.
+    this.reservations.tick(tx, tx.nowMs);
     // Parked pulls whose hold timeout passed: answered with nothing.
     for (const p of this.parked.due(tx.nowMs)) {
       this.parked.remove(p);

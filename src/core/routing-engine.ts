@@ -11,6 +11,7 @@ import { invite, placeInQueue, placeInWorkbin, routerLeft } from './interaction-
 import type { AgentState, Session } from './model/session.ts';
 import type { Attrs, Draft, PlanBuilder } from './plan.ts';
 import { handOff, routeUsed, strategyParty } from './render.ts';
+import { checkReservation } from './reservations.ts';
 import { stop } from './stop.ts';
 
 /**
@@ -145,6 +146,8 @@ function targetAgent(ctx: Ctx, d: Draft, agentId: string | undefined, placeId: s
       TLIB_ERRORS.TERR_TARG_NOT_AGENT,
     );
   }
+  // Reserved for another routing engine: refused; reserved for this one: the route uses the reservation up.
+  checkReservation(ctx.s, ctx.core.reservations, agent.id);
   return agent;
 }
 

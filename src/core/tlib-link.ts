@@ -3,7 +3,8 @@
  * EventLinkConnected in registration.ts; RequestQueryServer), strategy DNs (RequestRegisterAddress /
  * RequestUnregisterAddress: the engine is handed the interactions of the strategies it registered; a strategy is
  * what an `external` queue is known by, `queues[].strategy` or its name), and the requests on a held interaction, which name it by its hand-off's ConnID:
- * RequestUpdateUserData, RequestDeleteUserData, RequestDeletePair and RequestRouteCall. Those run the same handlers as
+ * RequestUpdateUserData, RequestAttachUserData, RequestDeleteUserData, RequestDeletePair and RequestRouteCall; besides
+ * them RequestPrivateService (ESP, esp.ts) and RequestReserveAgent (reservations.ts). Those run the same handlers as
  * the T-Library facade of the JSON door (properties.ts, routing-engine.ts) once the ConnID is resolved and the route
  * target read from the T-Library attributes (resolveRouteTarget); what the engine gets back is turned into the
  * T-Library wire form on the way out (PlanBuilder.send, render.ts tlibWireForm).
@@ -85,6 +86,16 @@ function tlibRequest(ctx: Ctx): void {
     case 'RequestPrivateService':
       privateService(ctx);
       return;
+    case 'RequestReserveAgent': {
+      const r = core.dir.config.settings.agentReservation;
+      core.reservations.request(
+        { s, tx, attrs: a, occupantOf: (place) => core.state.placeOccupant.get(place) },
+        r.requestCollectionTime,
+        r.reservationTime,
+        r.rejectSubsequentRequest,
+      );
+      return;
+    }
     default:
       throw new ProtocolError(
         'ErrorUnsupportedProtocolElement',

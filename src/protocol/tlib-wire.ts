@@ -38,11 +38,13 @@ export const TLIB_WIRE_ATTRS: readonly TlibWireAttr[] = [
   { id: 2, name: 'ReferenceId', type: 'int' },
   { id: 3, name: 'CallID', type: 'int' },
   { id: 9, name: 'ConnId', type: 'connid' },
+  { id: 14, name: 'AgentID', type: 'string' },
   { id: 17, name: 'Reasons', type: 'kvlist' },
   { id: 18, name: 'DNIS', type: 'string' },
   { id: 20, name: 'ThisDN', type: 'string' },
   { id: 21, name: 'ThisQueue', type: 'string' },
   { id: 24, name: 'OtherDN', type: 'string' },
+  { id: 42, name: 'Timeout', type: 'int' },
   { id: 46, name: 'ErrorCode', type: 'int' },
   { id: 47, name: 'AddressType', type: 'int' },
   { id: 49, name: 'RegisterMode', type: 'int' },
@@ -58,6 +60,8 @@ export const TLIB_WIRE_ATTRS: readonly TlibWireAttr[] = [
   { id: 69, name: 'Location', type: 'string' },
   { id: 86, name: 'TimeinSecs', type: 'int' },
   { id: 87, name: 'TimeinuSecs', type: 'int' },
+  { id: 92, name: 'Place', type: 'string' },
+  { id: 93, name: 'Priority', type: 'int' },
   { id: 95, name: 'RegistrationCode', type: 'int' },
   { id: 105, name: 'PrivateMsgID', type: 'int' },
   { id: 108, name: 'SessionID', type: 'int' },
@@ -75,6 +79,7 @@ export const TLIB_WIRE_MESSAGES: readonly TlibWireMessage[] = [
   { id: 32, name: 'RequestDeleteUserData', kind: 'request', attrs: ['ConnId', 'ReferenceId', 'ThisDN'] },
   { id: 33, name: 'RequestDeletePair', kind: 'request', attrs: ['ConnId', 'ReferenceId', 'DataKey', 'ThisDN'] },
   { id: 36, name: 'RequestRouteCall', kind: 'request', attrs: ['ConnId', 'RouteType', 'DNIS', 'ReferenceId', 'ThisDN', 'Reasons', 'Extensions', 'OtherDN', 'Location', 'UserData'] },
+  { id: 127, name: 'RequestReserveAgent', kind: 'request', attrs: ['ReferenceId', 'ThisDN', 'Priority', 'AgentID', 'Place', 'Timeout', 'Reasons', 'Extensions'] },
   { id: 149, name: 'RequestPrivateService', kind: 'request', attrs: ['ConnId', 'ReferenceId', 'UserData', 'ThisDN', 'Reasons', 'Extensions', 'PrivateMsgID'] },
   { id: 52, name: 'EventError', kind: 'event', attrs: ['ErrorMessage', 'ReferenceId', 'ConnId', 'ThisDN', 'ErrorCode', 'TimeinSecs', 'TimeinuSecs'] },
   { id: 53, name: 'EventRegistered', kind: 'event', attrs: ['ReferenceId', 'ThisDN', 'AddressType', 'TimeinSecs', 'TimeinuSecs'] },
@@ -85,6 +90,7 @@ export const TLIB_WIRE_MESSAGES: readonly TlibWireMessage[] = [
   { id: 85, name: 'EventAttachedDataChanged', kind: 'event', attrs: ['ReferenceId', 'ConnId', 'ThisDN', 'UserData', 'CallType', 'TimeinSecs', 'TimeinuSecs'] },
   { id: 93, name: 'EventServerInfo', kind: 'event', attrs: ['ReferenceId', 'ServerVersion', 'ServerRole', 'TimeinSecs', 'TimeinuSecs'] },
   { id: 95, name: 'EventLinkConnected', kind: 'event', attrs: ['ServerVersion', 'ServerRole', 'TimeinSecs', 'TimeinuSecs', 'RegistrationCode', 'SessionID'] },
+  { id: 128, name: 'EventAgentReserved', kind: 'event', attrs: ['ReferenceId', 'ThisDN', 'AgentID', 'Place', 'TimeinSecs', 'TimeinuSecs'] },
   { id: 138, name: 'EventACK', kind: 'event', attrs: ['ReferenceId', 'ConnId', 'ThisDN', 'TimeinSecs', 'TimeinuSecs'] },
   { id: 150, name: 'EventPrivateInfo', kind: 'event', attrs: ['ReferenceId', 'ConnId', 'ThisDN', 'UserData', 'Extensions', 'TimeinSecs', 'TimeinuSecs', 'PrivateMsgID'] },
 ];
@@ -128,6 +134,7 @@ export const TLIB_ERRORS = {
   TERR_NOT_CONFIGURED: 59,
   TERR_TARG_DN_INV: 177,
   TERR_TARG_NOT_AGENT: 182,
+  TERR_AGENT_ALREADY_RESERVED: 1700,
 } as const;
 
 /** The name of a T-Library error code. */
