@@ -141,20 +141,21 @@ for (const door of ['ws', 'tcp'] as Door[]) {
   });
 }
 
-describe('a routing engine on the binary door', () => {
-  it('is refused with a clear error (it could not read the T-Library messages), and nothing waits on it', async () => {
+describe('a routing engine on the binary door with the Interaction Server protocol', () => {
+  it('registers (ORS-style: it pulls) but is never handed interactions it could not read', async () => {
     const srv = await startServer({ config: CONFIG });
     try {
       const ms = await client(srv, 'MediaServer', 'EmailServer');
       const { TcpClient } = await import('./harness.ts');
       const urs = await TcpClient.connect('127.0.0.1', srv.tcpPort);
       const r = await urs.request({ message: 'RequestRegisterClient', clientType: 'RoutingEngine', clientName: 'URS' });
-      assert.equal(r.message, 'EventError');
-      assert.equal(r.errorCode, 4);
-      assert.match(String(r.errorDescription), /binary.*T-Library/);
-      const id = await submit(ms, 'Backlog');
+      assert.equal(r.message, 'EventAck');
+      // A routing-engine queue: no engine it could be handed to is connected, so it waits.
+      const id = await submit(ms, 'Routed');
       const p = await ms.request({ message: 'RequestGetInteractionProperties', interactionId: id });
       assert.equal(p.interactionState, 'Queued');
+      const [toUrs] = await barrier([urs]);
+      assert.deepEqual(toUrs, [], 'no EventRouteRequest (nor any T-Library message) on the IS protocol');
       urs.close();
       ms.close();
     } finally {
