@@ -319,7 +319,7 @@ function finish(
 
 /**
  * The ESP messages (ids 500-502): attribute ids of their own (ReferenceId 0, Request 1, UserData 2; PSDK names
- * EspReferenceId, EspRequest, EspUserData) and no envelope. A third-party server sends the two Event3rdServer answers,
+ * EspReferenceId, EspRequest, EspUserData; wire names ReferenceId, Request, UserData) and no envelope. A third-party server sends the two Event3rdServer answers,
  * so all three are requests a client may send.
  */
 export const ESP_MESSAGE_NAMES: ReadonlySet<string> = new Set([

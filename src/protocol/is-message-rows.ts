@@ -347,13 +347,13 @@ export const IS_MESSAGE_ROWS = [
   // ESP (the IS `esp` package: EspRequest3rdServer / EspEvent3rdServerResponse / EspEvent3rdServerFault). Their
   // attributes have ids of their own (ReferenceId 0, Request 1, UserData 2), without the IS envelope's.
   { id: 500, name: "Request3rdServer", group: "esp", dir: "C->S", usedBy: "routing engine, any client; relayed to a third-party server", purpose: "Call a service of a third-party (ESP) server", required: "request",
-    attrs: [["ReferenceId", 0, "EspReferenceId"], ["Request", 1, "EspRequest"], ["UserData", 2, "EspUserData"]],
+    attrs: [["ReferenceId", 0, "ReferenceId"], ["Request", 1, "Request"], ["UserData", 2, "UserData"]],
     groups: [] },
   { id: 501, name: "Event3rdServerResponse", group: "esp", dir: "C->S", usedBy: "third-party server; relayed to the requester", purpose: "A third-party server's answer to Request3rdServer", required: "referenceId",
-    attrs: [["ReferenceId", 0, "EspReferenceId"], ["Request", 1, "EspRequest"], ["UserData", 2, "EspUserData"]],
+    attrs: [["ReferenceId", 0, "ReferenceId"], ["Request", 1, "Request"], ["UserData", 2, "UserData"]],
     groups: [] },
   { id: 502, name: "Event3rdServerFault", group: "esp", dir: "C->S", usedBy: "third-party server; relayed to the requester", purpose: "A third-party server's fault for Request3rdServer", required: "referenceId",
-    attrs: [["ReferenceId", 0, "EspReferenceId"], ["Request", 1, "EspRequest"]],
+    attrs: [["ReferenceId", 0, "ReferenceId"], ["Request", 1, "Request"]],
     groups: [] },
 ] as const satisfies readonly RawMessageRow[];
 

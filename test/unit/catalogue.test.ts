@@ -189,9 +189,9 @@ describe('catalogue: attribute wire ids (reference §1.4, §3.2)', () => {
       assert.deepEqual(
         m.attrs.map((a) => [a.name, a.wireId, a.wireName, a.type]),
         [
-          ['ReferenceId', 0, 'EspReferenceId', 'int'],
-          ['Request', 1, 'EspRequest', 'kvlist'],
-          ...(m.name === 'Event3rdServerFault' ? [] : [['UserData', 2, 'EspUserData', 'kvlist']]),
+          ['ReferenceId', 0, 'ReferenceId', 'int'],
+          ['Request', 1, 'Request', 'kvlist'],
+          ...(m.name === 'Event3rdServerFault' ? [] : [['UserData', 2, 'UserData', 'kvlist']]),
         ],
         m.name,
       );
