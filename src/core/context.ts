@@ -9,7 +9,8 @@ import type { Directory } from './directory.ts';
 import type { AgentState, Session } from './model/session.ts';
 import { isHandledBy, routerOf, type Interaction } from './model/interaction.ts';
 import type { Draft, PlanBuilder } from './plan.ts';
-import { actorOf } from './render.ts';
+import { ActorType } from '../protocol/enums.ts';
+import { actorOf, agentActor } from './render.ts';
 import type { EspRelay } from './esp-relay.ts';
 import type { ParkedPulls } from './parked-pulls.ts';
 import type { AgentReservations } from './reservations.ts';
@@ -130,6 +131,18 @@ export function owned(ctx: Ctx, idAttr: AttrValue | undefined): Draft {
       );
   }
   return ix;
+}
+
+/**
+ * ActorInfo of the requester itself, for an event about no interaction (a publication, an ESP request): a media
+ * server, a routing engine, or the agent logged in on the session.
+ */
+export function requesterActor(ctx: Pick<Ctx, 's' | 'tx'>): Record<string, AttrValue | undefined> {
+  const s = ctx.s;
+  if (s.clientType === 'MediaServer') return { ActorType: ActorType.MediaServer, ActorMediaServerId: s.clientName };
+  if (s.clientType === 'RoutingEngine') return { ActorType: ActorType.Strategy, ActorRouterId: s.clientName };
+  const agent = s.agentId === undefined ? undefined : ctx.tx.agent(s.agentId);
+  return agent ? agentActor(agent) : {};
 }
 
 /** A request that would move an interaction locked by a snapshot is refused (Error_locked_by_snapshot). */

@@ -6,28 +6,17 @@
  * (kept in the event log). A request in flight lives with both sessions: when the server goes away its requesters get
  * Event3rdServerFault; when the requester goes away the answer is still reported but sent to nobody. Nothing here is durable (like sessions).
  */
-import { ActorType } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvGet, isKvList, type KvList } from '../protocol/kv.ts';
 import { isMsg, tlibMsg } from '../protocol/message.ts';
-import type { Ctx } from './context.ts';
+import { requesterActor, type Ctx } from './context.ts';
 import type { EspRelay, InFlight } from './esp-relay.ts';
 import type { Session } from './model/session.ts';
-import type { Attrs, PlanBuilder } from './plan.ts';
-import { agentActor } from './render.ts';
+import type { PlanBuilder } from './plan.ts';
 
 /** EspResponseType of EventExternalServiceResponded: the ESP message that ended the request (our choice). */
 export const ESP_RESPONSE = 501;
 export const ESP_FAULT = 502;
-
-/** ActorInfo of the requester: a media server, a routing engine, or the agent logged in on it. */
-function requesterActor(ctx: Ctx): Attrs {
-  const s = ctx.s;
-  if (s.clientType === 'MediaServer') return { ActorType: ActorType.MediaServer, ActorMediaServerId: s.clientName };
-  if (s.clientType === 'RoutingEngine') return { ActorType: ActorType.Strategy, ActorRouterId: s.clientName };
-  const agent = s.agentId === undefined ? undefined : ctx.tx.agent(s.agentId);
-  return agent ? agentActor(agent) : {};
-}
 
 /** The ESP envelope of a request: its `Envelope3rdServer` entry when it has one, else the Request list itself. */
 export function envelopeOf(request: KvList): KvList {

@@ -4,12 +4,11 @@
  * with DistributeToOriginator); RequestDistributeEvent has the reporting engines get EventCustomReporting, kept in the
  * event log like every reporting event. Subscriptions live with their session. Proxies may not use publish/subscribe.
  */
-import { ActorType } from '../protocol/enums.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { isMsg } from '../protocol/message.ts';
-import { checkTenant, type Ctx } from './context.ts';
+import { checkTenant, requesterActor, type Ctx } from './context.ts';
 import type { Attrs } from './model/outbound.ts';
-import { agentActor, itxAttrs } from './render.ts';
+import { itxAttrs } from './render.ts';
 
 /** The topics a request names: the keys of its PsTopicList, at least one. */
 function topicsOf(ctx: Ctx<'RequestSubscribe' | 'RequestUnsubscribe'>): string[] {
@@ -36,15 +35,6 @@ export function unsubscribe(ctx: Ctx<'RequestUnsubscribe'>): void {
   ctx.tx.send(ctx.s.id, isMsg('EventAck', { ReferenceId: ctx.a.ReferenceId }));
 }
 
-/** Who published: ActorInfo of the session (a media server, a routing engine, or the agent logged in on it). */
-function publisher(ctx: Ctx): Attrs {
-  const s = ctx.s;
-  if (s.clientType === 'MediaServer') return { ActorType: ActorType.MediaServer, ActorMediaServerId: s.clientName };
-  if (s.clientType === 'RoutingEngine') return { ActorType: ActorType.Strategy, ActorRouterId: s.clientName };
-  const agent = s.agentId === undefined ? undefined : ctx.tx.agent(s.agentId);
-  return agent ? agentActor(agent) : {};
-}
-
 /** RequestPublish {PsTopic, PsEventContent, DistributeToOriginator?}: EventAck; EventUserEvent to the subscribers. */
 export function publish(ctx: Ctx<'RequestPublish'>): void {
   const { a, tx, s } = ctx;
@@ -56,7 +46,7 @@ export function publish(ctx: Ctx<'RequestPublish'>): void {
     throw new ProtocolError('Error_invalid_protocol_message', 'RequestPublish needs PsEventContent');
   }
   tx.send(s.id, isMsg('EventAck', { ReferenceId: a.ReferenceId }));
-  const event = isMsg('EventUserEvent', { PsTopic: topic, PsEventContent: a.PsEventContent, ...publisher(ctx) });
+  const event = isMsg('EventUserEvent', { PsTopic: topic, PsEventContent: a.PsEventContent, ...requesterActor(ctx) });
   for (const sid of ctx.core.state.topicSubscribersOf(topic)) {
     if (sid !== s.id || a.DistributeToOriginator === true) tx.send(sid, event);
   }

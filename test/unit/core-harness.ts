@@ -23,6 +23,8 @@ export interface World {
   readonly send: (s: Session, name: IsMessageName, attrs?: Message['attrs']) => Plan;
   /** A desktop ('Desktop') with an agent logged in at a place, ready for e-mail. */
   readonly agent: (id: string, place: string) => Session;
+  /** A media server submits an inbound e-mail for tenant 1 into `queue` (with these attributes besides). */
+  readonly submit: (ms: Session, queue: string, attrs?: Message['attrs']) => Plan;
   /** Moves the clock on; returns the new time. */
   readonly advance: (ms: number) => number;
   /** The clock's time. */
@@ -56,7 +58,16 @@ export function coreWorld(config: ConfigInput, start: number, referenceId?: numb
     assert.equal(p.out[0]?.message.name, 'EventAck');
     return s;
   };
-  return { core, reg, send, agent, advance: (ms) => (now += ms), at: () => now };
+  const submit = (ms: Session, queue: string, attrs: Message['attrs'] = {}): Plan =>
+    send(ms, 'RequestSubmit', {
+      TenantId: 1,
+      MediaType: 'email',
+      InteractionType: 'Inbound',
+      InteractionSubtype: 'InboundNew',
+      Queue: queue,
+      ...attrs,
+    });
+  return { core, reg, send, agent, submit, advance: (ms) => (now += ms), at: () => now };
 }
 
 /** Every Interaction Server message a plan holds must be encodable on the binary door (see the encoder's checks). */

@@ -45,19 +45,7 @@ function setup() {
   );
   assert.ok(r.session, JSON.stringify(r.error));
   const ors = r.session;
-  const submit = (segment = 'std') =>
-    w.core.handle(
-      mail,
-      isMsg('RequestSubmit', {
-        ReferenceId: 1,
-        TenantId: 1,
-        MediaType: 'email',
-        InteractionType: 'Inbound',
-        InteractionSubtype: 'InboundNew',
-        Queue: 'Work',
-        UserData: [{ key: 'Segment', value: segment }],
-      }),
-    );
+  const submit = (segment = 'std') => w.submit(mail, 'Work', { UserData: [{ key: 'Segment', value: segment }] });
   const pullAs = (s: Session, ref: number, view: string, extension = FOR_STRATEGY, count = 1) =>
     w.core.handle(s, isMsg('RequestPull', { ReferenceId: ref, ViewId: view, Count: count, Extension: extension }));
   return {
@@ -206,17 +194,7 @@ describe('pull for routing engines', () => {
       'is',
     );
     assert.ok(r.session);
-    const p = w.core.handle(
-      mail,
-      isMsg('RequestSubmit', {
-        ReferenceId: 1,
-        TenantId: 1,
-        MediaType: 'email',
-        InteractionType: 'Inbound',
-        InteractionSubtype: 'InboundNew',
-        Queue: 'Ext',
-      }),
-    );
+    const p = w.submit(mail, 'Ext');
     assert.deepEqual(who(p), [[mail.id, 'EventAck']]);
   });
 

@@ -58,17 +58,7 @@ function setup(rejectSubsequentRequest = true) {
     w.core.handle(s, tlibMsg('RequestReserveAgent', { ReferenceId: ref, ThisDN: 'Inbound', ...attrs }));
   /** Submits one interaction; returns the engine it was handed to and the hand-off's ConnID. */
   const handOff = (): { to: number; connId: string } => {
-    const p = w.core.handle(
-      mail,
-      isMsg('RequestSubmit', {
-        ReferenceId: 1,
-        TenantId: 1,
-        MediaType: 'email',
-        InteractionType: 'Inbound',
-        InteractionSubtype: 'InboundNew',
-        Queue: 'Inbound',
-      }),
-    );
+    const p = w.submit(mail, 'Inbound');
     const rr = p.out.find((o) => o.message.name === 'EventRouteRequest');
     assert.ok(rr);
     return { to: rr.to, connId: String(rr.message.attrs.ConnId) };

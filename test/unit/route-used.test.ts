@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { handOff, routeUsed, tlibWireForm } from '../../src/core/render.ts';
 import { ClientType } from '../../src/protocol/enums.ts';
-import { isMsg, tlibMsg } from '../../src/protocol/message.ts';
+import { tlibMsg } from '../../src/protocol/message.ts';
 import { coreWorld, msg, who } from './core-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9);
@@ -34,13 +34,7 @@ function routed(routeUsedOn: 'invite' | 'answer') {
   const mail = w.reg(ClientType.MediaServer, 'Mail');
   const urs = w.reg(ClientType.RoutingEngine, 'URS');
   const desk = w.agent('a1', 'P1');
-  w.send(mail, 'RequestSubmit', {
-    TenantId: 1,
-    MediaType: 'email',
-    InteractionType: 'Inbound',
-    InteractionSubtype: 'InboundNew',
-    Queue: 'Inbound',
-  });
+  w.submit(mail, 'Inbound');
   const route = w.core.handle(
     urs,
     tlibMsg('RequestRouteCall', { ReferenceId: 5, ConnId: 'X1', TargetType: 1, TargetAgent: 'a1' }),
@@ -84,17 +78,7 @@ describe('routeUsedOn', () => {
   it('T-Library wire form: Reasons {Result} when the agent rejected or let the invitation time out, none otherwise', () => {
     const w = coreWorld(config('answer'), T0);
     const mail = w.reg(ClientType.MediaServer, 'Mail');
-    w.core.handle(
-      mail,
-      isMsg('RequestSubmit', {
-        ReferenceId: 1,
-        TenantId: 1,
-        MediaType: 'email',
-        InteractionType: 'Inbound',
-        InteractionSubtype: 'InboundNew',
-        Queue: 'Inbound',
-      }),
-    );
+    w.submit(mail, 'Inbound');
     const ix = w.core.state.interactions.get('X1');
     assert.ok(ix);
     const about = { ...handOff(ix), connId: '0001000000000007' };
@@ -113,13 +97,7 @@ describe('noUserdataChangedResponseToUrs', () => {
       const mail = w.reg(ClientType.MediaServer, 'Mail');
       const stat = w.reg(ClientType.ReportingEngine, 'Stat');
       const urs = w.reg(ClientType.RoutingEngine, 'URS');
-      w.send(mail, 'RequestSubmit', {
-        TenantId: 1,
-        MediaType: 'email',
-        InteractionType: 'Inbound',
-        InteractionSubtype: 'InboundNew',
-        Queue: 'Inbound',
-      });
+      w.submit(mail, 'Inbound');
       const p = w.core.handle(
         urs,
         tlibMsg('RequestUpdateUserData', { ReferenceId: 4, ConnId: 'X1', UserData: [{ key: 'k', value: 'v' }] }),

@@ -33,18 +33,7 @@ function setup() {
   const w = coreWorld(CONFIG, T0);
   const mail = w.reg(ClientType.MediaServer, 'Mail');
   const stat = w.reg(ClientType.ReportingEngine, 'Stat');
-  const submit = (queue: string) =>
-    w.core.handle(
-      mail,
-      isMsg('RequestSubmit', {
-        ReferenceId: 1,
-        TenantId: 1,
-        MediaType: 'email',
-        InteractionType: 'Inbound',
-        InteractionSubtype: 'InboundNew',
-        Queue: queue,
-      }),
-    );
+  const submit = (queue: string) => w.submit(mail, queue);
   return { ...w, mail, stat, submit };
 }
 
