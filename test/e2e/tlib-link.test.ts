@@ -300,6 +300,30 @@ describe('binary door, T-Library routing engine (issue #12)', () => {
     await ms.request({ message: 'RequestStopProcessing', interactionId: h.id });
     await barrier([re, ms, desk]);
 
+    // To a workbin named by OtherDN, its owner in Extensions: EventRouteUsed; reporting EventPlacedInWorkbin.
+    h = await handOff(urs, 'wb');
+    const toWorkbin = untimed(
+      await urs.reply('RequestRouteCall', {
+        ConnId: h.rr.ConnId as string,
+        ReferenceId: 14,
+        OtherDN: 'Drafts',
+        Extensions: [{ key: 'agent', value: 'agent1' }],
+      }),
+    );
+    assert.equal(toWorkbin.OtherDN, 'Drafts');
+    assert.equal(toWorkbin.ReferenceId, 14);
+    [toRe] = await barrier([re, ms, desk]);
+    assert.deepEqual(names(toRe ?? []), [
+      'EventInteractionSubmitted',
+      'EventPartyAdded',
+      'EventPartyRemoved',
+      'EventPlacedInQueue',
+      'EventPlacedInWorkbin',
+    ]);
+    assert.equal(toRe?.[4]?.workbinAgentId, 'agent1');
+    await ms.request({ message: 'RequestStopProcessing', interactionId: h.id });
+    await barrier([re, ms, desk]);
+
     // A target that is nothing: TERR_TARG_DN_INV, and it stays with the routing engine.
     h = await handOff(urs, 'two');
     assertTlibError(
