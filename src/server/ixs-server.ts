@@ -39,6 +39,8 @@ interface ConnState {
   /** Requests decided but not yet answered (their batch is not delivered), and whether reading is paused for them. */
   outstanding: number;
   paused: boolean;
+  /** Disconnected for not reading (its close may come after later batches: it is not counted or cut twice). */
+  dropped?: boolean;
 }
 
 interface Route {
@@ -574,7 +576,7 @@ export class IxsServer implements ConnectionHandler {
    */
   private overBudget(conn: Connection, batch: readonly Outgoing[]): void {
     const st = this.conns.get(conn.id);
-    if (!st || st.catchUp) return;
+    if (!st || st.catchUp || st.dropped === true) return;
     const budget = this.opts.config.limits.maxOutboundBytes;
     const s = st.session;
     if (s?.clientType === 'ReportingEngine' && st.proxied.size === 0) {
@@ -593,6 +595,7 @@ export class IxsServer implements ConnectionHandler {
       conn.onDrain(() => void this.catchUpPage(st));
       return;
     }
+    st.dropped = true;
     this.opts.metrics.slowConsumers.inc({ action: 'disconnect' });
     this.log.warn(
       {
