@@ -372,15 +372,7 @@ export function endInvitation(
  * EventRouteRequest.
  */
 export function offerToEngine(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, engine: Session): void {
-  const connId = ctx.core.nextConnId();
-  d.placement = {
-    kind: 'routing',
-    router: engine.clientName,
-    deadline: tx.nowMs + ctx.core.dir.routingMs,
-    connId,
-    ...(engine.dialect === 'tlib' ? { session: engine.id } : {}),
-  };
-  d.submittedToRouterAt ??= tx.now;
+  const connId = holdFor(tx, ctx, d, engine);
   tx.report(d, 'EventPartyAdded', {
     ...strategyParty(d, engine.clientName, tx.strategyOf(d.queue)),
     Operation: Operation.Route,
@@ -508,14 +500,26 @@ export function pulledByRouter(
     tx.report(d, 'EventTakenFromWorkbin', party);
     workbinChanged(tx, { ctx, actorAttrs }, d, 'TakenOut');
   }
+  holdFor(tx, ctx, d, engine);
+  tx.report(d, 'EventPartyAdded', party);
+}
+
+/**
+ * A routing engine holds the interaction from now (a hand-off or its own pull): placement Routing under a fresh ConnID
+ * (bound to the engine's session on the binary T-Library dialect, the only one that knows it), its routing timer
+ * running, SubmittedToRouterAt set if empty. Returns the ConnID.
+ */
+function holdFor(tx: PlanBuilder, ctx: Pick<Ctx, 'core'>, d: Draft, engine: Session): string {
+  const connId = ctx.core.nextConnId();
   d.placement = {
     kind: 'routing',
     router: engine.clientName,
     deadline: tx.nowMs + ctx.core.dir.routingMs,
-    connId: ctx.core.nextConnId(),
+    connId,
+    ...(engine.dialect === 'tlib' ? { session: engine.id } : {}),
   };
   d.submittedToRouterAt ??= tx.now;
-  tx.report(d, 'EventPartyAdded', party);
+  return connId;
 }
 
 /**
