@@ -4,6 +4,7 @@
  */
 import type { KvList } from '../protocol/kv.ts';
 import type { Attrs } from './plan.ts';
+import { setIndex } from './set-index.ts';
 
 /** One relayed request, until its answer. */
 export interface InFlight {
@@ -44,11 +45,7 @@ export class EspRelay {
 
   add(f: InFlight): void {
     this.byRef.set(f.serverRef, f);
-    for (const sid of [f.server, f.requester]) {
-      let set = this.ofSession.get(sid);
-      if (!set) this.ofSession.set(sid, (set = new Set()));
-      set.add(f.serverRef);
-    }
+    for (const sid of [f.server, f.requester]) setIndex(this.ofSession, sid, f.serverRef, 1);
   }
 
   get(serverRef: number): InFlight | undefined {
@@ -58,18 +55,14 @@ export class EspRelay {
   remove(f: InFlight): void {
     this.byRef.delete(f.serverRef);
     for (const sid of f.requesterGone === true ? [f.server] : [f.server, f.requester]) {
-      const set = this.ofSession.get(sid);
-      set?.delete(f.serverRef);
-      if (set?.size === 0) this.ofSession.delete(sid);
+      setIndex(this.ofSession, sid, f.serverRef, -1);
     }
   }
 
   /** The requester went away: the request stays until its server answers (or goes away too). */
   detachRequester(f: InFlight): void {
     f.requesterGone = true;
-    const set = this.ofSession.get(f.requester);
-    set?.delete(f.serverRef);
-    if (set?.size === 0) this.ofSession.delete(f.requester);
+    setIndex(this.ofSession, f.requester, f.serverRef, -1);
   }
 
   /** The requests a session takes part in (as server or requester). */

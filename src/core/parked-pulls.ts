@@ -5,6 +5,7 @@
  * deadline (one lookup for the core's next deadline). Session state: not durable.
  */
 import type { Message } from '../protocol/message.ts';
+import { setIndex } from './set-index.ts';
 import { SortedSet } from './sorted-set.ts';
 
 /** One parked RequestPull. */
@@ -29,8 +30,8 @@ export class ParkedPulls {
 
   park(session: number, message: Message, queue: string, deadline: number): ParkedPull {
     const p: ParkedPull = { session, message, queue, deadline, seq: this.seq++ };
-    add(this.byQueue, queue, p);
-    add(this.bySession, session, p);
+    setIndex(this.byQueue, queue, p, 1);
+    setIndex(this.bySession, session, p, 1);
     this.byDeadline.add(p);
     this.watched.add(queue);
     return p;
@@ -38,8 +39,8 @@ export class ParkedPulls {
 
   remove(p: ParkedPull): void {
     if (!this.byDeadline.delete(p)) return;
-    drop(this.byQueue, p.queue, p);
-    drop(this.bySession, p.session, p);
+    setIndex(this.byQueue, p.queue, p, -1);
+    setIndex(this.bySession, p.session, p, -1);
     if (!this.byQueue.has(p.queue)) this.watched.delete(p.queue);
   }
 
@@ -70,16 +71,4 @@ export class ParkedPulls {
   get size(): number {
     return this.byDeadline.size;
   }
-}
-
-function add<K>(m: Map<K, Set<ParkedPull>>, k: K, p: ParkedPull): void {
-  let set = m.get(k);
-  if (!set) m.set(k, (set = new Set()));
-  set.add(p);
-}
-
-function drop<K>(m: Map<K, Set<ParkedPull>>, k: K, p: ParkedPull): void {
-  const set = m.get(k);
-  set?.delete(p);
-  if (set?.size === 0) m.delete(k);
 }

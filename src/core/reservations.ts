@@ -14,6 +14,7 @@ import { tlibMsg, type AttrValue } from '../protocol/message.ts';
 import { TLIB_ERRORS } from '../protocol/tlib-wire.ts';
 import type { Session } from './model/session.ts';
 import type { PlanBuilder } from './plan.ts';
+import { setIndex } from './set-index.ts';
 import { SortedSet } from './sorted-set.ts';
 
 /** One RequestReserveAgent waiting for its collection window to close. */
@@ -53,12 +54,6 @@ export class AgentReservations {
   /** session -> the agents it asked for or holds (a session that ends costs its own entries only). */
   private readonly ofSession = new Map<number, Set<string>>();
   private seq = 0;
-
-  private note(session: number, agentId: string): void {
-    let set = this.ofSession.get(session);
-    if (!set) this.ofSession.set(session, (set = new Set()));
-    set.add(agentId);
-  }
 
   /** The routing engine (application name) an agent is reserved for, if any. */
   holderOf(agentId: string): string | undefined {
@@ -150,7 +145,7 @@ export class AgentReservations {
       this.dues.add(due);
     }
     list.push(ask);
-    this.note(s.id, agentId);
+    setIndex(this.ofSession, s.id, agentId, 1);
     if (collectionMs === 0) this.decide(tx, agentId, tx.nowMs);
   }
 
@@ -215,7 +210,7 @@ export class AgentReservations {
   private hold(agentId: string, by: Pick<Session, 'id' | 'clientName'>, until: number): void {
     this.release(agentId);
     this.held.set(agentId, { engine: by.clientName, session: by.id, until });
-    this.note(by.id, agentId);
+    setIndex(this.ofSession, by.id, agentId, 1);
     const due: Due = { at: until, agentId, kind: 'expire', seq: this.seq++ };
     this.expireDue.set(agentId, due);
     this.dues.add(due);

@@ -25,6 +25,7 @@ import {
   routerOf,
   type Interaction,
 } from './model/interaction.ts';
+import { setIndex } from './set-index.ts';
 import { SortedSet } from './sorted-set.ts';
 import { Views } from './views.ts';
 
@@ -435,20 +436,14 @@ export class CoreState {
 
   /** Subscribes a session to a publish/subscribe topic (RequestSubscribe). */
   subscribeTopic(sessionId: number, topic: string): void {
-    let sessions = this.topicSubscribers.get(topic);
-    if (!sessions) this.topicSubscribers.set(topic, (sessions = new Set()));
-    sessions.add(sessionId);
-    let mine = this.topicsOf.get(sessionId);
-    if (!mine) this.topicsOf.set(sessionId, (mine = new Set()));
-    mine.add(topic);
+    setIndex(this.topicSubscribers, topic, sessionId, 1);
+    setIndex(this.topicsOf, sessionId, topic, 1);
   }
 
   /** Ends a session's subscription to a topic (RequestUnsubscribe, or the session ending). */
   unsubscribeTopic(sessionId: number, topic: string): void {
-    const sessions = this.topicSubscribers.get(topic);
-    sessions?.delete(sessionId);
-    if (sessions?.size === 0) this.topicSubscribers.delete(topic);
-    this.topicsOf.get(sessionId)?.delete(topic);
+    setIndex(this.topicSubscribers, topic, sessionId, -1);
+    setIndex(this.topicsOf, sessionId, topic, -1);
   }
 
   /** The sessions subscribed to a topic. */
@@ -532,7 +527,6 @@ export class CoreState {
     }
     this.subscriptionsOf.delete(s.id);
     for (const topic of [...(this.topicsOf.get(s.id) ?? [])]) this.unsubscribeTopic(s.id, topic);
-    this.topicsOf.delete(s.id);
     this.sessions.delete(s.id);
     this.byType.get(s.clientType)?.delete(s);
   }
@@ -846,17 +840,6 @@ export class CoreState {
       }
     }
     if (entries?.size === 0) this.availEntry.delete(agentId);
-  }
-}
-
-function setIndex<K>(index: Map<K, Set<string>>, key: K, id: string, sign: 1 | -1): void {
-  let set = index.get(key);
-  if (sign === 1) {
-    if (!set) index.set(key, (set = new Set()));
-    set.add(id);
-  } else if (set) {
-    set.delete(id);
-    if (set.size === 0) index.delete(key);
   }
 }
 
