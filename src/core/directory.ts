@@ -49,6 +49,8 @@ export class Directory {
   readonly agents: ReadonlyMap<string, AgentConfig>;
   /** place id -> tenant. */
   readonly places: ReadonlyMap<string, number>;
+  /** tenant -> its places, in configuration order. */
+  readonly placesOfTenant: ReadonlyMap<number, readonly string[]>;
   /** agent -> the built-in-routed queues it is a candidate of. */
   readonly queuesOfAgent: ReadonlyMap<string, readonly QueueConfig[]>;
   readonly applications: ReadonlyMap<string, Config['applications'][number]>;
@@ -74,6 +76,13 @@ export class Directory {
     this.tenants = new Set(config.tenants.map((t) => t.id));
     this.mediaTypes = new Set(config.mediaTypes);
     this.places = new Map(config.places.map((p) => [p.id, p.tenant]));
+    const placesOfTenant = new Map<number, string[]>();
+    for (const p of config.places) {
+      let list = placesOfTenant.get(p.tenant);
+      if (!list) placesOfTenant.set(p.tenant, (list = []));
+      list.push(p.id);
+    }
+    this.placesOfTenant = placesOfTenant;
     this.applications = new Map(config.applications.map((a) => [a.name, a]));
     this.defaultRouterLimits = {
       maxSubmitted: s.defaultMaxSubmittedPerRouter,

@@ -10,7 +10,7 @@
 import { ProtocolError } from '../protocol/errors.ts';
 import { isKvList, Utf16, type KvList, type KvPair, type KvValue } from '../protocol/kv.ts';
 import { isMsg, type Message } from '../protocol/message.ts';
-import type { Ctx } from './context.ts';
+import { checkTenantConfigured, type Ctx } from './context.ts';
 import type { Directory } from './directory.ts';
 import type { AgentState } from './model/session.ts';
 import { agentActor, propertiesList } from './render.ts';
@@ -61,9 +61,7 @@ function placeOf(ctx: Ctx<OnePlace>): string {
     throw new ProtocolError('Error_place_not_specified', `${m.name} needs PlaceId`);
   }
   const tenant = a.TenantId;
-  if (tenant !== undefined && !core.dir.tenants.has(tenant)) {
-    throw new ProtocolError('Error_unknown_tenant_in_request', `TenantId ${String(tenant)} is not a configured tenant`);
-  }
+  if (tenant !== undefined) checkTenantConfigured(ctx, tenant);
   const of = core.dir.places.get(place);
   if (of === undefined || (tenant !== undefined && of !== tenant)) {
     throw new ProtocolError(
@@ -163,23 +161,6 @@ function placesOfTenant(dir: Directory, tenant: number, kinds: KvList, key: stri
   return places;
 }
 
-/** Each tenant's configured places, in configuration order (the configuration does not change while running). */
-const tenantPlaces = new WeakMap<Directory, ReadonlyMap<number, readonly string[]>>();
-
-function placesOfTenantConfigured(dir: Directory, tenant: number): readonly string[] {
-  let byTenant = tenantPlaces.get(dir);
-  if (!byTenant) {
-    const m = new Map<number, string[]>();
-    for (const [place, t] of dir.places) {
-      let list = m.get(t);
-      if (!list) m.set(t, (list = []));
-      list.push(place);
-    }
-    tenantPlaces.set(dir, (byTenant = m));
-  }
-  return byTenant.get(tenant) ?? [];
-}
-
 /** The places a selection names, in its order (tenants as listed, places in configuration order or as named). */
 function* placesOf(dir: Directory, selection: Selection): IterableIterator<string> {
   if (selection === 'everything') {
@@ -187,7 +168,7 @@ function* placesOf(dir: Directory, selection: Selection): IterableIterator<strin
     return;
   }
   for (const { tenant, places } of selection) {
-    yield* places === 'all' ? placesOfTenantConfigured(dir, tenant) : places;
+    yield* places === 'all' ? (dir.placesOfTenant.get(tenant) ?? []) : places;
   }
 }
 
