@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { formatDate, isMsg, tlibMsg, type AttrValue, type Message } from '../protocol/message.ts';
+import { formatDate, isMsg, tlibError, type AttrValue, type Message } from '../protocol/message.ts';
 import { agentSessionEnded } from './agents.ts';
 import { checkCommand } from './commands.ts';
 import { TLIB_LINK } from './tlib-link.ts';
@@ -204,7 +204,7 @@ export class Core implements Services {
     if (agent) agentSessionEnded(tx, ctx, agent, sessionId);
     if (s.clientType === 'RoutingEngine') routingEngineLeft(tx, ctx, s);
     espSessionEnded(tx, this.esp, s);
-    for (const p of this.parked.ofSession(s.id)) this.parked.remove(p);
+    this.parked.sessionEnded(s.id);
     this.reservations.sessionEnded(s);
     if (s.clientType === 'MediaServer' && opts.serverStopping !== true) mediaServerLeft(tx, ctx, s);
     this.settle(tx);
@@ -223,11 +223,7 @@ export class Core implements Services {
       if (!(e instanceof ProtocolError)) throw e;
       const refusal =
         session.dialect === 'tlib' && e.tlibCode !== undefined
-          ? tlibMsg('EventError', {
-              ReferenceId: msg.attrs.ReferenceId,
-              ErrorCode: e.tlibCode,
-              ErrorMessage: e.message,
-            })
+          ? tlibError(msg.attrs.ReferenceId, e.tlibCode, e.message)
           : errorMessage(e, msg.attrs.ReferenceId);
       return { store: [], out: [{ to: session.id, message: refusal }] };
     }

@@ -64,37 +64,34 @@ function relay(
 ): void {
   const { s, tx, core } = ctx;
   const envelope = envelopeOf(request);
-  const appName = kvGet(envelope, 'AppName');
-  const appType = kvGet(envelope, 'AppType');
-  if ((typeof appName !== 'string' || appName === '') && appType === undefined) {
+  const named = kvGet(envelope, 'AppName');
+  const appName = typeof named === 'string' && named !== '' ? named : undefined;
+  if (appName === undefined && kvGet(envelope, 'AppType') === undefined) {
     throw new ProtocolError(
       'Error_invalid_protocol_message',
       `${ctx.m.name} needs AppName or AppType in its ESP envelope (Request, or its Envelope3rdServer)`,
     );
   }
-  let servers: Session[];
-  if (typeof appName === 'string' && appName !== '') {
-    if (core.dir.applications.get(appName)?.type !== 'ThirdPartyServer') {
-      throw new ProtocolError(
-        'Error_party_unavailable',
-        `AppName '${appName}' is not a configured ThirdPartyServer application`,
-      );
-    }
-    servers = [...core.state.sessionsNamed('ThirdPartyServer', appName)];
-  } else {
-    servers = [...core.state.sessionsOfType('ThirdPartyServer')];
+  if (appName !== undefined && core.dir.applications.get(appName)?.type !== 'ThirdPartyServer') {
+    throw new ProtocolError(
+      'Error_party_unavailable',
+      `AppName '${appName}' is not a configured ThirdPartyServer application`,
+    );
   }
+  const servers = [
+    ...(appName === undefined
+      ? core.state.sessionsOfType('ThirdPartyServer')
+      : core.state.sessionsNamed('ThirdPartyServer', appName)),
+  ];
   if (servers.length === 0) {
     throw new ProtocolError(
       'Error_party_unavailable',
-      typeof appName === 'string' && appName !== ''
-        ? `third-party server '${appName}' is not connected`
-        : 'no third-party server is connected',
+      appName === undefined ? 'no third-party server is connected' : `third-party server '${appName}' is not connected`,
     );
   }
-  const relay = core.esp;
-  const server = servers[relay.nextTurn() % servers.length] as Session;
-  const serverRef = relay.newRef();
+  const inFlight = core.esp;
+  const server = servers[inFlight.nextTurn() % servers.length] as Session;
+  const serverRef = inFlight.newRef();
   const requestId = `${String(s.id)}-${String(serverRef)}-${String(tx.nowMs)}`;
   const actor = requesterActor(ctx);
   tx.report(null, 'EventExternalServiceRequested', {
@@ -106,7 +103,7 @@ function relay(
     EspRequestId: requestId,
   });
   tx.send(server.id, isMsg('Request3rdServer', { ReferenceId: serverRef, Request: request, UserData: userData }));
-  relay.add({
+  inFlight.add({
     serverRef,
     server: server.id,
     requester: s.id,

@@ -49,9 +49,9 @@ export class ParkedPulls {
     return [...(this.byQueue.get(queue) ?? [])];
   }
 
-  /** A session's parked pulls. */
-  ofSession(session: number): ParkedPull[] {
-    return [...(this.bySession.get(session) ?? [])];
+  /** A session ended: its parked pulls end with it (unanswered). */
+  sessionEnded(session: number): void {
+    for (const p of [...(this.bySession.get(session) ?? [])]) this.remove(p);
   }
 
   /** Those whose hold timeout has passed at `now`, soonest first. */

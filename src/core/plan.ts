@@ -97,15 +97,15 @@ export class PlanBuilder {
 
   // ------------------------------------------------------------ messages
 
-  /**
-   * Plans a message to one session. `about`: a T-Library facade message to a routing engine names the interaction and
-   * hand-off it is about, so that an engine on the binary T-Library dialect gets it in its wire form (tlibWireForm).
-   */
   /** The strategy of a queue (see Directory.strategyOf). */
   strategyOf(queue: string): string {
     return this.state.dir.strategyOf(queue);
   }
 
+  /**
+   * Plans a message to one session. `about`: a T-Library facade message to a routing engine names the interaction and
+   * hand-off it is about, so that an engine on the binary T-Library dialect gets it in its wire form (tlibWireForm).
+   */
   send(to: number | undefined, message: Message, about?: RouterTopic): void {
     if (to === undefined) return;
     const dialect = this.state.sessions.get(to)?.dialect;

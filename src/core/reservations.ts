@@ -10,7 +10,7 @@
  * durable; what a session asked for or holds ends with it.
  */
 import { ProtocolError } from '../protocol/errors.ts';
-import { tlibMsg, type AttrValue } from '../protocol/message.ts';
+import { tlibError, tlibMsg, type AttrValue } from '../protocol/message.ts';
 import { TLIB_ERRORS } from '../protocol/tlib-wire.ts';
 import type { Session } from './model/session.ts';
 import type { PlanBuilder } from './plan.ts';
@@ -29,11 +29,10 @@ interface Ask {
   readonly seq: number;
 }
 
-/** An agent held for a routing engine. */
+/** An agent held for a routing engine (until its expire entry in the deadlines). */
 interface Held {
   readonly engine: string;
   readonly session: number;
-  until: number;
 }
 
 /** A moment the reservations must be looked at: a collection window closes, or a reservation ends. */
@@ -125,13 +124,13 @@ export class AgentReservations {
         );
       }
       this.hold(agentId, s, tx.nowMs + holdMs);
-      tx.send(s.id, reserved(ref(a), thisDN, agentId, agent.placeId));
+      tx.send(s.id, reserved(a.ReferenceId, thisDN, agentId, agent.placeId));
       return;
     }
     const ask: Ask = {
       session: s.id,
       engine: s.clientName,
-      ref: ref(a),
+      ref: a.ReferenceId,
       thisDN,
       priority: typeof a.Priority === 'number' ? a.Priority : 0,
       holdMs,
@@ -202,23 +201,19 @@ export class AgentReservations {
           ? `agent '${agentId}' was reserved for a request of higher priority`
           : `agent '${agentId}' logged out before the reservation was decided`;
         const code = agent ? TLIB_ERRORS.TERR_AGENT_ALREADY_RESERVED : TLIB_ERRORS.TERR_TARG_NOT_AGENT;
-        tx.send(x.session, tlibMsg('EventError', { ReferenceId: x.ref, ErrorCode: code, ErrorMessage: why }));
+        tx.send(x.session, tlibError(x.ref, code, why));
       }
     }
   }
 
   private hold(agentId: string, by: Pick<Session, 'id' | 'clientName'>, until: number): void {
     this.release(agentId);
-    this.held.set(agentId, { engine: by.clientName, session: by.id, until });
+    this.held.set(agentId, { engine: by.clientName, session: by.id });
     setIndex(this.ofSession, by.id, agentId, 1);
     const due: Due = { at: until, agentId, kind: 'expire', seq: this.seq++ };
     this.expireDue.set(agentId, due);
     this.dues.add(due);
   }
-}
-
-function ref(a: Readonly<Record<string, AttrValue>>): AttrValue | undefined {
-  return a.ReferenceId;
 }
 
 function reserved(ref: AttrValue | undefined, thisDN: string | undefined, agentId: string, placeId: string) {

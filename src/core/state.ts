@@ -239,11 +239,6 @@ export class CoreState {
   private readonly waitingByAge = new Map<PairKey, AgeCounts>();
   /** Routing-engine (external) pairs that have waiting interactions, offered when an engine registers. */
   readonly externalWaiting = new Set<PairKey>();
-
-  /** A routing engine can take more (it registered, or registered a strategy): its pairs are looked at again. */
-  offerExternalAgain(): void {
-    for (const key of this.externalWaiting) this.dirty.add(key);
-  }
   /** ConnID -> interaction, for the hand-offs routing engines hold now (a ConnID leaves with its hand-off). */
   private readonly byConnId = new Map<string, string>();
   private readonly available = new Map<PairKey, SortedSet<AvailEntry>>();
@@ -509,6 +504,14 @@ export class CoreState {
     if (!a || a.dnd || a.media.get(media) !== true) return false;
     const cap = this.dir.agents.get(agentId)?.capacity.get(media) ?? 0;
     return this.loadOf(agentId, media) < cap;
+  }
+
+  /**
+   * Routing engines may take more (one registered, registered a strategy, a cap has room again): the routing-engine
+   * pairs with waiting work are looked at again.
+   */
+  offerExternalAgain(): void {
+    for (const key of this.externalWaiting) this.dirty.add(key);
   }
 
   // ------------------------------------------------------------ sessions

@@ -1,13 +1,13 @@
 /**
  * Routing engines on the binary door's T-Library dialect (urs-routing §9.8): the link (registration answered with
  * EventLinkConnected in registration.ts; RequestQueryServer), strategy DNs (RequestRegisterAddress /
- * RequestUnregisterAddress: the engine is handed the interactions of the strategies it registered; a strategy is
- * what an `external` queue is known by, `queues[].strategy` or its name), and the requests on a held interaction, which name it by its hand-off's ConnID:
- * RequestUpdateUserData, RequestAttachUserData, RequestDeleteUserData, RequestDeletePair and RequestRouteCall; besides
- * them RequestPrivateService (ESP, esp.ts) and RequestReserveAgent (reservations.ts). Those run the same handlers as
- * the T-Library facade of the JSON door (properties.ts, routing-engine.ts) once the ConnID is resolved and the route
- * target read from the T-Library attributes (resolveRouteTarget); what the engine gets back is turned into the
- * T-Library wire form on the way out (PlanBuilder.send, render.ts tlibWireForm).
+ * RequestUnregisterAddress: the engine is handed the interactions of the strategies it registered; a strategy is what
+ * an `external` queue is known by, `queues[].strategy` or its name), and the requests on a held interaction, which name
+ * it by its hand-off's ConnID: RequestUpdateUserData, RequestAttachUserData, RequestDeleteUserData, RequestDeletePair
+ * and RequestRouteCall; besides them RequestPrivateService (ESP, esp.ts) and RequestReserveAgent (reservations.ts).
+ * Those run the same handlers as the T-Library facade of the JSON door (properties.ts, routing-engine.ts) once the
+ * ConnID is resolved and the route target read from the T-Library attributes (resolveRouteTarget); what the engine gets
+ * back is turned into the T-Library wire form on the way out (PlanBuilder.send, render.ts tlibWireForm).
  */
 import { ProtocolError } from '../protocol/errors.ts';
 import { kvGet, type KvList } from '../protocol/kv.ts';

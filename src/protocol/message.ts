@@ -35,6 +35,11 @@ export function tlibMsg(name: string, attrs: Record<string, AttrValue | undefine
   return { protocol: 'tlib', name, attrs: compact(attrs) };
 }
 
+/** A T-Library EventError: the refusal of request `ref` with a T-Library error code and a description. */
+export function tlibError(ref: AttrValue | undefined, code: number, description: string): Message {
+  return tlibMsg('EventError', { ReferenceId: ref, ErrorCode: code, ErrorMessage: description });
+}
+
 function compact(attrs: Record<string, AttrValue | undefined>): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = v;

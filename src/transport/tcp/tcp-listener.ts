@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { isMessageById } from '../../protocol/catalogue.ts';
 import { errorNameOf, ProtocolError } from '../../protocol/errors.ts';
-import type { AttrValue, Message } from '../../protocol/message.ts';
+import { tlibError, type AttrValue, type Message } from '../../protocol/message.ts';
 import { TLIB_ERRORS, tlibErrorCodeOf, tlibWireMessageById } from '../../protocol/tlib-wire.ts';
 import type { Logger } from '../../obs/logger.ts';
 import type { Connection, ConnectionHandler } from '../connection.ts';
@@ -86,11 +86,9 @@ function asTlibEvent(m: Message): Message {
     if (m.name !== 'EventError') throw new Error(`Interaction Server message ${m.name} planned for a T-Library client`);
     const code = m.attrs.ErrorCode;
     const known = typeof code === 'number' ? errorNameOf(code) : undefined;
-    attrs = {
-      ...(m.attrs.ReferenceId === undefined ? {} : { ReferenceId: m.attrs.ReferenceId }),
-      ErrorCode: known === undefined ? TLIB_ERRORS.TERR_UNKNOWN_ERROR : tlibErrorCodeOf(known),
-      ErrorMessage: typeof m.attrs.ErrorDescription === 'string' ? m.attrs.ErrorDescription : '',
-    };
+    const description = typeof m.attrs.ErrorDescription === 'string' ? m.attrs.ErrorDescription : '';
+    const tlibCode = known === undefined ? TLIB_ERRORS.TERR_UNKNOWN_ERROR : tlibErrorCodeOf(known);
+    attrs = { ...tlibError(m.attrs.ReferenceId, tlibCode, description).attrs };
   }
   const now = Date.now();
   attrs.TimeinSecs = Math.floor(now / 1000);
