@@ -282,11 +282,9 @@ export class Core implements Services {
    * work back: when to call {@link tick}.
    */
   nextDeadline(): number | undefined {
-    let at = this.state.timers.first()?.at;
-    for (const t of [this.scheduler.nextWake(), this.parked.nextDeadline(), this.reservations.nextDeadline()]) {
-      if (t !== undefined && (at === undefined || t < at)) at = t;
-    }
-    return at;
+    // Asked after every plan (the server re-arms its one timeout): four lookups, no allocation.
+    const at = earlier(this.state.timers.first()?.at, this.scheduler.nextWake());
+    return earlier(at, earlier(this.parked.nextDeadline(), this.reservations.nextDeadline()));
   }
 
   /**
@@ -334,6 +332,11 @@ export class Core implements Services {
   itxAttrs(ix: Interaction): Record<string, AttrValue> {
     return itxAttrs(ix);
   }
+}
+
+/** The earlier of two optional times. */
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined || a <= b ? a : b;
 }
 
 /** EventError for a refused request, echoing its ReferenceId. */
