@@ -21,7 +21,8 @@
  *    line, the median of --repeats starts (stopped again in between). The next size fills on the restarted server.
  * Before the submit and the change rate the bench waits (up to 180 s) until the server's store has settled what the
  * phase before left (`ixs_store_settle_lag_events` on /metrics at most 4,096): every rate starts from a caught-up store
- * at every size, instead of the million-row fill's indexing being charged to the first window after it.
+ * at every size, instead of the million-row fill's indexing being charged to the first window after it; then until the
+ * server process has used at most a tenth of a core for a second (the checkpoint and V8's sweeping after settling).
  * Each measurement has --warmup-seconds before its --window-seconds; the submit and the change rate are measured
  * --repeats times (3) at each size and reported as the median (one 5 s window moved by up to 30 % from run to run). Every phase is bounded (fill timeout, 60 s to
  * drain outstanding requests, 120 s for SIGTERM, --restart-timeout-seconds for the ready line): the bench always ends.
@@ -391,8 +392,26 @@ async function settled(s: Server, timeoutMs = 180_000): Promise<SettleWait> {
     await sleep(250);
     to = await lag();
   }
-  return { seconds: (performance.now() - t0) / 1000, from, to };
+  const seconds = (performance.now() - t0) / 1000;
+  // Then until the server is idle: what settling left to the checkpointer (the WAL's pages copied into the database
+  // file) and to V8 (sweeping, a full collection) runs before the window instead of inside it.
+  const t1 = performance.now();
+  let quietFor = 0;
+  let cpu = processCpuMs(s.pid);
+  while (quietFor < QUIET_MS && performance.now() - t0 < timeoutMs) {
+    await sleep(QUIET_STEP_MS);
+    const now = processCpuMs(s.pid);
+    if (now === undefined || cpu === undefined) break;
+    quietFor = now - cpu <= QUIET_STEP_MS * QUIET_CPU ? quietFor + QUIET_STEP_MS : 0;
+    cpu = now;
+  }
+  return { seconds, from, to, quietSeconds: (performance.now() - t1) / 1000 };
 }
+
+/** The server counts as idle after QUIET_MS in steps of QUIET_STEP_MS each using at most QUIET_CPU of a core. */
+const QUIET_MS = 1000;
+const QUIET_STEP_MS = 250;
+const QUIET_CPU = 0.1;
 
 /** The live interactions the server reports on GET /health, when it does. */
 async function healthCount(s: Server): Promise<number | undefined> {
@@ -1019,6 +1038,8 @@ interface SettleWait {
   readonly seconds: number;
   readonly from: number;
   readonly to: number;
+  /** After settling: how long until the server was idle (see {@link settled}). */
+  readonly quietSeconds: number;
 }
 
 interface SizeResult {
@@ -1098,7 +1119,10 @@ async function oneSize(x: Ctx, r: SizeResult): Promise<boolean> {
     for (let k = 0; k < x.o.repeats; k++) {
       const w = await settled(x.server);
       waits.push(w);
-      log(`  settled: ${int(w.from)} events behind, ${fixed(w.seconds, 1)} s to ${int(w.to)}`);
+      log(
+        `  settled: ${int(w.from)} events behind, ${fixed(w.seconds, 1)} s to ${int(w.to)}; idle after ` +
+          `${fixed(w.quietSeconds, 1)} s more`,
+      );
       const q = await measure(x);
       all.push(q);
       log(
