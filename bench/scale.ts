@@ -380,7 +380,8 @@ const SETTLED_BELOW = 4096;
  * Waits (up to `timeoutMs`) until the server's store has settled what the phase before left behind
  * (`ixs_store_settle_lag_events` <= SETTLED_BELOW), so that each rate is measured from the same quiet start at every
  * size: a million-interaction fill leaves hundreds of thousands of events to index, a 10k one almost none, and
- * settling them inside the next window would charge the fill's work to that rate. Returns the wait and the lag found.
+ * settling them inside the next window would charge the fill's work to that rate. Then, within the same `timeoutMs`,
+ * until the server process is idle (QUIET_MS). Returns both waits and the lag found.
  */
 async function settled(s: Server, timeoutMs = 180_000): Promise<SettleWait> {
   const t0 = performance.now();
